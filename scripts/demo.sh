@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job on an embedded default: set up the machine, start a throwaway cluster,
+# create the extension, load the sample jobs and resumes, and show the nearest jobs.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+port="${RESONANCE_PORT:-55432}"
+bash "$here/scripts/setup.sh"
+bash "$here/scripts/install_extension.sh"
+bash "$here/scripts/cluster.sh" start "$port"
+psql_() { bash "$here/scripts/cluster.sh" psql "$port" -v ON_ERROR_STOP=1 -X -q "$@"; }
+psql_ -d postgres -c "DROP DATABASE IF EXISTS resonance_demo" -c "CREATE DATABASE resonance_demo"
+psql_ -d resonance_demo -c "CREATE EXTENSION resonance CASCADE"
+echo "[demo] loading sample data (embeddings computed by the insert triggers)"
+psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
+psql_ -d resonance_demo -f "$here/scripts/demo_query.sql"
+echo "[demo] cluster left running on port $port: scripts/cluster.sh psql $port -d resonance_demo"

