@@ -35,7 +35,7 @@ done
 
 for threads in 1 2; do
   echo "== threads=$threads"
-  PGOPTIONS="-c resonance.threads=$threads" psql_ -d resonance_bench -f scripts/bench_encode.sql 2>&1 | sed 's/^NOTICE:  //' | tee /tmp/resonance-bench-in.txt
+  PGOPTIONS="-c resonance.threads=$threads" psql_ -d resonance_bench -f scripts/bench_encode.sql 2>&1 | sed -E 's/^.*NOTICE:  //' | tee /tmp/resonance-bench-in.txt
   RAYON_NUM_THREADS=$threads CANDLE_NUM_THREADS=$threads target/release/encode_bench | tee /tmp/resonance-bench-out.txt
   # in-db / outside for each measure (throughput: above 1 is faster in the db; latency: below 1 is)
   awk -v t="$threads" 'FNR == NR { split($3, kv, "="); out[kv[1]] = kv[2]; next }

@@ -4,18 +4,13 @@
 //! `api` holds the SQL functions and `settings` the `resonance.*` GUCs, both compiled
 //! only with the `pg` feature.
 
+pub mod allocator;
 pub mod engine;
 
 #[cfg(feature = "pg")]
 mod api;
 #[cfg(feature = "pg")]
 mod settings;
-
-// Every Rust allocation of the extension goes through mimalloc: candle allocates a fresh
-// buffer per tensor op, and glibc returning large blocks to the kernel made a 256-token
-// batch spend a third of its time in page faults (DESIGN.md §6: 7.2 -> 15.1 texts/s).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[cfg(feature = "pg")]
 pgrx::pg_module_magic!();

@@ -25,6 +25,7 @@ impl BiEncoder {
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`, truncating
     /// inputs at `max_seq_length` tokens.
     pub fn load(dir: &Path, max_seq_length: usize) -> Result<Self> {
+        crate::allocator::keep_freed_memory();
         let files = ModelFiles::new(dir)?;
         let config = files.config()?;
         if max_seq_length > config.max_position_embeddings {
