@@ -4,6 +4,9 @@
 pub mod bert;
 pub mod bi_encoder;
 pub mod error;
+pub mod experience;
+pub mod explain;
+pub mod location;
 pub mod model_files;
 pub mod pooling;
 pub mod tokenization;
