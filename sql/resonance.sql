@@ -295,3 +295,36 @@ AS $$
     'cross_encoder', (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type = 'cross_encoder'),
     'skill_gnn',     (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type LIKE '%gnn%'))
 $$;
+
+------------------------------------------------------------------------------------------
+-- Matching, stage 1: filtered HNSW retrieval
+------------------------------------------------------------------------------------------
+
+-- The k jobs nearest to `query` that pass the filters (NULL = no constraint), with their
+-- cosine similarity. Filters are parameters, never SQL text. With pgvector's iterative
+-- scan the index keeps scanning until k rows pass the filters (up to hnsw.max_scan_tuples),
+-- so a selective filter still returns k rows; relaxed_order may return neighbours slightly
+-- out of order, and the caller re-sorts. ef_search 100 = the default top_k_retrieve.
+-- The SET clauses apply only while this function runs.
+CREATE FUNCTION resonance.retrieve_jobs(
+  query vector, k int,
+  country text DEFAULT NULL, city text DEFAULT NULL, remote_only boolean DEFAULT false,
+  experience text DEFAULT NULL, company text DEFAULT NULL)
+RETURNS TABLE (id uuid, title text, description text, company text, country text, city text,
+               remote boolean, experience_level text, cosine real)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET hnsw.ef_search = 100
+SET hnsw.iterative_scan = relaxed_order
+AS $$
+  SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
+         j.experience_level::text, (1 - (j.embedding <=> query))::real
+  FROM resonance.jobs j
+  WHERE j.embedding IS NOT NULL
+    AND (retrieve_jobs.country IS NULL OR j.country = retrieve_jobs.country)
+    AND (retrieve_jobs.city IS NULL OR j.city = retrieve_jobs.city)
+    AND (NOT retrieve_jobs.remote_only OR j.remote)
+    AND (retrieve_jobs.experience IS NULL OR j.experience_level = retrieve_jobs.experience)
+    AND (retrieve_jobs.company IS NULL OR j.company = retrieve_jobs.company)
+  ORDER BY j.embedding <=> query
+  LIMIT k
+$$;

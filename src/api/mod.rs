@@ -2,5 +2,6 @@
 //! converting arguments and results around an engine call.
 
 mod encode;
+mod matching;
 mod model_cache;
 mod schema;

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod fusion;
 pub mod location;
 pub mod match_request;
+pub mod matching;
 pub mod model_files;
 pub mod pooling;
 pub mod tokenization;

@@ -98,6 +98,27 @@ pub struct Explanation {
     pub location: LocationFit,
 }
 
+impl Explanation {
+    /// The explanation as JSON, scores rounded to 4 decimals: f32 scores widened to JSON's
+    /// f64 would otherwise print as 0.8423755168914795.
+    pub fn to_json(&self) -> serde_json::Value {
+        round_floats(serde_json::to_value(self).expect("an explanation always serialises"))
+    }
+}
+
+fn round_floats(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let x = (n.as_f64().unwrap_or(0.0) * 1e4).round() / 1e4;
+            serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(round_floats).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, round_floats(v))).collect()),
+        other => other,
+    }
+}
+
 /// Explains a match whose fused score is `overall_score`.
 pub fn explain(overall_score: f32, skills: SkillEvidence, job: &JobFacts, candidate: &CandidateFacts) -> Explanation {
     let experience = experience_of(job, candidate);
@@ -198,11 +219,12 @@ mod tests {
 
     #[test]
     fn serializes_to_the_contract_shape() {
-        let json = serde_json::to_value(explain(0.6, evidence(), &backend_job(), &CandidateFacts::default())).unwrap();
+        let json = explain(0.6, evidence(), &backend_job(), &CandidateFacts::default()).to_json();
         for key in ["overall_score", "overall_strength", "summary", "highlights", "concerns", "skills", "experience", "location"] {
             assert!(json.get(key).is_some(), "missing {key}");
         }
         assert_eq!(json["overall_strength"], "moderate");
+        assert_eq!(json["overall_score"], serde_json::json!(0.6));
         assert_eq!(json["skills"]["related"][0]["resume"], "Docker");
         assert_eq!(json["location"]["match"], "unknown");
         assert_eq!(json["experience"]["required"], "senior");

@@ -1,0 +1,276 @@
+//! `resonance_match` and `resonance_explain`: read the rows, run stage 1 (HNSW retrieval
+//! in sql/resonance.sql: resonance.retrieve_jobs), hand the candidates to the engine's
+//! ranking, and return rows.
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use pgrx::prelude::*;
+use pgrx::{JsonB, Uuid};
+
+use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
+use crate::engine::error::EngineError;
+use crate::engine::experience::ExperienceLevel;
+use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
+use crate::engine::fusion::{fuse, similarity_score, StageScores};
+use crate::engine::location::Place;
+use crate::engine::match_request::{MatchFilters, MatchOptions};
+use crate::engine::matching::{rank_candidates, JobCandidate, ResumeInput};
+
+thread_local! {
+    /// Per-stage breakdown of this backend's last resonance_match call.
+    static LAST_MATCH_STATS: RefCell<serde_json::Value> = const { RefCell::new(serde_json::Value::Null) };
+}
+
+/// A resume row as the pipeline needs it.
+struct ResumeRow {
+    text: String,
+    embedding: Option<Vec<f32>>,
+    facts: CandidateFacts,
+}
+
+fn spi_error(e: pgrx::spi::Error) -> ! {
+    raise(EngineError::InvalidInput(format!("query failed: {e}")))
+}
+
+fn level(name: Option<String>) -> Option<ExperienceLevel> {
+    name.as_deref().and_then(ExperienceLevel::from_name)
+}
+
+fn load_resume(id: Uuid) -> ResumeRow {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT text, embedding::real[], city, country, remote_ok, experience_level::text, years_experience
+                 FROM resonance.resumes WHERE id = $1",
+                Some(1),
+                &[id.into()],
+            )
+            .unwrap_or_else(|e| spi_error(e));
+        let Some(row) = rows.into_iter().next() else {
+            raise(EngineError::InvalidInput(format!("resume {id} does not exist in resonance.resumes")))
+        };
+        let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
+        ResumeRow {
+            text: get_text(1).unwrap_or_default(),
+            embedding: row.get::<Vec<f32>>(2).unwrap_or_else(|e| spi_error(e)),
+            facts: CandidateFacts {
+                place: Place::new(get_text(3).as_deref(), get_text(4).as_deref()),
+                remote_ok: row.get::<bool>(5).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
+                level: level(get_text(6)),
+                years: row.get::<f32>(7).unwrap_or_else(|e| spi_error(e)),
+            },
+        }
+    })
+}
+
+/// A job row's facts and document, by id.
+fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT resonance.job_document(title, description), title, city, country, remote,
+                        experience_level::text, embedding::real[]
+                 FROM resonance.jobs WHERE id = $1",
+                Some(1),
+                &[id.into()],
+            )
+            .unwrap_or_else(|e| spi_error(e));
+        let Some(row) = rows.into_iter().next() else {
+            raise(EngineError::InvalidInput(format!("job {id} does not exist in resonance.jobs")))
+        };
+        let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
+        let facts = JobFacts {
+            title: get_text(2),
+            place: Place::new(get_text(3).as_deref(), get_text(4).as_deref()),
+            remote: row.get::<bool>(5).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
+            level: level(get_text(6)),
+        };
+        (get_text(1).unwrap_or_default(), facts, row.get::<Vec<f32>>(7).unwrap_or_else(|e| spi_error(e)))
+    })
+}
+
+/// The stored embedding, or one computed now (rows written with embed_on_write off).
+fn embedding_or_encode(stored: Option<Vec<f32>>, text: &str) -> Vec<f32> {
+    stored.unwrap_or_else(|| {
+        if text.trim().is_empty() {
+            raise(EngineError::InvalidInput("cannot match: the row's text is empty".into()));
+        }
+        bi_encoder().encode_batch(&[text]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
+    })
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Stage 1: the filtered nearest jobs, with ids kept beside the engine's candidates.
+fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<JobCandidate>) {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT id, resonance.job_document(title, description), title, city, country, remote,
+                        experience_level, cosine
+                 FROM resonance.retrieve_jobs($1::real[]::vector, $2, $3, $4, $5, $6, $7)",
+                None,
+                &[
+                    query.to_vec().into(),
+                    (k as i32).into(),
+                    filters.country.clone().into(),
+                    filters.city.clone().into(),
+                    filters.remote_only.into(),
+                    filters.experience.map(|l| l.name().to_string()).into(),
+                    filters.company.clone().into(),
+                ],
+            )
+            .unwrap_or_else(|e| spi_error(e));
+        let mut ids = Vec::new();
+        let mut candidates = Vec::new();
+        for row in rows {
+            let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
+            ids.push(row.get::<Uuid>(1).unwrap_or_else(|e| spi_error(e)).expect("primary key"));
+            candidates.push(JobCandidate {
+                document: get_text(2).unwrap_or_default(),
+                facts: JobFacts {
+                    title: get_text(3),
+                    place: Place::new(get_text(4).as_deref(), get_text(5).as_deref()),
+                    remote: row.get::<bool>(6).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
+                    level: level(get_text(7)),
+                },
+                cosine: row.get::<f32>(8).unwrap_or_else(|e| spi_error(e)).unwrap_or(0.0),
+            });
+        }
+        (ids, candidates)
+    })
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+#[pg_extern(volatile, parallel_restricted)]
+#[allow(clippy::type_complexity)]
+fn resonance_match(
+    resume_id: Uuid,
+    filters: default!(JsonB, "'{}'"),
+    options: default!(JsonB, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(job_id, Uuid),
+        name!(title, Option<String>),
+        name!(rank, i32),
+        name!(bi_encoder_score, f32),
+        name!(cross_encoder_score, Option<f32>),
+        name!(skill_graph_score, Option<f32>),
+        name!(final_score, f32),
+        name!(explanation, Option<JsonB>),
+        name!(latency_ms, f32),
+    ),
+> {
+    let start = Instant::now();
+    let filters = MatchFilters::from_json(&filters.0).unwrap_or_else(|e| raise(e));
+    let options = MatchOptions::default().with_json(&options.0).unwrap_or_else(|e| raise(e));
+    if options.model_version.is_some() {
+        raise(EngineError::InvalidInput(
+            "option \"model_version\": no alternative bi-encoder versions are registered yet".into(),
+        ));
+    }
+
+    let t = Instant::now();
+    let resume = load_resume(resume_id);
+    let query = embedding_or_encode(resume.embedding.clone(), &resume.text);
+    let resume_ms = ms(t);
+
+    let t = Instant::now();
+    let (ids, candidates) = retrieve(&query, &filters, options.top_k_retrieve);
+    let retrieval_ms = ms(t);
+
+    let input = ResumeInput { text: resume.text, facts: resume.facts };
+    let (ranked, timings) = rank_candidates(&input, &candidates, None, None, &options, &mut || {
+        check_for_interrupts();
+        Ok(())
+    })
+    .unwrap_or_else(|e| raise(e));
+
+    let latency_ms = ms(start);
+    LAST_MATCH_STATS.with(|s| {
+        *s.borrow_mut() = serde_json::json!({
+            "resume_id": resume_id.to_string(),
+            "candidates": candidates.len(),
+            "returned": ranked.len(),
+            "stages": {
+                "cross_encoder": false,
+                "skill_graph": false,
+                "explain": options.explain,
+            },
+            "ms": {
+                "resume": resume_ms,
+                "retrieval": retrieval_ms,
+                "skill_graph": timings.skill_graph_ms,
+                "cross_encoder": timings.cross_encoder_ms,
+                "fusion": timings.fusion_ms,
+                "explain": timings.explain_ms,
+                "total": latency_ms,
+            },
+        })
+    });
+
+    let rows: Vec<_> = ranked
+        .into_iter()
+        .map(|r| {
+            let c = &candidates[r.candidate];
+            (
+                ids[r.candidate],
+                c.facts.title.clone(),
+                r.rank as i32,
+                r.scores.bi_encoder.unwrap_or(0.0),
+                r.scores.cross_encoder,
+                r.scores.skill_graph,
+                r.final_score,
+                r.explanation.map(|e| JsonB(e.to_json())),
+                latency_ms as f32,
+            )
+        })
+        .collect();
+    TableIterator::new(rows)
+}
+
+/// Per-stage timings and counts of this backend's last resonance_match call (NULL if none).
+#[pg_extern(volatile, parallel_restricted)]
+fn resonance_last_match_stats() -> Option<JsonB> {
+    LAST_MATCH_STATS.with(|s| {
+        let v = s.borrow().clone();
+        (!v.is_null()).then_some(JsonB(v))
+    })
+}
+
+/// The explanation of one (resume, job) pair given as texts: skills and the fused score;
+/// experience and location are unknown without rows.
+#[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
+fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
+    for (what, text) in [("resume", resume), ("job", job)] {
+        if text.trim().is_empty() {
+            raise(EngineError::InvalidInput(format!("cannot explain: {what} text is empty")));
+        }
+    }
+    let v = bi_encoder().encode_batch(&[resume, job]).unwrap_or_else(|e| raise(e));
+    let facts = JobFacts::default();
+    explanation_json(cosine(&v[0], &v[1]), SkillEvidence::default(), &facts, &CandidateFacts::default())
+}
+
+/// The explanation of a stored (resume, job) pair, with their locations and levels.
+#[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
+fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
+    let resume = load_resume(resume_id);
+    let (document, facts, job_embedding) = load_job(job_id);
+    let r = embedding_or_encode(resume.embedding.clone(), &resume.text);
+    let j = embedding_or_encode(job_embedding, &document);
+    explanation_json(cosine(&r, &j), SkillEvidence::default(), &facts, &resume.facts)
+}
+
+fn explanation_json(cos: f32, skills: SkillEvidence, job: &JobFacts, candidate: &CandidateFacts) -> JsonB {
+    let options = MatchOptions::default();
+    let scores = StageScores { cross_encoder: None, bi_encoder: Some(similarity_score(cos)), skill_graph: skills.score };
+    JsonB(explain(fuse(scores, options.weights), skills, job, candidate).to_json())
+}

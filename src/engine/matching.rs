@@ -1,0 +1,219 @@
+//! Stages 2 and 3 of `resonance_match` and the fusion after them, over candidates that
+//! stage 1 (HNSW retrieval, in the SQL layer) found. Pure: the scorers come in as traits
+//! so tests can drive the ranking without models.
+
+use std::time::Instant;
+
+use super::error::Result;
+use super::explain::{explain, CandidateFacts, Explanation, JobFacts, SkillEvidence};
+use super::fusion::{fuse, similarity_score, StageScores};
+use super::match_request::MatchOptions;
+
+/// A job that stage 1 retrieved.
+#[derive(Debug, Clone)]
+pub struct JobCandidate {
+    /// The text the models read (resonance.job_document: "title. description").
+    pub document: String,
+    pub facts: JobFacts,
+    /// Cosine similarity of the resume and job embeddings.
+    pub cosine: f32,
+}
+
+/// The resume being matched.
+#[derive(Debug, Clone)]
+pub struct ResumeInput {
+    pub text: String,
+    pub facts: CandidateFacts,
+}
+
+/// Stage 2: skill-graph evidence for one (resume, job) pair.
+pub trait SkillScorer {
+    fn evidence(&self, resume_text: &str, job_text: &str) -> SkillEvidence;
+}
+
+/// Stage 3: a cross-encoder's scores in [0, 1] for one resume against many jobs, in order.
+/// `between_batches` must be called between forward passes (interrupt checks).
+pub trait PairScorer {
+    fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>>;
+}
+
+/// One ranked result, pointing back at its candidate.
+#[derive(Debug, Clone)]
+pub struct RankedJob {
+    pub candidate: usize,
+    pub rank: usize,
+    pub scores: StageScores,
+    pub final_score: f32,
+    pub explanation: Option<Explanation>,
+}
+
+/// Milliseconds each stage took, for `resonance_last_match_stats()`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StageTimings {
+    pub skill_graph_ms: f64,
+    pub cross_encoder_ms: f64,
+    pub fusion_ms: f64,
+    pub explain_ms: f64,
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// Scores, fuses and orders the candidates; returns the best `options.top_k_final`.
+pub fn rank_candidates(
+    resume: &ResumeInput,
+    candidates: &[JobCandidate],
+    skills: Option<&dyn SkillScorer>,
+    reranker: Option<&dyn PairScorer>,
+    options: &MatchOptions,
+    between_batches: &mut dyn FnMut() -> Result<()>,
+) -> Result<(Vec<RankedJob>, StageTimings)> {
+    let mut timings = StageTimings::default();
+
+    let t = Instant::now();
+    let evidence: Vec<Option<SkillEvidence>> = candidates
+        .iter()
+        .map(|c| skills.filter(|_| options.use_skill_graph).map(|s| s.evidence(&resume.text, &c.document)))
+        .collect();
+    timings.skill_graph_ms = ms_since(t);
+
+    let t = Instant::now();
+    let cross: Option<Vec<f32>> = match reranker.filter(|_| options.use_cross_encoder) {
+        Some(r) if !candidates.is_empty() => {
+            let docs: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
+            Some(r.score(&resume.text, &docs, between_batches)?)
+        }
+        _ => None,
+    };
+    timings.cross_encoder_ms = ms_since(t);
+
+    let t = Instant::now();
+    let mut ranked: Vec<RankedJob> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let scores = StageScores {
+                cross_encoder: cross.as_ref().map(|s| s[i]),
+                bi_encoder: Some(similarity_score(c.cosine)),
+                // A job with no known skills has no skill-graph score; fusion leaves it out.
+                skill_graph: evidence[i].as_ref().and_then(|e| e.score),
+            };
+            RankedJob { candidate: i, rank: 0, scores, final_score: fuse(scores, options.weights), explanation: None }
+        })
+        .collect();
+    // Ties (equal scores) keep retrieval order, so results are stable call to call.
+    ranked.sort_by(|a, b| b.final_score.total_cmp(&a.final_score).then(a.candidate.cmp(&b.candidate)));
+    ranked.truncate(options.top_k_final);
+    timings.fusion_ms = ms_since(t);
+
+    let t = Instant::now();
+    for (position, r) in ranked.iter_mut().enumerate() {
+        r.rank = position + 1;
+        if options.explain {
+            let ev = evidence[r.candidate].clone().unwrap_or_default();
+            r.explanation = Some(explain(r.final_score, ev, &candidates[r.candidate].facts, &resume.facts));
+        }
+    }
+    timings.explain_ms = ms_since(t);
+    Ok((ranked, timings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fusion::FusionWeights;
+
+    fn candidate(doc: &str, cosine: f32) -> JobCandidate {
+        JobCandidate { document: doc.into(), facts: JobFacts::default(), cosine }
+    }
+
+    fn resume() -> ResumeInput {
+        ResumeInput { text: "python django".into(), facts: CandidateFacts::default() }
+    }
+
+    /// Skill score = share of the job's words found in the resume.
+    struct WordOverlap;
+    impl SkillScorer for WordOverlap {
+        fn evidence(&self, resume: &str, job: &str) -> SkillEvidence {
+            let words: Vec<&str> = job.split_whitespace().collect();
+            let hits = words.iter().filter(|w| resume.contains(*w)).count();
+            SkillEvidence { score: Some(hits as f32 / words.len() as f32), ..Default::default() }
+        }
+    }
+
+    /// Cross-encoder stand-in: 1.0 for jobs mentioning "django", else 0.
+    struct KeywordReranker;
+    impl PairScorer for KeywordReranker {
+        fn score(&self, _: &str, jobs: &[&str], between: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+            between()?;
+            Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.0 }).collect())
+        }
+    }
+
+    #[test]
+    fn bi_encoder_alone_keeps_cosine_order() {
+        let cands = [candidate("a", 0.2), candidate("b", 0.9), candidate("c", 0.5)];
+        let opts = MatchOptions { use_cross_encoder: false, use_skill_graph: false, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, None, &opts, &mut || Ok(())).unwrap();
+        assert_eq!(ranked.iter().map(|r| r.candidate).collect::<Vec<_>>(), vec![1, 2, 0]);
+        assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert!((ranked[0].final_score - 0.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn reranker_and_skills_can_overturn_retrieval_order() {
+        let cands = [candidate("java spring", 0.8), candidate("python django", 0.6)];
+        let (ranked, _) = rank_candidates(
+            &resume(),
+            &cands,
+            Some(&WordOverlap),
+            Some(&KeywordReranker),
+            &MatchOptions::default(),
+            &mut || Ok(()),
+        )
+        .unwrap();
+        assert_eq!(ranked[0].candidate, 1);
+        // 0.5 * 1.0 + 0.3 * 0.6 + 0.2 * 1.0
+        assert!((ranked[0].final_score - 0.88).abs() < 1e-6);
+        assert_eq!(ranked[0].scores.cross_encoder, Some(1.0));
+        assert!(ranked[0].explanation.is_some());
+    }
+
+    #[test]
+    fn top_k_final_truncates_and_explain_off_skips_explanations() {
+        let cands: Vec<JobCandidate> = (0..10).map(|i| candidate("x", i as f32 / 10.0)).collect();
+        let opts = MatchOptions {
+            top_k_final: 3,
+            explain: false,
+            use_cross_encoder: false,
+            weights: FusionWeights::default(),
+            ..Default::default()
+        };
+        let (ranked, _) = rank_candidates(&resume(), &cands, Some(&WordOverlap), None, &opts, &mut || Ok(())).unwrap();
+        assert_eq!(ranked.len(), 3);
+        assert!(ranked.iter().all(|r| r.explanation.is_none()));
+    }
+
+    #[test]
+    fn cancel_between_batches_stops_the_ranking() {
+        let cands = [candidate("django", 0.5)];
+        let result = rank_candidates(
+            &resume(),
+            &cands,
+            None,
+            Some(&KeywordReranker),
+            &MatchOptions::default(),
+            &mut || Err(crate::engine::error::EngineError::Canceled),
+        );
+        assert!(matches!(result, Err(crate::engine::error::EngineError::Canceled)));
+    }
+
+    #[test]
+    fn no_candidates_is_an_empty_result() {
+        let (ranked, _) =
+            rank_candidates(&resume(), &[], Some(&WordOverlap), Some(&KeywordReranker), &MatchOptions::default(), &mut || Ok(()))
+                .unwrap();
+        assert!(ranked.is_empty());
+    }
+}
