@@ -1,0 +1,75 @@
+-- resonance_match over the sample data loaded by the "sample" test.
+-- Every resume's expected job ranks first.
+SELECT r.title, m.job_id = (r.metadata->>'expected_best_job')::uuid AS expected_first
+FROM resonance.resumes r
+CROSS JOIN LATERAL resonance_match(r.id) m
+WHERE m.rank = 1
+ORDER BY r.title;
+
+-- Result shape: ranks 1..25, scores in [0, 1], final scores non-increasing, one latency.
+SELECT count(*) AS n, min(rank) AS first, max(rank) AS last,
+       bool_and(final_score BETWEEN 0 AND 1 AND bi_encoder_score BETWEEN 0 AND 1) AS in_range,
+       count(DISTINCT latency_ms) AS latencies, bool_and(latency_ms > 0) AS timed,
+       bool_and(explanation ? 'summary' AND explanation ? 'skills' AND explanation ? 'location') AS explained
+FROM resonance_match('00000000-0000-4000-b000-000000000001');
+SELECT bool_and(final_score >= next_score) AS ordered FROM (
+  SELECT final_score, lead(final_score, 1, 0) OVER (ORDER BY rank) AS next_score
+  FROM resonance_match('00000000-0000-4000-b000-000000000001')) s;
+SELECT jsonb_object_keys(resonance_last_match_stats()) AS stats_key ORDER BY 1;
+
+-- Options: top_k_final, explain off, weights.
+SELECT count(*) AS n, count(explanation) AS explained
+FROM resonance_match('00000000-0000-4000-b000-000000000003', '{}', '{"top_k_final": 3, "explain": false}');
+
+-- Each filter excludes what it must.
+SELECT count(*) > 0 AS some, bool_and(j.country = 'Germany') AS only_germany
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"country": "Germany"}') m JOIN resonance.jobs j ON j.id = m.job_id;
+SELECT count(*) > 0 AS some, bool_and(j.city = 'London') AS only_london
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"city": "London"}') m JOIN resonance.jobs j ON j.id = m.job_id;
+SELECT count(*) = (SELECT count(*) FROM resonance.jobs WHERE remote) AS all_remote_jobs, bool_and(j.remote) AS only_remote
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"remote_only": true}', '{"top_k_final": 40}') m
+JOIN resonance.jobs j ON j.id = m.job_id;
+SELECT count(*) > 0 AS some, bool_and(j.experience_level = 'senior') AS only_senior
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"experience": "senior"}') m JOIN resonance.jobs j ON j.id = m.job_id;
+SELECT count(*) AS n, bool_and(j.company = 'Northwind Analytics') AS only_northwind
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"company": "Northwind Analytics"}') m JOIN resonance.jobs j ON j.id = m.job_id;
+SELECT count(*) AS none_in_atlantis FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"country": "Atlantis"}');
+-- Filter values are data, not SQL.
+SELECT count(*) AS injected FROM resonance_match('00000000-0000-4000-b000-000000000001', $${"country": "x' OR '1'='1"}$$);
+SELECT count(*) AS jobs_intact FROM resonance.jobs;
+
+-- A selective filter still fills k from the index, and agrees with exact search.
+SET enable_seqscan = off;
+SELECT count(*) AS k_filled FROM resonance.retrieve_jobs(
+  (SELECT embedding FROM resonance.resumes WHERE id = '00000000-0000-4000-b000-000000000001'), 5, 'United States');
+SELECT count(*) AS agree_with_exact FROM (
+  SELECT id FROM resonance.retrieve_jobs(
+    (SELECT embedding FROM resonance.resumes WHERE id = '00000000-0000-4000-b000-000000000001'), 5, 'United States')
+  INTERSECT
+  SELECT id FROM (SELECT j.id FROM resonance.jobs j, resonance.resumes r
+                  WHERE r.id = '00000000-0000-4000-b000-000000000001' AND j.country = 'United States'
+                  ORDER BY (j.embedding <=> r.embedding) + 0 LIMIT 5) e) s;
+RESET enable_seqscan;
+
+-- Bad input: each a clear ERROR naming the problem.
+SELECT * FROM resonance_match('00000000-0000-0000-0000-000000000000');
+SELECT count(*) AS null_resume FROM resonance_match(NULL);
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"contry": "Germany"}');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"remote_only": "yes"}');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"experience": "wizard"}');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '["country"]');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"country": "Germany"');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k": 5}');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_retrieve": 0}');
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"weight_bi_encoder": -1}');
+
+-- resonance_explain on texts and on stored rows.
+SELECT e->>'overall_strength' AS strength, e ? 'summary' AS has_summary, e->'location'->>'match' AS location
+FROM resonance_explain('Senior Python developer, Django and PostgreSQL', 'Backend engineer: Python, Django') e;
+SELECT e->'experience'->>'required' AS required, e->'experience'->>'candidate' AS candidate,
+       e->'location'->>'match' AS location, e->>'summary' AS summary
+FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000001'::uuid) e;
+SELECT e->'concerns' AS concerns
+FROM resonance_explain('00000000-0000-4000-b000-000000000002'::uuid, '00000000-0000-4000-a000-000000000005'::uuid) e;
+SELECT resonance_explain('', 'job');
+SELECT resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-0000-0000-000000000000'::uuid);
