@@ -6,4 +6,5 @@ pub mod bi_encoder;
 pub mod error;
 pub mod model_files;
 pub mod pooling;
+pub mod skills;
 pub mod tokenization;
