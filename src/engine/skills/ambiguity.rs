@@ -28,6 +28,7 @@ const CUE_WINDOW_BYTES: usize = 64;
 
 /// Default ambiguous forms: one-letter language names (also initials, grades, vitamins) and
 /// product names that are common English words. Compared case-insensitively.
+#[rustfmt::skip]
 pub const DEFAULT_AMBIGUOUS_FORMS: &[&str] = &[
     "c", "d", "j", "k", "q", "r", "s", "v", "go", "io", "ada", "ant", "pig", "elm", "red", "dart",
     "rust", "ruby", "julia", "swift", "crystal", "pascal", "scheme", "racket", "logo",
@@ -39,6 +40,7 @@ pub const DEFAULT_AMBIGUOUS_FORMS: &[&str] = &[
 
 /// Default cue phrases: section headings and verbs that introduce tools. Compared
 /// case-insensitively, on word boundaries.
+#[rustfmt::skip]
 pub const DEFAULT_CUES: &[&str] = &[
     "skills", "skill set", "skillset", "competencies", "languages", "technologies", "tech stack",
     "stack", "tools", "tooling", "frameworks", "libraries", "platforms", "software",
@@ -110,27 +112,20 @@ pub(crate) fn is_cased(surface: &str, declared: &[String]) -> bool {
 
 /// Which of `spans` (sorted, non-overlapping, in `folded`) to keep under the context rule.
 pub(crate) fn keep_in_context(folded: &str, spans: &[Span], cues: &[String]) -> Vec<bool> {
-    let mut keep: Vec<bool> = spans
-        .iter()
-        .map(|s| !s.ambiguous || (s.cased && follows_cue(folded, s.start, cues)))
-        .collect();
-    // Grow the kept set along lists until nothing changes; each pass keeps at least one more
-    // span or stops, so this ends within spans.len() passes.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for i in 0..spans.len() {
-            if keep[i] || !spans[i].cased {
-                continue;
-            }
-            let left = i > 0 && keep[i - 1] && is_list_gap(&folded[spans[i - 1].end..spans[i].start]);
-            let right = i + 1 < spans.len()
-                && keep[i + 1]
-                && is_list_gap(&folded[spans[i].end..spans[i + 1].start]);
-            if left || right {
-                keep[i] = true;
-                changed = true;
-            }
+    let mut keep: Vec<bool> =
+        spans.iter().map(|s| !s.ambiguous || (s.cased && follows_cue(folded, s.start, cues))).collect();
+    // Spread along lists: a sweep to the right lets each kept span vouch for the next, a sweep
+    // to the left for the one before. A span kept by the left sweep has a kept right neighbour
+    // already, so the two sweeps reach every span a chain of list gaps connects to an anchor.
+    let in_list = |a: &Span, b: &Span| is_list_gap(&folded[a.end..b.start]);
+    for i in 1..spans.len() {
+        if !keep[i] && spans[i].cased && keep[i - 1] && in_list(&spans[i - 1], &spans[i]) {
+            keep[i] = true;
+        }
+    }
+    for i in (0..spans.len().saturating_sub(1)).rev() {
+        if !keep[i] && spans[i].cased && keep[i + 1] && in_list(&spans[i], &spans[i + 1]) {
+            keep[i] = true;
         }
     }
     keep
@@ -165,7 +160,11 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 /// Whether `gap` (folded text between two matches) holds only list separators and "and"/"or".
 fn is_list_gap(gap: &str) -> bool {
     let is_separator = |c: char| {
-        c.is_whitespace() || matches!(c, ',' | ';' | '/' | '|' | '&' | '+' | ':' | '(' | ')' | '[' | ']' | '•' | '·' | '-' | '–' | '—')
+        c.is_whitespace()
+            || matches!(
+                c,
+                ',' | ';' | '/' | '|' | '&' | '+' | ':' | '(' | ')' | '[' | ']' | '•' | '·' | '-' | '–' | '—'
+            )
     };
     gap.split(is_separator).all(|word| word.is_empty() || word == "and" || word == "or")
 }
@@ -217,7 +216,8 @@ mod tests {
     fn list_chains_from_an_anchor_in_both_directions() {
         // "go, rust, python": only python is unambiguous.
         let text = "go, rust, python";
-        let keep = keep_in_context(text, &spans(&[(0, 2, true, true), (4, 8, true, true), (10, 16, false, false)]), &[]);
+        let keep =
+            keep_in_context(text, &spans(&[(0, 2, true, true), (4, 8, true, true), (10, 16, false, false)]), &[]);
         assert_eq!(keep, [true, true, true]);
         // Two ambiguous words do not confirm each other.
         let keep = keep_in_context("go, rust", &spans(&[(0, 2, true, true), (4, 8, true, true)]), &[]);
@@ -226,5 +226,10 @@ mod tests {
         let keep = keep_in_context("go, python", &spans(&[(0, 2, true, false), (4, 10, false, false)]), &[]);
         assert_eq!(keep, [false, true]);
         assert!(keep_in_context("", &[], &[]).is_empty());
+        // A long chain anchored at its right end is kept whole.
+        let words = ["go"; 6].join(", ") + ", python";
+        let mut list: Vec<(usize, usize, bool, bool)> = (0..6).map(|i| (i * 4, i * 4 + 2, true, true)).collect();
+        list.push((24, 30, false, false));
+        assert!(keep_in_context(&words, &spans(&list), &[]).iter().all(|&k| k));
     }
 }

@@ -33,6 +33,7 @@ fn is_joiner(c: char) -> bool {
 /// Words after a hyphen that leave the skill before them intact ("Python-based tooling").
 /// Hand-picked from the compound adjectives resumes use with tool names; anything else after a
 /// hyphen ("C-level", "Go-live") makes a different word.
+#[rustfmt::skip]
 const SKILL_KEEPING_SUFFIXES: &[&str] = &[
     "based", "driven", "powered", "native", "centric", "certified", "focused", "oriented", "heavy",
     "first", "savvy", "related", "specific", "compatible", "enabled", "backed", "style", "like",

@@ -135,12 +135,8 @@ impl SkillExtractor {
             if keep.iter().all(|&k| k) {
                 return chosen.iter().map(|c| self.to_match(c, text, &folded)).collect();
             }
-            let rejected: HashSet<(usize, usize, usize)> = chosen
-                .iter()
-                .zip(&keep)
-                .filter(|(_, &k)| !k)
-                .map(|(c, _)| (c.start, c.end, c.form))
-                .collect();
+            let rejected: HashSet<(usize, usize, usize)> =
+                chosen.iter().zip(&keep).filter(|(_, &k)| !k).map(|(c, _)| (c.start, c.end, c.form)).collect();
             candidates.retain(|c| !rejected.contains(&(c.start, c.end, c.form)));
         }
     }
@@ -353,7 +349,11 @@ mod tests {
     #[test]
     fn case_whitespace_and_versions_are_folded() {
         let x = extractor(&[(0, "Python", &[]), (1, "machine learning", &[])]);
-        assert_eq!(surfaces(&x, "PYTHON, python; Python3.11"), ["PYTHON", "python", "Python"], "the version is not part of the surface");
+        assert_eq!(
+            surfaces(&x, "PYTHON, python; Python3.11"),
+            ["PYTHON", "python", "Python"],
+            "the version is not part of the surface"
+        );
         assert_eq!(surfaces(&x, "Machine\n   Learning"), ["Machine\n   Learning"]);
         assert!(x.extract("pythonic code").is_empty());
     }
@@ -495,7 +495,7 @@ mod tests {
     #[test]
     fn char_positions_reject_matches_from_another_text() {
         let m = SkillMatch { skill: SkillId(0), start: 1, end: 3, surface: "xx".into() };
-        assert!(char_positions("é", &[m.clone()]).is_err(), "offset 1 is inside 'é'");
+        assert!(char_positions("é", std::slice::from_ref(&m)).is_err(), "offset 1 is inside 'é'");
         assert!(char_positions("ab", &[m]).is_err(), "offset 3 is past the end");
         let empty = SkillMatch { skill: SkillId(0), start: 1, end: 1, surface: String::new() };
         assert!(char_positions("ab", &[empty]).is_err());

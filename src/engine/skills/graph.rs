@@ -48,7 +48,9 @@ impl Relation {
     pub fn parse(text: &str) -> Result<Self> {
         let known = [Relation::RelatedTo, Relation::Requires, Relation::PartOf];
         known.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(text.trim())).ok_or_else(|| {
-            EngineError::InvalidInput(format!("unknown skill relation {text:?}: expected RELATED_TO, REQUIRES or PART_OF"))
+            EngineError::InvalidInput(format!(
+                "unknown skill relation {text:?}: expected RELATED_TO, REQUIRES or PART_OF"
+            ))
         })
     }
 
@@ -201,7 +203,13 @@ impl SkillGraph {
             return Ok(found);
         }
         self.walk(&[skill], max_depth, |r| {
-            found.push(Related { skill: r.skill, relation: r.link, via: r.via, weight: r.weight as f32, depth: r.depth });
+            found.push(Related {
+                skill: r.skill,
+                relation: r.link,
+                via: r.via,
+                weight: r.weight as f32,
+                depth: r.depth,
+            });
             found.len() < max_results
         })?;
         Ok(found)
@@ -389,7 +397,8 @@ mod tests {
     #[test]
     fn cycle_ends_and_never_returns_the_start() {
         use Relation::Requires;
-        let g = SkillGraph::new(3, &[edge(0, 1, Requires, 1.0), edge(1, 2, Requires, 1.0), edge(2, 0, Requires, 1.0)]).unwrap();
+        let g = SkillGraph::new(3, &[edge(0, 1, Requires, 1.0), edge(1, 2, Requires, 1.0), edge(2, 0, Requires, 1.0)])
+            .unwrap();
         let found = g.related(SkillId(0), 10, 10).unwrap();
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|r| r.skill != SkillId(0)));
@@ -403,8 +412,16 @@ mod tests {
     #[test]
     fn decay_orders_by_hops_and_weights() {
         use Relation::RelatedTo;
-        let g = SkillGraph::new(5, &[edge(0, 1, RelatedTo, 1.0), edge(1, 2, RelatedTo, 1.0), edge(0, 3, RelatedTo, 0.6), edge(2, 4, RelatedTo, 1.0)])
-            .unwrap();
+        let g = SkillGraph::new(
+            5,
+            &[
+                edge(0, 1, RelatedTo, 1.0),
+                edge(1, 2, RelatedTo, 1.0),
+                edge(0, 3, RelatedTo, 0.6),
+                edge(2, 4, RelatedTo, 1.0),
+            ],
+        )
+        .unwrap();
         let found = g.related(SkillId(0), 3, 10).unwrap();
         assert_eq!(ids(&found), [(1, 1), (3, 1), (2, 2), (4, 3)]);
         let weights: Vec<f32> = found.iter().map(|r| r.weight).collect();
@@ -430,7 +447,12 @@ mod tests {
         // Without decay: 0-1-2 weighs 0.81 but uses both hops; 0-2 weighs 0.5 and can go on to 3.
         use Relation::RelatedTo;
         let params = TraversalParams { hop_decay: 1.0, reverse_factor: 0.5 };
-        let edges = [edge(0, 1, RelatedTo, 0.9), edge(1, 2, RelatedTo, 0.9), edge(0, 2, RelatedTo, 0.5), edge(2, 3, RelatedTo, 1.0)];
+        let edges = [
+            edge(0, 1, RelatedTo, 0.9),
+            edge(1, 2, RelatedTo, 0.9),
+            edge(0, 2, RelatedTo, 0.5),
+            edge(2, 3, RelatedTo, 1.0),
+        ];
         let g = SkillGraph::with_params(4, &edges, params).unwrap();
         let found = g.related(SkillId(0), 2, 10).unwrap();
         assert_eq!(ids(&found), [(1, 1), (2, 2), (3, 2)]);
@@ -475,7 +497,9 @@ mod tests {
     #[test]
     fn walk_from_many_sources_names_the_best_origin() {
         use Relation::RelatedTo;
-        let g = SkillGraph::new(4, &[edge(0, 3, RelatedTo, 0.4), edge(1, 3, RelatedTo, 0.9), edge(2, 0, RelatedTo, 1.0)]).unwrap();
+        let g =
+            SkillGraph::new(4, &[edge(0, 3, RelatedTo, 0.4), edge(1, 3, RelatedTo, 0.9), edge(2, 0, RelatedTo, 1.0)])
+                .unwrap();
         let mut seen = Vec::new();
         g.walk(&[SkillId(0), SkillId(1)], 2, |r| {
             seen.push((r.skill, r.origin));

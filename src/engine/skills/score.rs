@@ -97,7 +97,12 @@ pub struct SkillScore {
 /// Scores `resume` skills against `job` skills over `graph`. Repeated skills count once (a job
 /// skill listed twice keeps its highest importance). Errors on ids outside the graph or an
 /// importance that is negative or not a number.
-pub fn skill_graph_score(graph: &SkillGraph, resume: &[SkillId], job: &[JobSkill], params: &ScoreParams) -> Result<SkillScore> {
+pub fn skill_graph_score(
+    graph: &SkillGraph,
+    resume: &[SkillId],
+    job: &[JobSkill],
+    params: &ScoreParams,
+) -> Result<SkillScore> {
     check_params(params)?;
     // Unknown ids are errors even when no walk would touch them: bad input fails the same way
     // whatever the other side holds.
@@ -124,7 +129,12 @@ pub fn skill_graph_score(graph: &SkillGraph, resume: &[SkillId], job: &[JobSkill
             Some(&(resume_skill, similarity)) => {
                 let credit = similarity.min(params.partial_credit_cap);
                 earned += j.importance as f64 * credit;
-                result.related.push(RelatedCredit { resume: resume_skill, job: j.skill, similarity: similarity as f32, credit: credit as f32 });
+                result.related.push(RelatedCredit {
+                    resume: resume_skill,
+                    job: j.skill,
+                    similarity: similarity as f32,
+                    credit: credit as f32,
+                });
             }
             None => result.missing.push(j.skill),
         }
