@@ -2,7 +2,8 @@
 //! extractor build time and memory, extraction time per ~2,000-character resume, graph build,
 //! `related` and the skill-graph score. One metric per line.
 //!
-//! Usage: skills_bench [skill_count]   (default 45000; build with --release)
+//! Usage: cargo build --release --no-default-features --bin skills_bench && target/release/skills_bench [skill_count]
+//! (skill_count defaults to 45000)
 //! Names are generated deterministically from word lists (1-5 words, a third with an alias),
 //! plus ~80 real technology names with symbols ("C++", "Node.js", "CI/CD") and short
 //! ambiguous ones ("Go", "R"). Edges: 4 per skill to pseudo-random others, mixed relations.
@@ -213,7 +214,9 @@ fn main() {
     println!("extractor_shared_forms={}", extractor.shared_form_count());
     println!("extractor_automaton_mb={:.1}", extractor.automaton_bytes() as f64 / 1e6);
 
+    let t = Instant::now();
     let found = extractor.extract(RESUME);
+    println!("extract_first_call_us={:.1}", t.elapsed().as_secs_f64() * 1e6);
     let skills = distinct_skills(&found);
     println!("resume_chars={}", RESUME.chars().count());
     println!("resume_matches={}", found.len());

@@ -112,7 +112,8 @@ impl SkillExtractor {
         }
         // Standard semantics, because selection needs every overlapping candidate (a longest
         // match that fails its boundary must not hide a shorter one that passes). The
-        // contiguous NFA: a DFA over ~45k names takes seconds and hundreds of MB to build.
+        // contiguous NFA: on 60k generated names a DFA took 4x the CPU to build (0.63 s against
+        // 0.15 s) and 17x the memory (134 MB against 8 MB) to search only 1.5x faster.
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))

@@ -14,6 +14,10 @@
 //! after the first. A direct neighbour thus shows exactly its stored weight, and a neighbour of
 //! a neighbour over two weight-1 edges (the table's default weight) gets `hop_decay`.
 //!
+//! Result label: `Related::relation` is the last hop of the best path and `via` the skill before
+//! it, so "<via> <relation> <skill>" is always a stored edge read in some direction; a first-hop
+//! label would describe an edge that need not touch the result at all.
+//!
 //! Order: best-first by path weight (the best path within `max_depth` hops), ties by fewer
 //! hops, then lower skill id; the walk settles each skill once, so cycles end.
 
