@@ -12,4 +12,5 @@ pub mod match_request;
 pub mod matching;
 pub mod model_files;
 pub mod pooling;
+pub mod skills;
 pub mod tokenization;
