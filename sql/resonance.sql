@@ -328,3 +328,28 @@ AS $$
   ORDER BY j.embedding <=> query
   LIMIT k
 $$;
+
+------------------------------------------------------------------------------------------
+-- Skill graph: a version number that moves whenever the taxonomy changes, so each
+-- backend knows when to rebuild its in-memory index (automaton + graph).
+------------------------------------------------------------------------------------------
+
+CREATE TABLE resonance.kg_version (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  version   bigint NOT NULL DEFAULT 0
+);
+INSERT INTO resonance.kg_version DEFAULT VALUES;
+
+CREATE FUNCTION resonance.bump_kg_version() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  UPDATE resonance.kg_version SET version = version + 1;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER kg_skills_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_skills
+  FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+CREATE TRIGGER kg_skill_relations_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_skill_relations
+  FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();

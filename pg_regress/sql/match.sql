@@ -73,3 +73,19 @@ SELECT e->'concerns' AS concerns
 FROM resonance_explain('00000000-0000-4000-b000-000000000002'::uuid, '00000000-0000-4000-a000-000000000005'::uuid) e;
 SELECT resonance_explain('', 'job');
 SELECT resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-0000-0000-000000000000'::uuid);
+
+-- With the skill graph loaded (test "skills"), explanations name the skills.
+SELECT m.skill_graph_score IS NOT NULL AS scored,
+       m.explanation->'skills'->'matched' AS matched, m.explanation->'skills'->'missing' AS missing,
+       m.explanation->'skills'->'related' AS related
+FROM resonance_match('00000000-0000-4000-b000-000000000001') m
+WHERE m.job_id = '00000000-0000-4000-a000-000000000001';
+SELECT m.explanation->'skills'->'matched' AS matched, m.explanation->'skills'->'missing' AS missing
+FROM resonance_match('00000000-0000-4000-b000-000000000004', '{}', '{"top_k_final": 40}') m
+WHERE m.job_id = '00000000-0000-4000-a000-000000000013';
+-- A backend engineer against a DevOps job: what matches, what is near, what is missing.
+SELECT e->'skills'->'matched' AS matched, e->'skills'->'related' AS related, e->'skills'->'missing' AS missing
+FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000013'::uuid) e;
+-- Turning the skill graph off renormalises the weights onto the bi-encoder.
+SELECT bool_and(skill_graph_score IS NULL) AS no_sg, bool_and(abs(final_score - bi_encoder_score) < 1e-6) AS bi_only
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"use_skill_graph": false}');

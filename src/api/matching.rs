@@ -9,13 +9,14 @@ use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
 use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
+use crate::api::skill_index::skills;
 use crate::engine::error::EngineError;
 use crate::engine::experience::ExperienceLevel;
 use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
 use crate::engine::fusion::{fuse, similarity_score, StageScores};
 use crate::engine::location::Place;
 use crate::engine::match_request::{MatchFilters, MatchOptions};
-use crate::engine::matching::{rank_candidates, JobCandidate, ResumeInput};
+use crate::engine::matching::{rank_candidates, JobCandidate, ResumeInput, SkillScorer};
 
 thread_local! {
     /// Per-stage breakdown of this backend's last resonance_match call.
@@ -186,8 +187,13 @@ fn resonance_match(
     let (ids, candidates) = retrieve(&query, &filters, options.top_k_retrieve);
     let retrieval_ms = ms(t);
 
+    let t = Instant::now();
+    let taxonomy = options.use_skill_graph.then(skills).filter(|s| !s.index.is_empty());
+    let skill_index_ms = ms(t);
+    let skill_scorer = taxonomy.as_ref().map(|s| &s.index as &dyn SkillScorer);
+
     let input = ResumeInput { text: resume.text, facts: resume.facts };
-    let (ranked, timings) = rank_candidates(&input, &candidates, None, None, &options, &mut || {
+    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, None, &options, &mut || {
         check_for_interrupts();
         Ok(())
     })
@@ -201,12 +207,13 @@ fn resonance_match(
             "returned": ranked.len(),
             "stages": {
                 "cross_encoder": false,
-                "skill_graph": false,
+                "skill_graph": skill_scorer.is_some(),
                 "explain": options.explain,
             },
             "ms": {
                 "resume": resume_ms,
                 "retrieval": retrieval_ms,
+                "skill_index": skill_index_ms,
                 "skill_graph": timings.skill_graph_ms,
                 "cross_encoder": timings.cross_encoder_ms,
                 "fusion": timings.fusion_ms,
@@ -256,7 +263,7 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
     }
     let v = bi_encoder().encode_batch(&[resume, job]).unwrap_or_else(|e| raise(e));
     let facts = JobFacts::default();
-    explanation_json(cosine(&v[0], &v[1]), SkillEvidence::default(), &facts, &CandidateFacts::default())
+    explanation_json(cosine(&v[0], &v[1]), skill_evidence(resume, job), &facts, &CandidateFacts::default())
 }
 
 /// The explanation of a stored (resume, job) pair, with their locations and levels.
@@ -266,7 +273,13 @@ fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
     let (document, facts, job_embedding) = load_job(job_id);
     let r = embedding_or_encode(resume.embedding.clone(), &resume.text);
     let j = embedding_or_encode(job_embedding, &document);
-    explanation_json(cosine(&r, &j), SkillEvidence::default(), &facts, &resume.facts)
+    let evidence = skill_evidence(&resume.text, &document);
+    explanation_json(cosine(&r, &j), evidence, &facts, &resume.facts)
+}
+
+/// The skill graph's evidence for one pair (empty when no taxonomy is loaded).
+fn skill_evidence(resume: &str, job: &str) -> SkillEvidence {
+    skills().index.evidence(resume, &[job]).pop().unwrap_or_default()
 }
 
 fn explanation_json(cos: f32, skills: SkillEvidence, job: &JobFacts, candidate: &CandidateFacts) -> JsonB {

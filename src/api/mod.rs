@@ -5,3 +5,5 @@ mod encode;
 mod matching;
 mod model_cache;
 mod schema;
+mod skill_index;
+mod skills;

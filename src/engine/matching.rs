@@ -26,9 +26,10 @@ pub struct ResumeInput {
     pub facts: CandidateFacts,
 }
 
-/// Stage 2: skill-graph evidence for one (resume, job) pair.
+/// Stage 2: skill-graph evidence of one resume against many jobs, in job order (one call,
+/// so an implementation reads the resume's skills once).
 pub trait SkillScorer {
-    fn evidence(&self, resume_text: &str, job_text: &str) -> SkillEvidence;
+    fn evidence(&self, resume_text: &str, job_texts: &[&str]) -> Vec<SkillEvidence>;
 }
 
 /// Stage 3: a cross-encoder's scores in [0, 1] for one resume against many jobs, in order.
@@ -72,18 +73,16 @@ pub fn rank_candidates(
     let mut timings = StageTimings::default();
 
     let t = Instant::now();
-    let evidence: Vec<Option<SkillEvidence>> = candidates
-        .iter()
-        .map(|c| skills.filter(|_| options.use_skill_graph).map(|s| s.evidence(&resume.text, &c.document)))
-        .collect();
+    let docs: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
+    let evidence: Vec<Option<SkillEvidence>> = match skills.filter(|_| options.use_skill_graph) {
+        Some(s) => s.evidence(&resume.text, &docs).into_iter().map(Some).collect(),
+        None => vec![None; candidates.len()],
+    };
     timings.skill_graph_ms = ms_since(t);
 
     let t = Instant::now();
     let cross: Option<Vec<f32>> = match reranker.filter(|_| options.use_cross_encoder) {
-        Some(r) if !candidates.is_empty() => {
-            let docs: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
-            Some(r.score(&resume.text, &docs, between_batches)?)
-        }
+        Some(r) if !candidates.is_empty() => Some(r.score(&resume.text, &docs, between_batches)?),
         _ => None,
     };
     timings.cross_encoder_ms = ms_since(t);
@@ -135,10 +134,14 @@ mod tests {
     /// Skill score = share of the job's words found in the resume.
     struct WordOverlap;
     impl SkillScorer for WordOverlap {
-        fn evidence(&self, resume: &str, job: &str) -> SkillEvidence {
-            let words: Vec<&str> = job.split_whitespace().collect();
-            let hits = words.iter().filter(|w| resume.contains(*w)).count();
-            SkillEvidence { score: Some(hits as f32 / words.len() as f32), ..Default::default() }
+        fn evidence(&self, resume: &str, jobs: &[&str]) -> Vec<SkillEvidence> {
+            jobs.iter()
+                .map(|job| {
+                    let words: Vec<&str> = job.split_whitespace().collect();
+                    let hits = words.iter().filter(|w| resume.contains(*w)).count();
+                    SkillEvidence { score: Some(hits as f32 / words.len() as f32), ..Default::default() }
+                })
+                .collect()
         }
     }
 

@@ -9,10 +9,12 @@ pub mod boundary;
 pub mod extract;
 pub mod fold;
 pub mod graph;
+pub mod index;
 pub mod score;
 
 pub use ambiguity::AmbiguityRules;
 pub use extract::{char_positions, distinct_skills, CharSpan, SkillEntry, SkillExtractor, SkillMatch};
+pub use index::{SkillIndex, SkillRecord};
 pub use graph::{Link, Related, Relation, SkillEdge, SkillGraph, TraversalParams};
 pub use score::{skill_graph_score, JobSkill, RelatedCredit, ScoreParams, SkillScore};
 

@@ -1,0 +1,84 @@
+//! The backend's copy of the skill taxonomy (automaton + graph), built from the kg_* tables
+//! on first use and rebuilt when resonance.kg_version moves (statement triggers on
+//! kg_skills and kg_skill_relations bump it). Read-only: works on a hot standby.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pgrx::prelude::*;
+use pgrx::Uuid;
+
+use crate::api::model_cache::raise;
+use crate::engine::error::EngineError;
+use crate::engine::skills::{AmbiguityRules, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
+
+/// The index with the uuid of each SkillId.
+pub struct LoadedSkills {
+    pub index: SkillIndex,
+    pub ids: Vec<Uuid>,
+}
+
+thread_local! {
+    static SKILLS: RefCell<Option<(i64, Rc<LoadedSkills>)>> = const { RefCell::new(None) };
+}
+
+fn spi_error(e: pgrx::spi::Error) -> ! {
+    raise(EngineError::InvalidInput(format!("reading the skill taxonomy failed: {e}")))
+}
+
+fn current_version() -> i64 {
+    Spi::get_one::<i64>("SELECT version FROM resonance.kg_version").unwrap_or_else(|e| spi_error(e)).unwrap_or(0)
+}
+
+/// The taxonomy as of now, rebuilding it if the tables changed since it was built.
+pub fn skills() -> Rc<LoadedSkills> {
+    let version = current_version();
+    if let Some(loaded) = SKILLS.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == version).map(|(_, s)| s.clone())) {
+        return loaded;
+    }
+    let loaded = Rc::new(load());
+    SKILLS.with(|c| *c.borrow_mut() = Some((version, loaded.clone())));
+    loaded
+}
+
+fn load() -> LoadedSkills {
+    Spi::connect(|client| {
+        let mut ids = Vec::new();
+        let mut records = Vec::new();
+        for row in client
+            .select("SELECT id, name, aliases FROM resonance.kg_skills ORDER BY id", None, &[])
+            .unwrap_or_else(|e| spi_error(e))
+        {
+            ids.push(row.get::<Uuid>(1).unwrap_or_else(|e| spi_error(e)).expect("primary key"));
+            records.push(SkillRecord {
+                name: row.get::<String>(2).unwrap_or_else(|e| spi_error(e)).unwrap_or_default(),
+                aliases: row
+                    .get::<Vec<Option<String>>>(3)
+                    .unwrap_or_else(|e| spi_error(e))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            });
+        }
+        let position: HashMap<Uuid, SkillId> = ids.iter().enumerate().map(|(i, u)| (*u, SkillId(i as u32))).collect();
+        let mut edges = Vec::new();
+        for row in client
+            .select("SELECT source_skill_id, target_skill_id, relation, weight FROM resonance.kg_skill_relations", None, &[])
+            .unwrap_or_else(|e| spi_error(e))
+        {
+            let id = |i: usize| row.get::<Uuid>(i).unwrap_or_else(|e| spi_error(e)).and_then(|u| position.get(&u).copied());
+            let (Some(source), Some(target)) = (id(1), id(2)) else { continue };
+            let relation = row.get::<String>(3).unwrap_or_else(|e| spi_error(e)).unwrap_or_default();
+            edges.push(SkillEdge {
+                source,
+                target,
+                relation: Relation::parse(&relation).unwrap_or_else(|e| raise(e)),
+                weight: row.get::<f32>(4).unwrap_or_else(|e| spi_error(e)).unwrap_or(1.0),
+            });
+        }
+        let index = SkillIndex::build(&records, &edges, &AmbiguityRules::default()).unwrap_or_else(|e| raise(e));
+        LoadedSkills { index, ids }
+    })
+}
