@@ -353,3 +353,37 @@ CREATE TRIGGER kg_skills_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
 CREATE TRIGGER kg_skill_relations_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_skill_relations
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+
+------------------------------------------------------------------------------------------
+-- A/B assignment
+------------------------------------------------------------------------------------------
+
+-- The user's variant of the experiment: the stored one if any, else a deterministic draw
+-- (hash of user and experiment, by weight) that is stored, so later weight changes do not
+-- move users already assigned. On a hot standby the draw is returned without storing:
+-- it is the same draw the primary makes.
+CREATE FUNCTION @extschema@.resonance_ab_variant(
+  user_id text, experiment text, variants jsonb DEFAULT '{"control": 0.5, "treatment": 0.5}')
+RETURNS text
+LANGUAGE plpgsql STRICT
+AS $$
+DECLARE
+  chosen text;
+BEGIN
+  SELECT a.variant INTO chosen FROM resonance.ab_test_assignments a
+   WHERE a.user_id = resonance_ab_variant.user_id AND a.experiment = resonance_ab_variant.experiment;
+  IF FOUND THEN
+    RETURN chosen;
+  END IF;
+  chosen := resonance.ab_draw(user_id, experiment, variants);
+  IF NOT pg_is_in_recovery() THEN
+    INSERT INTO resonance.ab_test_assignments (user_id, experiment, variant)
+    VALUES (resonance_ab_variant.user_id, resonance_ab_variant.experiment, chosen)
+    ON CONFLICT ON CONSTRAINT ab_test_assignments_pkey DO NOTHING;
+    -- A concurrent first call may have stored its draw first: return what is stored.
+    SELECT a.variant INTO chosen FROM resonance.ab_test_assignments a
+     WHERE a.user_id = resonance_ab_variant.user_id AND a.experiment = resonance_ab_variant.experiment;
+  END IF;
+  RETURN chosen;
+END
+$$;

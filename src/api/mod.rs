@@ -1,6 +1,7 @@
 //! What SQL can call. Each file is one family of SQL functions; none holds logic beyond
 //! converting arguments and results around an engine call.
 
+mod ab_test;
 mod encode;
 mod matching;
 mod model_cache;

@@ -1,6 +1,7 @@
 //! The engine: everything Resonance computes, in plain Rust with no Postgres types.
 //! The SQL layer (`crate::api`) only converts arguments and results around these calls.
 
+pub mod ab_test;
 pub mod bert;
 pub mod bi_encoder;
 pub mod error;
