@@ -1,15 +1,23 @@
--- The demo's result: for each sample resume, its three nearest jobs through the HNSW index.
+-- The demo's result: resonance_match for sample resumes, ranked jobs with scores and
+-- the explanation's summary, then one full explanation.
 \pset footer off
-SELECT count(*) AS jobs, count(embedding) AS jobs_embedded FROM resonance.jobs;
+SELECT count(*) AS jobs, count(embedding) AS jobs_embedded,
+       (SELECT count(*) FROM resonance.kg_skills) AS skills,
+       (SELECT count(*) FROM resonance.kg_skill_relations) AS skill_relations
+FROM resonance.jobs;
 SELECT resonance_models_active() AS active_models;
-SET hnsw.ef_search = 40;
-SELECT r.title AS resume, n.rank, n.title AS job, n.city, round(n.similarity::numeric, 3) AS similarity
-FROM resonance.resumes r
-CROSS JOIN LATERAL (
-  SELECT j.title, j.city, 1 - (j.embedding <=> r.embedding) AS similarity,
-         row_number() OVER (ORDER BY j.embedding <=> r.embedding) AS rank
-  FROM resonance.jobs j
-  ORDER BY j.embedding <=> r.embedding
-  LIMIT 3
-) n
-ORDER BY r.title, n.rank;
+
+\echo 'Senior Python/Django engineer in Berlin, jobs in Germany:'
+SELECT rank, title, round(bi_encoder_score::numeric, 3) AS bi, round(skill_graph_score::numeric, 3) AS skills,
+       round(cross_encoder_score::numeric, 3) AS ce, round(final_score::numeric, 3) AS final,
+       explanation->>'summary' AS summary
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"country": "Germany"}', '{"top_k_final": 5}');
+
+\echo 'Registered nurse in Toronto, any job:'
+SELECT rank, title, round(final_score::numeric, 3) AS final, explanation->>'summary' AS summary
+FROM resonance_match('00000000-0000-4000-b000-000000000005', '{}', '{"top_k_final": 3}');
+
+\echo 'Why the top job for the data engineer:'
+SELECT jsonb_pretty(explanation) AS explanation
+FROM resonance_match('00000000-0000-4000-b000-000000000003', '{}', '{"top_k_final": 1}');
+SELECT resonance_last_match_stats()->'ms' AS last_call_ms;

@@ -200,6 +200,7 @@ fn resonance_match(
     .unwrap_or_else(|e| raise(e));
 
     let latency_ms = ms(start);
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
     LAST_MATCH_STATS.with(|s| {
         *s.borrow_mut() = serde_json::json!({
             "resume_id": resume_id.to_string(),
@@ -211,14 +212,14 @@ fn resonance_match(
                 "explain": options.explain,
             },
             "ms": {
-                "resume": resume_ms,
-                "retrieval": retrieval_ms,
-                "skill_index": skill_index_ms,
-                "skill_graph": timings.skill_graph_ms,
-                "cross_encoder": timings.cross_encoder_ms,
-                "fusion": timings.fusion_ms,
-                "explain": timings.explain_ms,
-                "total": latency_ms,
+                "resume": round(resume_ms),
+                "retrieval": round(retrieval_ms),
+                "skill_index": round(skill_index_ms),
+                "skill_graph": round(timings.skill_graph_ms),
+                "cross_encoder": round(timings.cross_encoder_ms),
+                "fusion": round(timings.fusion_ms),
+                "explain": round(timings.explain_ms),
+                "total": round(latency_ms),
             },
         })
     });
