@@ -3,7 +3,9 @@
 
 pub mod bert;
 pub mod bi_encoder;
+pub mod cross_encoder;
 pub mod error;
 pub mod model_files;
 pub mod pooling;
 pub mod tokenization;
+pub mod training;
