@@ -316,6 +316,63 @@ mod tests {
         assert!(diff < 1e-5, "padding changed real tokens by {diff}");
     }
 
+    /// The tiny model's weights, seeded, with the tensors under `trainable` as Vars.
+    fn seeded(trainable: &[&str], vars: &VarMap) -> VarBuilder<'static> {
+        use crate::engine::training::weights::{FreshInit, TrainableSelection, WeightStack};
+        WeightStack::new()
+            .with_fresh_init(FreshInit { seed: 3, std: 0.2, prefixes: vec![String::new()] })
+            .with_trainable(TrainableSelection::new(trainable.iter().copied()), vars.clone())
+            .into_var_builder()
+    }
+
+    fn batch() -> (Tensor, Tensor, Tensor) {
+        let input = ids(&[&[1, 2, 3, 4], &[5, 6, 7, 0]]);
+        let types = ids(&[&[0, 0, 1, 1], &[0, 1, 1, 0]]);
+        let mask = Tensor::new(&[[1f32, 1., 1., 1.], [1., 1., 1., 0.]], &Device::Cpu).unwrap();
+        (input, types, mask)
+    }
+
+    #[test]
+    fn differentiable_path_computes_what_the_fused_kernels_compute() {
+        let cfg = tiny().config;
+        let (input, types, mask) = batch();
+        let frozen = BertModel::load(seeded(&[], &VarMap::new()), &cfg).unwrap();
+        let trained = BertModel::load(seeded(&[""], &VarMap::new()), &cfg).unwrap();
+        let a = frozen.forward(&input, &types, &mask).unwrap();
+        let b = trained.forward(&input, &types, &mask).unwrap();
+        assert!(b.track_op(), "trainable weights must put the output on the graph");
+        let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff < 1e-5, "paths differ by {diff}");
+    }
+
+    #[test]
+    fn gradients_cross_softmax_and_layer_norm_down_to_the_lowest_trainable_layer() {
+        let cfg = tiny().config;
+        let vars = VarMap::new();
+        let model = BertModel::load(seeded(&["encoder.layer.1."], &vars), &cfg).unwrap();
+        let (input, types, mask) = batch();
+        let loss = model.forward(&input, &types, &mask).unwrap().sqr().unwrap().sum_all().unwrap();
+        let grads = loss.backward().unwrap();
+        let registered = vars.data().lock().unwrap();
+        // The query projection sits below the attention softmax and three layer norms.
+        let query = &registered["encoder.layer.1.attention.self.query.weight"];
+        let g = grads.get(query.as_tensor()).expect("gradient reaches the query weights");
+        assert!(g.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() > 0.0);
+        assert!(registered.keys().all(|k| k.starts_with("encoder.layer.1.")), "frozen tensors are not vars");
+    }
+
+    #[test]
+    fn sequence_classifier_gives_one_logit_per_row_and_reads_segment_ids() {
+        let cfg = tiny().config;
+        let model = BertSequenceClassifier::load(seeded(&[], &VarMap::new()), &cfg).unwrap();
+        let (input, types, mask) = batch();
+        let logits = model.forward(&input, &types, &mask).unwrap();
+        assert_eq!(logits.dims(), &[2]);
+        let other = model.forward(&input, &types.zeros_like().unwrap(), &mask).unwrap();
+        let diff = (logits - other).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff > 1e-4, "segment ids made no difference ({diff})");
+    }
+
     #[test]
     fn rejects_unsupported_activation() {
         let mut cfg = tiny().config;

@@ -83,3 +83,90 @@ impl TrainableBiEncoder {
         Ok(l2_normalize(&pooled)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::bi_encoder::BiEncoder;
+    use crate::engine::training::losses::{info_nce, DEFAULT_TEMPERATURE};
+    use crate::engine::training::optimizer::AdamWConfig;
+    use crate::engine::training::rng::Rng;
+    use crate::engine::training::tiny_model::{scratch_dir, TinyBert};
+    use crate::engine::training::trainer::{Trainer, TrainerConfig};
+
+    const WORDS: [&str; 10] = ["nurse", "chef", "pilot", "baker", "judge", "alpha", "beta", "gamma", "delta", "omega"];
+
+    fn names(vars: &VarMap) -> Vec<String> {
+        let mut n: Vec<String> = vars.data().lock().unwrap().keys().cloned().collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn head_starts_as_the_identity_and_only_the_scope_trains() {
+        let dir = scratch_dir("bi-head");
+        TinyBert::new(&WORDS, 4).write(&dir).unwrap();
+        let vars = VarMap::new();
+        let trainable = TrainableBiEncoder::for_training(&dir, 16, TrainableScope::Head, &vars).unwrap();
+        assert_eq!(names(&vars), vec!["head.dense.bias", "head.dense.weight"]);
+        let texts = ["nurse alpha", "chef beta gamma"];
+        let reference = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts).unwrap();
+        let got = trainable.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
+        for (a, b) in reference.iter().flatten().zip(got.iter().flatten()) {
+            assert!((a - b).abs() < 1e-5);
+        }
+        let layer_vars = VarMap::new();
+        TrainableBiEncoder::for_training(&dir, 16, TrainableScope::TopLayers(1), &layer_vars).unwrap();
+        assert!(names(&layer_vars).iter().all(|n| n.starts_with("encoder.layer.1.")));
+        assert!(trainable.embed(&[]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Batch of (occupation word, text about it) pairs: a query should find its own text
+    /// among the others'.
+    fn pairs(rng: &mut Rng) -> (Vec<String>, Vec<String>) {
+        let mut occupations: Vec<&str> = WORDS[..5].to_vec();
+        rng.shuffle(&mut occupations);
+        let filler = |rng: &mut Rng| WORDS[5 + rng.below(5)];
+        let queries = occupations.iter().map(|o| format!("{o} {}", filler(rng))).collect();
+        let positives = occupations.iter().map(|o| format!("{} {o} {}", filler(rng), filler(rng))).collect();
+        (queries, positives)
+    }
+
+    fn loss(model: &TrainableBiEncoder, queries: &[String], positives: &[String]) -> Result<Tensor> {
+        let q: Vec<&str> = queries.iter().map(String::as_str).collect();
+        let p: Vec<&str> = positives.iter().map(String::as_str).collect();
+        info_nce(&model.embed(&q)?, &model.embed(&p)?, None, DEFAULT_TEMPERATURE, true)
+    }
+
+    #[test]
+    fn smoke_training_lowers_info_nce() {
+        let dir = scratch_dir("bi-smoke");
+        TinyBert::new(&WORDS, 4).write(&dir).unwrap();
+        let vars = VarMap::new();
+        let model = TrainableBiEncoder::for_training(&dir, 16, TrainableScope::Full, &vars).unwrap();
+        let (eval_q, eval_p) = pairs(&mut Rng::new(1234));
+        let before = loss(&model, &eval_q, &eval_p).unwrap().to_scalar::<f32>().unwrap();
+        let config = TrainerConfig {
+            total_steps: 30,
+            warmup_steps: 3,
+            optimizer: AdamWConfig { learning_rate: 3e-3, ..Default::default() },
+            seed: 9,
+            checkpoint_every: 0,
+        };
+        let mut trainer = Trainer::new(&vars, config, None).unwrap();
+        trainer
+            .train_until(
+                30,
+                |step| {
+                    let (q, p) = pairs(&mut Rng::for_step(9, step));
+                    Ok((loss(&model, &q, &p)?, q.len()))
+                },
+                |_| {},
+            )
+            .unwrap();
+        let after = loss(&model, &eval_q, &eval_p).unwrap().to_scalar::<f32>().unwrap();
+        assert!(after < 0.5 * before, "held-out InfoNCE {before} -> {after}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -211,3 +211,115 @@ fn remove_older_checkpoints(root: &Path, keep: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::cross_encoder::CrossEncoder;
+    use crate::engine::training::losses::binary_cross_entropy;
+    use crate::engine::training::rng::Rng;
+    use crate::engine::training::tiny_model::{scratch_dir, TinyBert};
+    use crate::engine::training::weights::{trained_tensors, TrainableScope};
+
+    const WORDS: [&str; 6] = ["good", "bad", "alpha", "beta", "gamma", "delta"];
+
+    fn config() -> TrainerConfig {
+        let optimizer = AdamWConfig { learning_rate: 1e-2, ..Default::default() };
+        TrainerConfig { total_steps: 4, warmup_steps: 1, optimizer, seed: 42, checkpoint_every: 0 }
+    }
+
+    /// A fresh trainable cross-encoder on the tiny checkpoint in `dir`.
+    fn model(dir: &Path) -> (CrossEncoder, VarMap) {
+        let vars = VarMap::new();
+        (CrossEncoder::for_training(dir, 16, TrainableScope::TopLayers(1), 42, &vars).unwrap(), vars)
+    }
+
+    /// Batch `step`: four random pairs, relevant when the document says "good".
+    fn batch_loss(model: &CrossEncoder, step: usize) -> Result<(Tensor, usize)> {
+        let mut rng = Rng::for_step(42, step);
+        let docs: Vec<String> = (0..4).map(|_| format!("{} {}", WORDS[rng.below(2)], WORDS[2 + rng.below(4)])).collect();
+        let pairs: Vec<(&str, &str)> = docs.iter().map(|d| ("alpha", d.as_str())).collect();
+        let labels: Vec<f32> = docs.iter().map(|d| if d.starts_with("good") { 1.0 } else { 0.0 }).collect();
+        let loss = binary_cross_entropy(&model.pair_logits(&pairs)?, &Tensor::new(labels, &candle_core::Device::Cpu)?)?;
+        Ok((loss, pairs.len()))
+    }
+
+    fn max_diff(a: &VarMap, b: &VarMap) -> f32 {
+        let (a, b) = (trained_tensors(a), trained_tensors(b));
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .map(|(name, t)| (t - &b[name]).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap())
+            .fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn resumed_run_ends_where_an_uninterrupted_one_does() {
+        let base = scratch_dir("resume-base");
+        TinyBert::new(&WORDS, 7).with_classifier(1).write(&base).unwrap();
+        let (whole_ckpt, split_ckpt) = (scratch_dir("resume-whole"), scratch_dir("resume-split"));
+
+        let (whole, whole_vars) = model(&base);
+        let mut reports = Vec::new();
+        let mut trainer = Trainer::new(&whole_vars, config(), Some(&whole_ckpt)).unwrap();
+        trainer.train_until(4, |s| batch_loss(&whole, s), |r| reports.push(r.clone())).unwrap();
+        assert_eq!(reports.iter().map(|r| r.step).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+
+        let (first, first_vars) = model(&base);
+        Trainer::new(&first_vars, config(), Some(&split_ckpt)).unwrap().train_until(2, |s| batch_loss(&first, s), |_| {}).unwrap();
+        let (untrained, untrained_vars) = model(&base);
+        drop(untrained);
+        assert!(max_diff(&first_vars, &untrained_vars) > 1e-4, "two steps changed nothing");
+
+        let (second, second_vars) = model(&base);
+        let mut resumed = Trainer::resume(&second_vars, config(), &split_ckpt).unwrap();
+        assert_eq!(resumed.step(), 2);
+        assert_eq!(max_diff(&second_vars, &first_vars), 0.0, "resume restores the checkpointed weights");
+        resumed.train_until(4, |s| batch_loss(&second, s), |_| {}).unwrap();
+
+        let diff = max_diff(&whole_vars, &second_vars);
+        assert!(diff < 1e-6, "2 + 2 steps differ from 4 steps by {diff}");
+        assert_eq!(latest_checkpoint(&split_ckpt).unwrap(), split_ckpt.join("step-000004"));
+        assert!(!split_ckpt.join("step-000002").exists(), "older checkpoints are removed");
+        for dir in [base, whole_ckpt, split_ckpt] {
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn resume_refuses_another_configuration_or_no_checkpoint() {
+        let base = scratch_dir("refuse-base");
+        TinyBert::new(&WORDS, 7).with_classifier(1).write(&base).unwrap();
+        let ckpt = scratch_dir("refuse-ckpt");
+        let (_, vars) = model(&base);
+        assert!(matches!(Trainer::resume(&vars, config(), &ckpt), Err(EngineError::InvalidInput(_))));
+        let (m, vars) = model(&base);
+        Trainer::new(&vars, config(), Some(&ckpt)).unwrap().train_until(1, |s| batch_loss(&m, s), |_| {}).unwrap();
+        let other_seed = TrainerConfig { seed: 1, ..config() };
+        let err = Trainer::resume(&vars, other_seed, &ckpt).err().expect("seed differs");
+        assert!(err.to_string().contains("another configuration"), "{err}");
+        // Another trainable selection: the tensor names differ.
+        let full_vars = VarMap::new();
+        CrossEncoder::for_training(&base, 16, TrainableScope::Full, 42, &full_vars).unwrap();
+        assert!(Trainer::resume(&full_vars, config(), &ckpt).is_err());
+        std::fs::remove_dir_all(base).unwrap();
+        std::fs::remove_dir_all(ckpt).unwrap();
+    }
+
+    #[test]
+    fn non_finite_loss_stops_the_run() {
+        let vars = VarMap::new();
+        vars.data().lock().unwrap().insert("w".into(), candle_core::Var::ones(1, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap());
+        let w = vars.data().lock().unwrap()["w"].as_tensor().clone();
+        let mut trainer = Trainer::new(&vars, config(), None).unwrap();
+        let result = trainer.train_until(1, |_| Ok(((w.sum_all()? / 0.0)?, 1)), |_| {});
+        assert!(result.is_err());
+        assert_eq!(trainer.step(), 0);
+    }
+
+    #[test]
+    fn zero_steps_is_an_error() {
+        let vars = VarMap::new();
+        vars.data().lock().unwrap().insert("w".into(), candle_core::Var::ones(1, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap());
+        assert!(Trainer::new(&vars, TrainerConfig { total_steps: 0, ..config() }, None).is_err());
+    }
+}
