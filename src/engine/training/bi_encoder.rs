@@ -12,7 +12,8 @@ use std::path::Path;
 use candle_core::{Device, Module, Tensor};
 use candle_nn::{Init, Linear, VarBuilder, VarMap};
 
-use super::weights::{FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
+use super::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
+use crate::engine::bi_encoder::BiEncoder;
 use crate::engine::bert::{BertConfig, BertModel};
 use crate::engine::error::{EngineError, Result};
 use crate::engine::model_files::ModelFiles;
@@ -71,23 +72,53 @@ impl TrainableBiEncoder {
 
     /// Unit-length embeddings of `texts`, [texts, hidden], in one forward pass.
     pub fn embed(&self, texts: &[&str]) -> Result<Tensor> {
+        self.project(&self.pooled(texts)?)
+    }
+
+    /// Mean-pooled encoder states of `texts` before the head, [texts, hidden]. With the
+    /// head scope nothing below the head trains, so a caller can compute these once per
+    /// text (detached) and train the head on them with [`Self::project`] alone.
+    pub fn pooled(&self, texts: &[&str]) -> Result<Tensor> {
         if texts.is_empty() {
             return Err(EngineError::InvalidInput("no texts to embed".into()));
         }
         let batch = self.tokenizer.encode_texts(texts, &Device::Cpu)?;
         let hidden = self.bert.forward(&batch.input_ids, &batch.token_type_ids, &batch.attention_mask)?;
-        let mut pooled = masked_mean(&hidden, &batch.attention_mask)?;
-        if let Some(head) = &self.head {
-            pooled = head.forward(&pooled)?;
-        }
-        Ok(l2_normalize(&pooled)?)
+        Ok(masked_mean(&hidden, &batch.attention_mask)?)
     }
+
+    /// The head (if any) and L2 normalisation over pooled states.
+    pub fn project(&self, pooled: &Tensor) -> Result<Tensor> {
+        let projected = match &self.head {
+            Some(head) => head.forward(pooled)?,
+            None => pooled.clone(),
+        };
+        Ok(l2_normalize(&projected)?)
+    }
+}
+
+/// The inference `BiEncoder` of the checkpoint in `dir` with the trained layers of `delta`
+/// (from `weights::save_delta`) over it. A delta with a projection head is refused: the
+/// inference bi-encoder has no head.
+pub fn bi_encoder_with_delta(dir: &Path, delta: &Path, max_seq_length: usize) -> Result<BiEncoder> {
+    let overlay = load_delta(delta)?;
+    if overlay.keys().any(|name| name.starts_with(HEAD_PREFIX)) {
+        return Err(EngineError::CorruptModelFile {
+            path: delta.to_path_buf(),
+            reason: "the delta holds a projection head, which the inference bi-encoder does not apply".into(),
+        });
+    }
+    let files = ModelFiles::new(dir)?;
+    let config = files.config()?;
+    let vb = WeightStack::new().with_base(files.weight_tensors()?, "").with_overlay(overlay).into_var_builder();
+    let bert = BertModel::load(vb, &config)
+        .map_err(|e| EngineError::CorruptModelFile { path: delta.to_path_buf(), reason: e.to_string() })?;
+    Ok(BiEncoder::from_parts(bert, TextTokenizer::from_file(&files.tokenizer_path(), max_seq_length)?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::bi_encoder::BiEncoder;
     use crate::engine::training::losses::{info_nce, DEFAULT_TEMPERATURE};
     use crate::engine::training::optimizer::AdamWConfig;
     use crate::engine::training::rng::Rng;
@@ -167,6 +198,45 @@ mod tests {
             .unwrap();
         let after = loss(&model, &eval_q, &eval_p).unwrap().to_scalar::<f32>().unwrap();
         assert!(after < 0.5 * before, "held-out InfoNCE {before} -> {after}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trained_layers_reload_into_the_inference_bi_encoder() {
+        use crate::engine::training::weights::save_delta;
+        let dir = scratch_dir("bi-delta");
+        TinyBert::new(&WORDS, 4).write(&dir).unwrap();
+        let vars = VarMap::new();
+        let model = TrainableBiEncoder::for_training(&dir, 16, TrainableScope::TopLayers(1), &vars).unwrap();
+        let config = TrainerConfig {
+            total_steps: 3,
+            warmup_steps: 0,
+            optimizer: AdamWConfig { learning_rate: 1e-2, ..Default::default() },
+            seed: 2,
+            checkpoint_every: 0,
+        };
+        Trainer::new(&vars, config, None)
+            .unwrap()
+            .train_until(3, |step| {
+                let (q, p) = pairs(&mut Rng::for_step(2, step));
+                Ok((loss(&model, &q, &p)?, q.len()))
+            }, |_| {})
+            .unwrap();
+        let delta = dir.join("delta.safetensors");
+        save_delta(&vars, &delta).unwrap();
+        let texts = ["nurse alpha", "baker omega delta"];
+        let reloaded = bi_encoder_with_delta(&dir, &delta, 16).unwrap().encode_batch(&texts).unwrap();
+        let trained = model.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
+        let base = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts).unwrap();
+        let diff = |a: &[Vec<f32>], b: &[Vec<f32>]| a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(diff(&reloaded, &trained) < 1e-5, "delta reload differs from the trained model");
+        assert!(diff(&reloaded, &base) > 1e-4, "training changed nothing");
+
+        let head_vars = VarMap::new();
+        TrainableBiEncoder::for_training(&dir, 16, TrainableScope::Head, &head_vars).unwrap();
+        save_delta(&head_vars, &delta).unwrap();
+        let err = bi_encoder_with_delta(&dir, &delta, 16).err().expect("head refused").to_string();
+        assert!(err.contains("projection head"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
