@@ -107,7 +107,10 @@ fn bare_encoder_is_refused_by_load_and_accepted_by_from_bi_encoder() {
 
 #[test]
 fn missing_files_and_bad_lengths_are_errors() {
-    assert!(matches!(CrossEncoder::load(Path::new("/nonexistent/model"), 16), Err(EngineError::MissingModelFile { .. })));
+    assert!(matches!(
+        CrossEncoder::load(Path::new("/nonexistent/model"), 16),
+        Err(EngineError::MissingModelFile { .. })
+    ));
     let ckpt = Checkpoint::classifier("ce-no-tokenizer");
     assert!(matches!(CrossEncoder::load(&ckpt.0, 1000), Err(EngineError::InvalidInput(_))), "beyond 64 positions");
     std::fs::remove_file(ckpt.0.join("tokenizer.json")).unwrap();
@@ -153,7 +156,12 @@ fn score_pairs_reports_progress_and_stops_when_told() {
     let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
     let docs = ["a", "b", "c", "d", "e"];
     let mut calls = Vec::new();
-    model.score_pairs("q", &docs, 2, |done, total| Ok(calls.push((done, total)))).unwrap();
+    model
+        .score_pairs("q", &docs, 2, |done, total| {
+            calls.push((done, total));
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(calls, vec![(0, 5), (2, 5), (4, 5)]);
     let result = model.score_pairs("q", &docs, 2, |done, _| if done > 0 { Err(EngineError::Canceled) } else { Ok(()) });
     assert!(matches!(result, Err(EngineError::Canceled)));
@@ -253,15 +261,25 @@ fn delta_holds_only_trained_tensors_and_reloads_over_the_base() {
     save_delta(&vars, &delta).unwrap();
     let mut names: Vec<String> = load_delta(&delta).unwrap().into_keys().collect();
     names.sort();
-    assert!(names.iter().all(|n| n.starts_with("bert.encoder.layer.1.") || n.starts_with("bert.pooler.") || n.starts_with("classifier.")));
-    assert!(names.contains(&"classifier.weight".to_string()) && names.contains(&"bert.encoder.layer.1.output.dense.weight".to_string()));
+    assert!(names.iter().all(|n| n.starts_with("bert.encoder.layer.1.")
+        || n.starts_with("bert.pooler.")
+        || n.starts_with("classifier.")));
+    assert!(
+        names.contains(&"classifier.weight".to_string())
+            && names.contains(&"bert.encoder.layer.1.output.dense.weight".to_string())
+    );
 
     let reloaded = CrossEncoder::from_bi_encoder_with_delta(&base.0, &delta, 16).unwrap();
     let docs = ["good alpha beta", "bad gamma", "good"];
     let want = trained.score_batch("python", &docs).unwrap();
     let got = reloaded.score_batch("python", &docs).unwrap();
     assert!(max_abs_diff(&want, &got) < 1e-6, "{want:?} vs {got:?}");
-    assert!(max_abs_diff(&got, &CrossEncoder::from_bi_encoder(&base.0, 16, 5).unwrap().score_batch("python", &docs).unwrap()) > 1e-4);
+    assert!(
+        max_abs_diff(
+            &got,
+            &CrossEncoder::from_bi_encoder(&base.0, 16, 5).unwrap().score_batch("python", &docs).unwrap()
+        ) > 1e-4
+    );
 
     // A delta without the head would silently reuse the base's pooler: refused.
     let mut headless: HashMap<String, Tensor> = load_delta(&delta).unwrap();
@@ -282,13 +300,17 @@ fn head_scope_trains_only_pooler_and_classifier() {
     CrossEncoder::for_training(&base.0, 16, TrainableScope::Head, 5, &vars).unwrap();
     let mut names: Vec<String> = vars.data().lock().unwrap().keys().cloned().collect();
     names.sort();
-    assert_eq!(names, vec!["bert.pooler.dense.bias", "bert.pooler.dense.weight", "classifier.bias", "classifier.weight"]);
+    assert_eq!(
+        names,
+        vec!["bert.pooler.dense.bias", "bert.pooler.dense.weight", "classifier.bias", "classifier.weight"]
+    );
 }
 
 // ---- the real base model ----
 
 fn minilm_dir() -> PathBuf {
-    let root = std::env::var("RESONANCE_MODEL_DIR").unwrap_or_else(|_| "/usr/share/postgresql/15/resonance/models".into());
+    let root =
+        std::env::var("RESONANCE_MODEL_DIR").unwrap_or_else(|_| "/usr/share/postgresql/15/resonance/models".into());
     PathBuf::from(root).join(BASE_BI_ENCODER)
 }
 
@@ -301,7 +323,10 @@ fn minilm_is_a_base_not_a_cross_encoder() {
     let scores = model.score_pairs("Backend engineer with Python", &docs, 32, |_, _| Ok(())).unwrap();
     assert_eq!(scores.len(), 2);
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{scores:?}");
-    let again = CrossEncoder::from_bi_encoder(&minilm_dir(), 256, 1).unwrap().score_batch("Backend engineer with Python", &docs).unwrap();
+    let again = CrossEncoder::from_bi_encoder(&minilm_dir(), 256, 1)
+        .unwrap()
+        .score_batch("Backend engineer with Python", &docs)
+        .unwrap();
     assert!(max_abs_diff(&scores, &again) < 1e-6, "same seed, same head");
 }
 

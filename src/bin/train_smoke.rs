@@ -25,7 +25,8 @@ use resonance::engine::training::weights::{trained_tensors, TrainableScope};
 
 const BATCH: usize = 16;
 const TOKENS: usize = 128;
-const SENTENCE: &str = "experienced engineer building reliable data pipelines with python and sql for analytics teams. ";
+const SENTENCE: &str =
+    "experienced engineer building reliable data pipelines with python and sql for analytics teams. ";
 
 /// Texts long enough that every one is cut at TOKENS (16 tokens per sentence repeat).
 fn texts(label: &str) -> Vec<String> {
@@ -64,8 +65,15 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// A schedule that covers the warm-up step and the timed ones.
 fn trainer_config(steps: usize) -> TrainerConfig {
-    TrainerConfig { total_steps: steps + 1, warmup_steps: 0, optimizer: AdamWConfig::default(), seed: 1, checkpoint_every: 0 }
+    TrainerConfig {
+        total_steps: steps + 1,
+        warmup_steps: 0,
+        optimizer: AdamWConfig::default(),
+        seed: 1,
+        checkpoint_every: 0,
+    }
 }
 
 /// What one configuration measured.
@@ -80,7 +88,13 @@ struct Timing {
 
 impl std::fmt::Display for Timing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "step_ms={:.0} forward_ms={:.0} delta_mb={:.1}", self.step_ms, self.forward_ms, self.delta_bytes as f64 / 1e6)
+        write!(
+            f,
+            "step_ms={:.0} forward_ms={:.0} delta_mb={:.1}",
+            self.step_ms,
+            self.forward_ms,
+            self.delta_bytes as f64 / 1e6
+        )
     }
 }
 
@@ -121,6 +135,7 @@ fn time_inference(dir: &Path, steps: usize) -> Result<f64> {
     Ok(started.elapsed().as_secs_f64() * 1e3 / steps as f64)
 }
 
+/// Cross-encoder steps: BCE over 16 (query, document) pairs.
 fn time_cross_encoder(dir: &Path, scope: TrainableScope, steps: usize) -> Result<Timing> {
     let vars = VarMap::new();
     let model = CrossEncoder::for_training(dir, TOKENS, scope, 1, &vars)?;
@@ -130,6 +145,7 @@ fn time_cross_encoder(dir: &Path, scope: TrainableScope, steps: usize) -> Result
     time_steps(&vars, steps, || binary_cross_entropy(&model.pair_logits(&pairs)?, &labels))
 }
 
+/// Bi-encoder steps: in-batch InfoNCE over 16 queries and their 16 positives.
 fn time_bi_encoder(dir: &Path, scope: TrainableScope, steps: usize) -> Result<Timing> {
     let vars = VarMap::new();
     let model = TrainableBiEncoder::for_training(dir, TOKENS, scope, &vars)?;

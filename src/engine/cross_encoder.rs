@@ -105,22 +105,31 @@ impl CrossEncoder {
     /// A cross-encoder whose `scope` tensors are `Var`s registered in `vars`, for training.
     /// `dir` holds either a sequence-classifier checkpoint (fine-tuned further) or a bare
     /// encoder (a new head is initialised from `seed`).
-    pub fn for_training(dir: &Path, max_seq_length: usize, scope: TrainableScope, seed: u64, vars: &VarMap) -> Result<Self> {
+    pub fn for_training(
+        dir: &Path,
+        max_seq_length: usize,
+        scope: TrainableScope,
+        seed: u64,
+        vars: &VarMap,
+    ) -> Result<Self> {
         let files = ModelFiles::new(dir)?;
         let (tensors, layout) = open_weights(&files)?;
         let config = files.config()?;
         let selection = scope.selection("bert.", config.num_hidden_layers, &HEAD_PREFIXES)?;
-        let mut stack = WeightStack::new().with_base(tensors, layout.base_prefix()).with_trainable(selection, vars.clone());
+        let mut stack =
+            WeightStack::new().with_base(tensors, layout.base_prefix()).with_trainable(selection, vars.clone());
         if layout == Layout::BareEncoder {
             stack = stack.with_fresh_init(new_head(seed));
         }
         Self::assemble(&files, &config, stack, max_seq_length)
     }
 
+    /// A cross-encoder from an already built model and tokenizer.
     pub fn from_parts(model: BertSequenceClassifier, tokenizer: TextTokenizer) -> Self {
         Self { model, tokenizer, device: Device::Cpu }
     }
 
+    /// Builds the classifier from `stack` with the config and tokenizer of `files`.
     fn assemble(files: &ModelFiles, config: &BertConfig, stack: WeightStack, max_seq_length: usize) -> Result<Self> {
         crate::allocator::keep_freed_memory();
         if max_seq_length > config.max_position_embeddings {
@@ -174,7 +183,12 @@ impl CrossEncoder {
 /// pads little, and returns one result per item in input order. `between_batches`
 /// (done, total) runs before each chunk and may stop the work by returning an error.
 /// Byte length is a cheap stand-in for token count; exact counts would tokenise twice.
-pub fn map_in_length_batches<T, R, F, B>(items: &[T], batch_size: usize, mut between_batches: F, mut batch: B) -> Result<Vec<R>>
+pub fn map_in_length_batches<T, R, F, B>(
+    items: &[T],
+    batch_size: usize,
+    mut between_batches: F,
+    mut batch: B,
+) -> Result<Vec<R>>
 where
     T: AsRef<str> + Copy,
     R: Clone + Default,
@@ -200,6 +214,7 @@ where
     Ok(out)
 }
 
+/// The logistic function: a logit to a score in [0, 1].
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -234,7 +249,10 @@ fn check_head(files: &ModelFiles, config: &BertConfig, shape_of: impl Fn(&str) -
         Some(shape) if shape.len() == 2 && shape[0] != 1 && shape[1] == h => {
             return Err(not_a_classifier(
                 files,
-                &format!("its classifier has {} labels; only single-score checkpoints (num_labels 1) are supported", shape[0]),
+                &format!(
+                    "its classifier has {} labels; only single-score checkpoints (num_labels 1) are supported",
+                    shape[0]
+                ),
             ))
         }
         Some(shape) if shape != [1, h] => {
@@ -250,6 +268,7 @@ fn check_head(files: &ModelFiles, config: &BertConfig, shape_of: impl Fn(&str) -
     Ok(())
 }
 
+/// The error for a weight file without the sequence-classifier layout.
 fn not_a_classifier(files: &ModelFiles, reason: &str) -> EngineError {
     EngineError::CorruptModelFile {
         path: files.weights_path(),
@@ -264,8 +283,9 @@ mod tests {
     #[test]
     fn length_batches_come_back_in_input_order() {
         let items = ["ccc", "a", "bb", "dddd", ""];
-        let lengths = map_in_length_batches(&items, 2, |_, _| Ok(()), |chunk| Ok(chunk.iter().map(|s| s.len()).collect()))
-            .unwrap();
+        let lengths =
+            map_in_length_batches(&items, 2, |_, _| Ok(()), |chunk| Ok(chunk.iter().map(|s| s.len()).collect()))
+                .unwrap();
         assert_eq!(lengths, vec![3, 1, 2, 4, 0]);
     }
 
@@ -278,7 +298,11 @@ mod tests {
             1,
             |done, total| {
                 seen.push((done, total));
-                if done == 2 { Err(EngineError::Canceled) } else { Ok(()) }
+                if done == 2 {
+                    Err(EngineError::Canceled)
+                } else {
+                    Ok(())
+                }
             },
             |chunk| Ok(vec![0; chunk.len()]),
         );

@@ -13,8 +13,8 @@ use candle_core::{Device, Module, Tensor};
 use candle_nn::{Init, Linear, VarBuilder, VarMap};
 
 use super::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
-use crate::engine::bi_encoder::BiEncoder;
 use crate::engine::bert::{BertConfig, BertModel};
+use crate::engine::bi_encoder::BiEncoder;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::model_files::ModelFiles;
 use crate::engine::pooling::{l2_normalize, masked_mean};
@@ -29,6 +29,7 @@ struct ResidualHead {
 }
 
 impl ResidualHead {
+    /// A size x size head, zero unless `vb` holds trained values.
     fn load(vb: VarBuilder, size: usize) -> candle_core::Result<Self> {
         let weight = vb.get_with_hints((size, size), "dense.weight", Init::Const(0.0))?;
         let bias = vb.get_with_hints(size, "dense.bias", Init::Const(0.0))?;
@@ -60,7 +61,8 @@ impl TrainableBiEncoder {
             .with_fresh_init(head_init)
             .with_trainable(selection, vars.clone())
             .into_var_builder();
-        let corrupt = |e: candle_core::Error| EngineError::CorruptModelFile { path: files.weights_path(), reason: e.to_string() };
+        let corrupt =
+            |e: candle_core::Error| EngineError::CorruptModelFile { path: files.weights_path(), reason: e.to_string() };
         let bert = BertModel::load(vb.clone(), &config).map_err(corrupt)?;
         let head = match scope {
             TrainableScope::Head => Some(ResidualHead::load(vb.pp("head"), config.hidden_size).map_err(corrupt)?),
@@ -217,10 +219,14 @@ mod tests {
         };
         Trainer::new(&vars, config, None)
             .unwrap()
-            .train_until(3, |step| {
-                let (q, p) = pairs(&mut Rng::for_step(2, step));
-                Ok((loss(&model, &q, &p)?, q.len()))
-            }, |_| {})
+            .train_until(
+                3,
+                |step| {
+                    let (q, p) = pairs(&mut Rng::for_step(2, step));
+                    Ok((loss(&model, &q, &p)?, q.len()))
+                },
+                |_| {},
+            )
             .unwrap();
         let delta = dir.join("delta.safetensors");
         save_delta(&vars, &delta).unwrap();
@@ -228,7 +234,9 @@ mod tests {
         let reloaded = bi_encoder_with_delta(&dir, &delta, 16).unwrap().encode_batch(&texts).unwrap();
         let trained = model.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
         let base = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts).unwrap();
-        let diff = |a: &[Vec<f32>], b: &[Vec<f32>]| a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let diff = |a: &[Vec<f32>], b: &[Vec<f32>]| {
+            a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+        };
         assert!(diff(&reloaded, &trained) < 1e-5, "delta reload differs from the trained model");
         assert!(diff(&reloaded, &base) > 1e-4, "training changed nothing");
 

@@ -62,6 +62,7 @@ pub fn info_nce(
     Ok(candle_nn::loss::cross_entropy(&(logits / temperature)?, &targets)?)
 }
 
+/// `negatives` if it is [batch, k >= 1, dim], else an error naming the shapes.
 fn check_negatives(negatives: &Tensor, batch: usize, dim: usize) -> Result<&Tensor> {
     match negatives.dims() {
         [b, k, d] if *b == batch && *d == dim && *k > 0 => Ok(negatives),
@@ -118,7 +119,7 @@ mod tests {
         let n = Tensor::new(&[[[0f32, 1.]]], &Device::Cpu).unwrap();
         let at_1 = scalar(&info_nce(&q, &p, Some(&n), 1.0, false).unwrap());
         assert!((at_1 - ce_first(&[1.0, 0.0])).abs() < 1e-6, "{at_1}"); // ln(1 + e^-1) = 0.3133
-        // Temperature 0.5 doubles the logits: ln(1 + e^-2) = 0.1269.
+                                                                        // Temperature 0.5 doubles the logits: ln(1 + e^-2) = 0.1269.
         let at_half = scalar(&info_nce(&q, &p, Some(&n), 0.5, false).unwrap());
         assert!((at_half - ce_first(&[2.0, 0.0])).abs() < 1e-6, "{at_half}");
     }

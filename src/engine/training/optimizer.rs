@@ -70,7 +70,9 @@ impl AdamW {
             })
             .collect::<Result<Vec<_>>>()?;
         if slots.is_empty() {
-            return Err(EngineError::InvalidInput("nothing to train: the trainable selection matched no tensor".into()));
+            return Err(EngineError::InvalidInput(
+                "nothing to train: the trainable selection matched no tensor".into(),
+            ));
         }
         Ok(Self { slots, config, steps_taken: 0 })
     }
@@ -86,7 +88,8 @@ impl AdamW {
     /// One update with learning rate `lr`; returns the gradient norm before clipping.
     /// Tensors the loss does not reach keep their values and moments.
     pub fn step(&mut self, grads: &GradStore, lr: f64) -> Result<f64> {
-        let grads: Vec<Option<Tensor>> = self.slots.iter().map(|s| grads.get(s.var.as_tensor()).map(Tensor::detach)).collect();
+        let grads: Vec<Option<Tensor>> =
+            self.slots.iter().map(|s| grads.get(s.var.as_tensor()).map(Tensor::detach)).collect();
         let norm = global_norm(&grads)?;
         let clip = match self.config.max_grad_norm {
             // torch.nn.utils.clip_grad_norm_'s factor, with its 1e-6 guard.
@@ -114,7 +117,9 @@ impl AdamW {
     pub fn moments(&self) -> HashMap<String, Tensor> {
         self.slots
             .iter()
-            .flat_map(|s| [(format!("m.{}", s.name), s.first_moment.clone()), (format!("v.{}", s.name), s.second_moment.clone())])
+            .flat_map(|s| {
+                [(format!("m.{}", s.name), s.first_moment.clone()), (format!("v.{}", s.name), s.second_moment.clone())]
+            })
             .collect()
     }
 
@@ -129,7 +134,11 @@ impl AdamW {
                 let name = format!("{key}.{}", slot.name);
                 let saved = moments.get(&name).ok_or_else(|| corrupt(format!("moment {name} is missing")))?;
                 if saved.dims() != target.dims() {
-                    return Err(corrupt(format!("moment {name} has shape {:?}, expected {:?}", saved.dims(), target.dims())));
+                    return Err(corrupt(format!(
+                        "moment {name} has shape {:?}, expected {:?}",
+                        saved.dims(),
+                        target.dims()
+                    )));
                 }
                 *target = saved.clone();
             }
@@ -183,7 +192,8 @@ mod tests {
         let mut opt = AdamW::new(&vars, config).unwrap();
         // Vanishing gradients, so only decay moves a weight (a factor of exactly 0 would
         // make candle prune the graph and report no gradient at all).
-        let loss = ((matrix.as_tensor().sum_all().unwrap() + vector.as_tensor().sum_all().unwrap()).unwrap() * 1e-20).unwrap();
+        let loss =
+            ((matrix.as_tensor().sum_all().unwrap() + vector.as_tensor().sum_all().unwrap()).unwrap() * 1e-20).unwrap();
         opt.step(&loss.backward().unwrap(), 0.1).unwrap();
         let m = matrix.as_tensor().sum_all().unwrap().to_scalar::<f32>().unwrap();
         assert!((m - 0.95).abs() < 1e-6, "{m}");

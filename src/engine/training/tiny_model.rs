@@ -46,11 +46,13 @@ impl TinyBert {
         }
     }
 
+    /// Writes the sequence-classifier layout with a `labels`-output classifier.
     pub fn with_classifier(mut self, labels: usize) -> Self {
         self.classifier_labels = Some(labels);
         self
     }
 
+    /// The model configuration this spec describes.
     pub fn config(&self) -> BertConfig {
         BertConfig {
             vocab_size: SPECIAL_TOKENS.len() + self.words.len(),
@@ -87,6 +89,7 @@ impl TinyBert {
         self.write_weights(&config, &dir.join("model.safetensors"))
     }
 
+    /// Seeded weights of every tensor the layout needs, written to `path`.
     fn write_weights(&self, config: &BertConfig, path: &Path) -> Result<()> {
         let vars = VarMap::new();
         let vb = WeightStack::new()
@@ -146,6 +149,7 @@ impl TinyBert {
     }
 }
 
+/// Pretty-printed JSON to `path`.
 fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     let text = serde_json::to_vec_pretty(value).map_err(|e| EngineError::InvalidInput(e.to_string()))?;
     std::fs::write(path, text).map_err(|e| write_failed(path, e))

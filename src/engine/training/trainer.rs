@@ -156,7 +156,7 @@ impl Trainer {
                 grad_norm,
                 examples_per_sec: examples as f64 / started.elapsed().as_secs_f64().max(1e-9),
             });
-            if self.config.checkpoint_every > 0 && self.step % self.config.checkpoint_every == 0 {
+            if self.config.checkpoint_every > 0 && self.step.is_multiple_of(self.config.checkpoint_every) {
                 self.checkpoint()?;
             }
         }
@@ -237,7 +237,8 @@ mod tests {
     /// Batch `step`: four random pairs, relevant when the document says "good".
     fn batch_loss(model: &CrossEncoder, step: usize) -> Result<(Tensor, usize)> {
         let mut rng = Rng::for_step(42, step);
-        let docs: Vec<String> = (0..4).map(|_| format!("{} {}", WORDS[rng.below(2)], WORDS[2 + rng.below(4)])).collect();
+        let docs: Vec<String> =
+            (0..4).map(|_| format!("{} {}", WORDS[rng.below(2)], WORDS[2 + rng.below(4)])).collect();
         let pairs: Vec<(&str, &str)> = docs.iter().map(|d| ("alpha", d.as_str())).collect();
         let labels: Vec<f32> = docs.iter().map(|d| if d.starts_with("good") { 1.0 } else { 0.0 }).collect();
         let loss = binary_cross_entropy(&model.pair_logits(&pairs)?, &Tensor::new(labels, &candle_core::Device::Cpu)?)?;
@@ -265,7 +266,10 @@ mod tests {
         assert_eq!(reports.iter().map(|r| r.step).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
 
         let (first, first_vars) = model(&base);
-        Trainer::new(&first_vars, config(), Some(&split_ckpt)).unwrap().train_until(2, |s| batch_loss(&first, s), |_| {}).unwrap();
+        Trainer::new(&first_vars, config(), Some(&split_ckpt))
+            .unwrap()
+            .train_until(2, |s| batch_loss(&first, s), |_| {})
+            .unwrap();
         let (untrained, untrained_vars) = model(&base);
         drop(untrained);
         assert!(max_diff(&first_vars, &untrained_vars) > 1e-4, "two steps changed nothing");
@@ -308,7 +312,10 @@ mod tests {
     #[test]
     fn non_finite_loss_stops_the_run() {
         let vars = VarMap::new();
-        vars.data().lock().unwrap().insert("w".into(), candle_core::Var::ones(1, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap());
+        vars.data()
+            .lock()
+            .unwrap()
+            .insert("w".into(), candle_core::Var::ones(1, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap());
         let w = vars.data().lock().unwrap()["w"].as_tensor().clone();
         let mut trainer = Trainer::new(&vars, config(), None).unwrap();
         let result = trainer.train_until(1, |_| Ok(((w.sum_all()? / 0.0)?, 1)), |_| {});
@@ -319,7 +326,10 @@ mod tests {
     #[test]
     fn zero_steps_is_an_error() {
         let vars = VarMap::new();
-        vars.data().lock().unwrap().insert("w".into(), candle_core::Var::ones(1, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap());
+        vars.data()
+            .lock()
+            .unwrap()
+            .insert("w".into(), candle_core::Var::ones(1, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap());
         assert!(Trainer::new(&vars, TrainerConfig { total_steps: 0, ..config() }, None).is_err());
     }
 }

@@ -34,6 +34,7 @@ impl TrainableSelection {
         Self { prefixes: prefixes.into_iter().map(Into::into).collect() }
     }
 
+    /// Whether tensor `name` trains.
     pub fn contains(&self, name: &str) -> bool {
         self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
     }
@@ -53,13 +54,18 @@ pub enum TrainableScope {
 impl TrainableScope {
     /// The selection for a model whose encoder tensors sit under `encoder_prefix`
     /// (`"bert."` or `""`), with `num_layers` layers and its head under `head_prefixes`.
-    pub fn selection(&self, encoder_prefix: &str, num_layers: usize, head_prefixes: &[&str]) -> Result<TrainableSelection> {
+    pub fn selection(
+        &self,
+        encoder_prefix: &str,
+        num_layers: usize,
+        head_prefixes: &[&str],
+    ) -> Result<TrainableSelection> {
         let head = head_prefixes.iter().map(|p| p.to_string());
         match *self {
             TrainableScope::Head => Ok(TrainableSelection::new(head)),
-            TrainableScope::TopLayers(n) if n > num_layers => Err(EngineError::InvalidInput(format!(
-                "cannot train the top {n} layers of a {num_layers}-layer model"
-            ))),
+            TrainableScope::TopLayers(n) if n > num_layers => {
+                Err(EngineError::InvalidInput(format!("cannot train the top {n} layers of a {num_layers}-layer model")))
+            }
             TrainableScope::TopLayers(n) => Ok(TrainableSelection::new(
                 (num_layers - n..num_layers).map(|i| format!("{encoder_prefix}encoder.layer.{i}.")).chain(head),
             )),
@@ -90,6 +96,7 @@ pub struct WeightStack {
 }
 
 impl WeightStack {
+    /// A stack with nothing in it: every request fails until a source is added.
     pub fn new() -> Self {
         Self { base: None, base_prefix: String::new(), overlay: HashMap::new(), fresh: None, trainable: None }
     }
@@ -107,6 +114,7 @@ impl WeightStack {
         self
     }
 
+    /// Initialises the layers under `fresh.prefixes` anew instead of reading them.
     pub fn with_fresh_init(mut self, fresh: FreshInit) -> Self {
         self.fresh = Some(fresh);
         self
@@ -118,17 +126,20 @@ impl WeightStack {
         self
     }
 
+    /// The `VarBuilder` a model `load`s from (f32, CPU).
     pub fn into_var_builder(self) -> VarBuilder<'static> {
         VarBuilder::from_backend(Box::new(self), DType::F32, Device::Cpu)
     }
 
-    fn from_base(&self, name: &str) -> Option<candle_core::Result<Tensor>> {
+    /// `name` from the base file, or None if the base lacks it.
+    fn base_value(&self, name: &str) -> Option<candle_core::Result<Tensor>> {
         let base = self.base.as_ref()?;
         let base_name = name.strip_prefix(self.base_prefix.as_str())?;
         base.get(base_name).ok()?;
         Some(base.load(base_name, &Device::Cpu))
     }
 
+    /// A fresh value for `name`, or None if it is not under a fresh prefix.
     fn fresh_value(&self, name: &str, shape: &Shape, hint: Init) -> Option<candle_core::Result<Tensor>> {
         let fresh = self.fresh.as_ref().filter(|f| f.prefixes.iter().any(|p| name.starts_with(p.as_str())))?;
         Some(fresh_tensor(fresh, name, shape, hint))
@@ -143,7 +154,7 @@ impl WeightStack {
             .cloned()
             .map(Ok)
             .or_else(|| self.fresh_value(name, shape, hint))
-            .or_else(|| self.from_base(name))
+            .or_else(|| self.base_value(name))
             .unwrap_or_else(|| Err(candle_core::Error::CannotFindTensor { path: name.to_string() }))?
             .to_dtype(DType::F32)?;
         if found.shape() != shape {
@@ -160,6 +171,7 @@ impl Default for WeightStack {
 }
 
 impl candle_nn::var_builder::SimpleBackend for WeightStack {
+    /// A trainable tensor as the (once created, then shared) Var; others as constants.
     fn get(&self, shape: Shape, name: &str, hint: Init, _dtype: DType, _dev: &Device) -> candle_core::Result<Tensor> {
         let Some((_, vars)) = self.trainable.as_ref().filter(|(selection, _)| selection.contains(name)) else {
             return self.value(name, &shape, hint);
@@ -179,12 +191,12 @@ impl candle_nn::var_builder::SimpleBackend for WeightStack {
             .get(name)
             .cloned()
             .map(Ok)
-            .or_else(|| self.from_base(name))
+            .or_else(|| self.base_value(name))
             .unwrap_or_else(|| Err(candle_core::Error::CannotFindTensor { path: name.to_string() }))
     }
 
     fn contains_tensor(&self, name: &str) -> bool {
-        self.overlay.contains_key(name) || self.from_base(name).is_some()
+        self.overlay.contains_key(name) || self.base_value(name).is_some()
     }
 }
 
@@ -211,8 +223,7 @@ pub fn trained_tensors(vars: &VarMap) -> HashMap<String, Tensor> {
 /// Writes the trained tensors of `vars` (only those) as safetensors: the delta over the
 /// pinned base that ships in models/.
 pub fn save_delta(vars: &VarMap, path: &Path) -> Result<()> {
-    candle_core::safetensors::save(&trained_tensors(vars), path)
-        .map_err(|e| write_failed(path, e))
+    candle_core::safetensors::save(&trained_tensors(vars), path).map_err(|e| write_failed(path, e))
 }
 
 /// A file that could not be written. The engine has no I/O error kind; the path is the
@@ -283,7 +294,8 @@ mod tests {
     #[test]
     fn biases_are_zero_and_constants_are_honoured() {
         let stack = fresh_everything(1);
-        let bias = stack.get(Shape::from(3), "b", Init::Randn { mean: 0.0, stdev: 1.0 }, DType::F32, &Device::Cpu).unwrap();
+        let bias =
+            stack.get(Shape::from(3), "b", Init::Randn { mean: 0.0, stdev: 1.0 }, DType::F32, &Device::Cpu).unwrap();
         let ones = stack.get(Shape::from(3), "g", Init::Const(1.0), DType::F32, &Device::Cpu).unwrap();
         assert_eq!(values(&bias), vec![0.0; 3]);
         assert_eq!(values(&ones), vec![1.0; 3]);
