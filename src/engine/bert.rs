@@ -6,8 +6,8 @@
 //! `BertForSequenceClassification` prefix them with `bert.`. [`BertModel::load`] takes the
 //! prefix so one loader serves both.
 
-use candle_core::{DType, Module, Result, Tensor};
-use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use candle_core::{DType, Module, Result, Tensor, D};
+use candle_nn::{embedding, linear, Embedding, Init, Linear, VarBuilder};
 use serde::Deserialize;
 
 /// The fields of a Hugging Face `config.json` that the encoder needs.
@@ -37,6 +37,50 @@ fn default_hidden_act() -> String {
     "gelu".to_string()
 }
 
+/// Layer normalisation that stays differentiable when training.
+///
+/// candle's fused layer norm kernel is fast but records no backward pass: a gradient
+/// stops at it silently. When the input or the weights are part of a training graph we
+/// spell the norm out in ops candle can differentiate; frozen layers keep the fast kernel.
+struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    eps: f64,
+}
+
+impl LayerNorm {
+    fn load(size: usize, eps: f64, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            weight: vb.get_with_hints(size, "weight", Init::Const(1.0))?,
+            bias: vb.get_with_hints(size, "bias", Init::Const(0.0))?,
+            eps,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if !(x.track_op() || self.weight.track_op() || self.bias.track_op()) {
+            return candle_nn::ops::layer_norm(&x.contiguous()?, &self.weight, &self.bias, self.eps as f32);
+        }
+        let centred = x.broadcast_sub(&x.mean_keepdim(D::Minus1)?)?;
+        let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;
+        let normed = centred.broadcast_div(&(variance + self.eps)?.sqrt()?)?;
+        normed.broadcast_mul(&self.weight)?.broadcast_add(&self.bias)
+    }
+}
+
+/// Softmax over the last dimension; like [`LayerNorm`], the fused kernel when nothing is
+/// being trained and differentiable ops when something is.
+fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
+    if !x.track_op() {
+        return candle_nn::ops::softmax_last_dim(x);
+    }
+    // Subtracting the row maximum only guards exp() against overflow; it is a constant
+    // shift softmax ignores, so it needs no gradient.
+    let shifted = x.broadcast_sub(&x.max_keepdim(D::Minus1)?.detach())?;
+    let exp = shifted.exp()?;
+    exp.broadcast_div(&exp.sum_keepdim(D::Minus1)?)
+}
+
 /// Token, position and segment embeddings, summed and layer-normalised.
 struct BertEmbeddings {
     word: Embedding,
@@ -51,7 +95,7 @@ impl BertEmbeddings {
             word: embedding(cfg.vocab_size, cfg.hidden_size, vb.pp("word_embeddings"))?,
             position: embedding(cfg.max_position_embeddings, cfg.hidden_size, vb.pp("position_embeddings"))?,
             token_type: embedding(cfg.type_vocab_size, cfg.hidden_size, vb.pp("token_type_embeddings"))?,
-            norm: layer_norm(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("LayerNorm"))?,
+            norm: LayerNorm::load(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("LayerNorm"))?,
         })
     }
 
@@ -88,7 +132,7 @@ impl BertAttention {
             key: linear(h, h, own.pp("key"))?,
             value: linear(h, h, own.pp("value"))?,
             output: linear(h, h, out.pp("dense"))?,
-            norm: layer_norm(h, cfg.layer_norm_eps, out.pp("LayerNorm"))?,
+            norm: LayerNorm::load(h, cfg.layer_norm_eps, out.pp("LayerNorm"))?,
             num_heads: cfg.num_attention_heads,
             head_dim: h / cfg.num_attention_heads,
         })
@@ -108,7 +152,7 @@ impl BertAttention {
         let v = self.split_heads(&self.value.forward(hidden)?)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask_bias)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let probs = softmax_last_dim(&scores)?;
         let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
         self.norm.forward(&(self.output.forward(&context)? + hidden)?)
     }
@@ -128,7 +172,7 @@ impl BertLayer {
             attention: BertAttention::load(vb.pp("attention"), cfg)?,
             intermediate: linear(cfg.hidden_size, cfg.intermediate_size, vb.pp("intermediate").pp("dense"))?,
             output: linear(cfg.intermediate_size, cfg.hidden_size, vb.pp("output").pp("dense"))?,
-            norm: layer_norm(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
+            norm: LayerNorm::load(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
         })
     }
 
@@ -167,6 +211,49 @@ impl BertModel {
             hidden = layer.forward(&hidden, &mask_bias)?;
         }
         Ok(hidden)
+    }
+}
+
+/// BERT's pooler: the [CLS] token's final state through a dense layer and tanh. Sequence
+/// classifiers read the pair's relevance from it.
+pub struct BertPooler {
+    dense: Linear,
+}
+
+impl BertPooler {
+    pub fn load(vb: VarBuilder, cfg: &BertConfig) -> Result<Self> {
+        Ok(Self { dense: linear(cfg.hidden_size, cfg.hidden_size, vb.pp("dense"))? })
+    }
+
+    /// [batch, seq, hidden] -> [batch, hidden]
+    pub fn forward(&self, hidden: &Tensor) -> Result<Tensor> {
+        let cls = hidden.narrow(1, 0, 1)?.squeeze(1)?.contiguous()?;
+        self.dense.forward(&cls)?.tanh()
+    }
+}
+
+/// `BertForSequenceClassification` with a single output (num_labels 1): encoder under
+/// `bert.`, pooler under `bert.pooler.`, and `classifier`, a Linear(hidden, 1).
+pub struct BertSequenceClassifier {
+    pub bert: BertModel,
+    pooler: BertPooler,
+    classifier: Linear,
+}
+
+impl BertSequenceClassifier {
+    pub fn load(vb: VarBuilder, cfg: &BertConfig) -> Result<Self> {
+        let bert = vb.pp("bert");
+        Ok(Self {
+            bert: BertModel::load(bert.clone(), cfg)?,
+            pooler: BertPooler::load(bert.pp("pooler"), cfg)?,
+            classifier: linear(cfg.hidden_size, 1, vb.pp("classifier"))?,
+        })
+    }
+
+    /// One logit per row, [batch]; arguments as for [`BertModel::forward`].
+    pub fn forward(&self, input_ids: &Tensor, token_type_ids: &Tensor, attention_mask: &Tensor) -> Result<Tensor> {
+        let hidden = self.bert.forward(input_ids, token_type_ids, attention_mask)?;
+        self.classifier.forward(&self.pooler.forward(&hidden)?)?.squeeze(1)
     }
 }
 
@@ -227,6 +314,63 @@ mod tests {
         let h2 = model.forward(&padded, &padded.zeros_like().unwrap(), &mask).unwrap().narrow(1, 0, 3).unwrap();
         let diff = (h1 - h2).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         assert!(diff < 1e-5, "padding changed real tokens by {diff}");
+    }
+
+    /// The tiny model's weights, seeded, with the tensors under `trainable` as Vars.
+    fn seeded(trainable: &[&str], vars: &VarMap) -> VarBuilder<'static> {
+        use crate::engine::training::weights::{FreshInit, TrainableSelection, WeightStack};
+        WeightStack::new()
+            .with_fresh_init(FreshInit { seed: 3, std: 0.2, prefixes: vec![String::new()] })
+            .with_trainable(TrainableSelection::new(trainable.iter().copied()), vars.clone())
+            .into_var_builder()
+    }
+
+    fn batch() -> (Tensor, Tensor, Tensor) {
+        let input = ids(&[&[1, 2, 3, 4], &[5, 6, 7, 0]]);
+        let types = ids(&[&[0, 0, 1, 1], &[0, 1, 1, 0]]);
+        let mask = Tensor::new(&[[1f32, 1., 1., 1.], [1., 1., 1., 0.]], &Device::Cpu).unwrap();
+        (input, types, mask)
+    }
+
+    #[test]
+    fn differentiable_path_computes_what_the_fused_kernels_compute() {
+        let cfg = tiny().config;
+        let (input, types, mask) = batch();
+        let frozen = BertModel::load(seeded(&[], &VarMap::new()), &cfg).unwrap();
+        let trained = BertModel::load(seeded(&[""], &VarMap::new()), &cfg).unwrap();
+        let a = frozen.forward(&input, &types, &mask).unwrap();
+        let b = trained.forward(&input, &types, &mask).unwrap();
+        assert!(b.track_op(), "trainable weights must put the output on the graph");
+        let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff < 1e-5, "paths differ by {diff}");
+    }
+
+    #[test]
+    fn gradients_cross_softmax_and_layer_norm_down_to_the_lowest_trainable_layer() {
+        let cfg = tiny().config;
+        let vars = VarMap::new();
+        let model = BertModel::load(seeded(&["encoder.layer.1."], &vars), &cfg).unwrap();
+        let (input, types, mask) = batch();
+        let loss = model.forward(&input, &types, &mask).unwrap().sqr().unwrap().sum_all().unwrap();
+        let grads = loss.backward().unwrap();
+        let registered = vars.data().lock().unwrap();
+        // The query projection sits below the attention softmax and three layer norms.
+        let query = &registered["encoder.layer.1.attention.self.query.weight"];
+        let g = grads.get(query.as_tensor()).expect("gradient reaches the query weights");
+        assert!(g.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() > 0.0);
+        assert!(registered.keys().all(|k| k.starts_with("encoder.layer.1.")), "frozen tensors are not vars");
+    }
+
+    #[test]
+    fn sequence_classifier_gives_one_logit_per_row_and_reads_segment_ids() {
+        let cfg = tiny().config;
+        let model = BertSequenceClassifier::load(seeded(&[], &VarMap::new()), &cfg).unwrap();
+        let (input, types, mask) = batch();
+        let logits = model.forward(&input, &types, &mask).unwrap();
+        assert_eq!(logits.dims(), &[2]);
+        let other = model.forward(&input, &types.zeros_like().unwrap(), &mask).unwrap();
+        let diff = (logits - other).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff > 1e-4, "segment ids made no difference ({diff})");
     }
 
     #[test]

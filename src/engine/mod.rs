@@ -4,6 +4,7 @@
 pub mod ab_test;
 pub mod bert;
 pub mod bi_encoder;
+pub mod cross_encoder;
 pub mod error;
 pub mod experience;
 pub mod explain;
@@ -15,3 +16,4 @@ pub mod model_files;
 pub mod pooling;
 pub mod skills;
 pub mod tokenization;
+pub mod training;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use candle_core::safetensors::MmapedSafetensors;
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 
@@ -42,9 +43,14 @@ impl ModelFiles {
         serde_json::from_slice(&text).map_err(|e| EngineError::CorruptModelFile { path, reason: e.to_string() })
     }
 
-    /// Weights as f32, memory-mapped. The header is validated here so that a truncated or
-    /// foreign file is an error now, not a crash later.
+    /// Weights as f32, memory-mapped, for a model's `load`.
     pub fn weights(&self) -> Result<VarBuilder<'static>> {
+        Ok(VarBuilder::from_backend(Box::new(self.weight_tensors()?), DType::F32, Device::Cpu))
+    }
+
+    /// The memory-mapped weight file itself, to list or combine its tensors. The header is
+    /// validated here so that a truncated or foreign file is an error now, not a crash later.
+    pub fn weight_tensors(&self) -> Result<MmapedSafetensors> {
         let path = self.weights_path();
         if !path.exists() {
             return Err(EngineError::MissingModelFile { path });
@@ -52,12 +58,13 @@ impl ModelFiles {
         // SAFETY: the file is mapped read-only; the only hazard is another process truncating
         // it while mapped, the same contract as any mmap-based loader. model_dir is a
         // superuser-only setting, so only an administrator chooses which file this is.
-        unsafe { VarBuilder::from_mmaped_safetensors(&[&path], DType::F32, &Device::Cpu) }
+        unsafe { MmapedSafetensors::new(&path) }
             .map_err(|e| EngineError::CorruptModelFile { path, reason: e.to_string() })
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
+/// The bytes of `path`; a missing file and an unreadable one are different errors.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => EngineError::MissingModelFile { path: path.to_path_buf() },
         _ => EngineError::CorruptModelFile { path: path.to_path_buf(), reason: e.to_string() },

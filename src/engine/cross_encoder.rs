@@ -1,0 +1,324 @@
+//! The cross-encoder: (query, document) -> relevance score in [0, 1]. Both texts go
+//! through BERT together as one pair (`[CLS] query [SEP] document [SEP]`, segment ids 0
+//! then 1), so every query token attends to every document token; the pooled [CLS]
+//! state goes through a one-output classifier and a sigmoid (the `BertForSequenceClassification`
+//! layout with num_labels 1, as sentence-transformers' CrossEncoder scores it).
+//!
+//! Weights come from a standard checkpoint directory ([`CrossEncoder::load`]) or from the
+//! bi-encoder's encoder plus a new head ([`CrossEncoder::from_bi_encoder`]), optionally
+//! with a trained delta over it ([`CrossEncoder::from_bi_encoder_with_delta`]).
+
+use std::path::Path;
+
+use candle_core::safetensors::MmapedSafetensors;
+use candle_core::{Device, Tensor};
+use candle_nn::VarMap;
+
+use super::bert::{BertConfig, BertSequenceClassifier};
+use super::error::{EngineError, Result};
+use super::model_files::ModelFiles;
+use super::tokenization::TextTokenizer;
+use super::training::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
+
+/// Pairs per forward pass: pairs are as long as the bi-encoder's longest texts, so the
+/// same bound applies (see `bi_encoder::DEFAULT_BATCH_SIZE`).
+pub const DEFAULT_BATCH_SIZE: usize = 32;
+
+/// Name prefixes of the layers a sequence classifier adds on top of a bare encoder.
+pub const HEAD_PREFIXES: [&str; 2] = ["bert.pooler.", "classifier."];
+
+/// The tensor every BERT checkpoint has, by which we tell the two layouts apart.
+const WORD_EMBEDDINGS: &str = "embeddings.word_embeddings.weight";
+
+/// How a checkpoint file names its tensors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `bert.*`, `bert.pooler.*`, `classifier.*`: BertForSequenceClassification.
+    SequenceClassifier,
+    /// `embeddings.*`, `encoder.*`: a bare encoder such as a sentence-transformers model.
+    BareEncoder,
+}
+
+impl Layout {
+    /// What the classifier's tensor names carry in front of this file's names.
+    fn base_prefix(self) -> &'static str {
+        match self {
+            Layout::SequenceClassifier => "",
+            Layout::BareEncoder => "bert.",
+        }
+    }
+}
+
+pub struct CrossEncoder {
+    model: BertSequenceClassifier,
+    tokenizer: TextTokenizer,
+    device: Device,
+}
+
+impl CrossEncoder {
+    /// Loads a `BertForSequenceClassification` checkpoint (config.json, tokenizer.json,
+    /// model.safetensors with `bert.*`, pooler and a one-label `classifier`) from `dir`,
+    /// truncating pairs at `max_seq_length` tokens.
+    pub fn load(dir: &Path, max_seq_length: usize) -> Result<Self> {
+        let files = ModelFiles::new(dir)?;
+        let (tensors, layout) = open_weights(&files)?;
+        let config = files.config()?;
+        if layout == Layout::BareEncoder {
+            return Err(not_a_classifier(
+                &files,
+                "it is a bare encoder (no bert. prefix, no classifier), such as a bi-encoder; \
+                 CrossEncoder::from_bi_encoder builds a cross-encoder on top of one",
+            ));
+        }
+        check_head(&files, &config, |name| tensors.get(name).ok().map(|t| t.shape().to_vec()))?;
+        Self::assemble(&files, &config, WeightStack::new().with_base(tensors, ""), max_seq_length)
+    }
+
+    /// A cross-encoder on the encoder of a bi-encoder checkpoint (all-MiniLM-L6-v2), with
+    /// a new pooler and classifier initialised as BERT does, from `seed`. Its scores mean
+    /// nothing until it is trained; training starts here.
+    pub fn from_bi_encoder(dir: &Path, max_seq_length: usize, seed: u64) -> Result<Self> {
+        let files = ModelFiles::new(dir)?;
+        let (tensors, layout) = open_weights(&files)?;
+        let stack = WeightStack::new().with_base(tensors, layout.base_prefix()).with_fresh_init(new_head(seed));
+        Self::assemble(&files, &files.config()?, stack, max_seq_length)
+    }
+
+    /// The bi-encoder checkpoint in `dir` with the trained tensors of `delta` (written by
+    /// `training::weights::save_delta`) over it: how the project's own cross-encoder ships.
+    pub fn from_bi_encoder_with_delta(dir: &Path, delta: &Path, max_seq_length: usize) -> Result<Self> {
+        let files = ModelFiles::new(dir)?;
+        let (tensors, layout) = open_weights(&files)?;
+        let config = files.config()?;
+        let overlay = load_delta(delta)?;
+        check_head(&files, &config, |name| overlay.get(name).map(|t| t.dims().to_vec())).map_err(|e| match e {
+            EngineError::CorruptModelFile { reason, .. } => EngineError::CorruptModelFile {
+                path: delta.to_path_buf(),
+                reason: format!("the delta lacks the trained head: {reason}"),
+            },
+            other => other,
+        })?;
+        let stack = WeightStack::new().with_base(tensors, layout.base_prefix()).with_overlay(overlay);
+        Self::assemble(&files, &config, stack, max_seq_length)
+    }
+
+    /// A cross-encoder whose `scope` tensors are `Var`s registered in `vars`, for training.
+    /// `dir` holds either a sequence-classifier checkpoint (fine-tuned further) or a bare
+    /// encoder (a new head is initialised from `seed`).
+    pub fn for_training(
+        dir: &Path,
+        max_seq_length: usize,
+        scope: TrainableScope,
+        seed: u64,
+        vars: &VarMap,
+    ) -> Result<Self> {
+        let files = ModelFiles::new(dir)?;
+        let (tensors, layout) = open_weights(&files)?;
+        let config = files.config()?;
+        let selection = scope.selection("bert.", config.num_hidden_layers, &HEAD_PREFIXES)?;
+        let mut stack =
+            WeightStack::new().with_base(tensors, layout.base_prefix()).with_trainable(selection, vars.clone());
+        if layout == Layout::BareEncoder {
+            stack = stack.with_fresh_init(new_head(seed));
+        }
+        Self::assemble(&files, &config, stack, max_seq_length)
+    }
+
+    /// A cross-encoder from an already built model and tokenizer.
+    pub fn from_parts(model: BertSequenceClassifier, tokenizer: TextTokenizer) -> Self {
+        Self { model, tokenizer, device: Device::Cpu }
+    }
+
+    /// Builds the classifier from `stack` with the config and tokenizer of `files`.
+    fn assemble(files: &ModelFiles, config: &BertConfig, stack: WeightStack, max_seq_length: usize) -> Result<Self> {
+        crate::allocator::keep_freed_memory();
+        if max_seq_length > config.max_position_embeddings {
+            return Err(EngineError::InvalidInput(format!(
+                "max_seq_length {max_seq_length} exceeds the model's {} positions",
+                config.max_position_embeddings
+            )));
+        }
+        let tokenizer = TextTokenizer::from_file(&files.tokenizer_path(), max_seq_length)?;
+        let model = BertSequenceClassifier::load(stack.into_var_builder(), config)
+            .map_err(|e| EngineError::CorruptModelFile { path: files.weights_path(), reason: e.to_string() })?;
+        Ok(Self::from_parts(model, tokenizer))
+    }
+
+    pub fn max_seq_length(&self) -> usize {
+        self.tokenizer.max_len()
+    }
+
+    /// Raw classifier outputs for `pairs` in one forward pass, [pairs]: what training
+    /// differentiates. Scores are their sigmoid.
+    pub fn pair_logits(&self, pairs: &[(&str, &str)]) -> Result<Tensor> {
+        if pairs.is_empty() {
+            return Err(EngineError::InvalidInput("no pairs to score".into()));
+        }
+        let batch = self.tokenizer.encode_pairs(pairs, &self.device)?;
+        Ok(self.model.forward(&batch.input_ids, &batch.token_type_ids, &batch.attention_mask)?)
+    }
+
+    /// Scores of `docs` against `query` in one forward pass, in input order.
+    pub fn score_batch(&self, query: &str, docs: &[&str]) -> Result<Vec<f32>> {
+        if docs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pairs: Vec<(&str, &str)> = docs.iter().map(|&d| (query, d)).collect();
+        let logits = self.pair_logits(&pairs)?.to_vec1::<f32>()?;
+        Ok(logits.into_iter().map(sigmoid).collect())
+    }
+
+    /// Scores any number of `docs` against `query` in batches of `batch_size`, calling
+    /// `between_batches` (done, total) before each batch, as `BiEncoder::encode` does, so a
+    /// caller can stop the work (query cancel, statement_timeout). Results in input order.
+    pub fn score_pairs<F>(&self, query: &str, docs: &[&str], batch_size: usize, between_batches: F) -> Result<Vec<f32>>
+    where
+        F: FnMut(usize, usize) -> Result<()>,
+    {
+        map_in_length_batches(docs, batch_size, between_batches, |chunk| self.score_batch(query, chunk))
+    }
+}
+
+/// Runs `batch` over `items` in chunks of `batch_size`, grouped by byte length so a chunk
+/// pads little, and returns one result per item in input order. `between_batches`
+/// (done, total) runs before each chunk and may stop the work by returning an error.
+/// Byte length is a cheap stand-in for token count; exact counts would tokenise twice.
+pub fn map_in_length_batches<T, R, F, B>(
+    items: &[T],
+    batch_size: usize,
+    mut between_batches: F,
+    mut batch: B,
+) -> Result<Vec<R>>
+where
+    T: AsRef<str> + Copy,
+    R: Clone + Default,
+    F: FnMut(usize, usize) -> Result<()>,
+    B: FnMut(&[T]) -> Result<Vec<R>>,
+{
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].as_ref().len());
+    let mut out = vec![R::default(); items.len()];
+    let mut done = 0;
+    for chunk in order.chunks(batch_size.max(1)) {
+        between_batches(done, items.len())?;
+        let chunk_items: Vec<T> = chunk.iter().map(|&i| items[i]).collect();
+        let results = batch(&chunk_items)?;
+        if results.len() != chunk.len() {
+            return Err(EngineError::InvalidInput(format!("{} results for {} inputs", results.len(), chunk.len())));
+        }
+        for (&i, result) in chunk.iter().zip(results) {
+            out[i] = result;
+        }
+        done += chunk.len();
+    }
+    Ok(out)
+}
+
+/// The logistic function: a logit to a score in [0, 1].
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// BERT's initialisation for a new pooler and classifier.
+fn new_head(seed: u64) -> FreshInit {
+    FreshInit { seed, std: BERT_INIT_STD, prefixes: HEAD_PREFIXES.iter().map(|p| p.to_string()).collect() }
+}
+
+/// The weight file of `files` and which of the two layouts it has.
+fn open_weights(files: &ModelFiles) -> Result<(MmapedSafetensors, Layout)> {
+    let tensors = files.weight_tensors()?;
+    let layout = if tensors.get(&format!("bert.{WORD_EMBEDDINGS}")).is_ok() {
+        Layout::SequenceClassifier
+    } else if tensors.get(WORD_EMBEDDINGS).is_ok() {
+        Layout::BareEncoder
+    } else {
+        return Err(EngineError::CorruptModelFile {
+            path: files.weights_path(),
+            reason: format!("not a BERT checkpoint: neither bert.{WORD_EMBEDDINGS} nor {WORD_EMBEDDINGS} is present"),
+        });
+    };
+    Ok((tensors, layout))
+}
+
+/// Checks that pooler and a one-label classifier exist, `shape_of` giving a tensor's
+/// shape or None where it is absent.
+fn check_head(files: &ModelFiles, config: &BertConfig, shape_of: impl Fn(&str) -> Option<Vec<usize>>) -> Result<()> {
+    let h = config.hidden_size;
+    match shape_of("classifier.weight") {
+        None => return Err(not_a_classifier(files, "tensor classifier.weight is missing")),
+        Some(shape) if shape.len() == 2 && shape[0] != 1 && shape[1] == h => {
+            return Err(not_a_classifier(
+                files,
+                &format!(
+                    "its classifier has {} labels; only single-score checkpoints (num_labels 1) are supported",
+                    shape[0]
+                ),
+            ))
+        }
+        Some(shape) if shape != [1, h] => {
+            return Err(not_a_classifier(files, &format!("classifier.weight has shape {shape:?}, expected [1, {h}]")))
+        }
+        Some(_) => {}
+    }
+    for name in ["classifier.bias", "bert.pooler.dense.weight", "bert.pooler.dense.bias"] {
+        if shape_of(name).is_none() {
+            return Err(not_a_classifier(files, &format!("tensor {name} is missing")));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a weight file without the sequence-classifier layout.
+fn not_a_classifier(files: &ModelFiles, reason: &str) -> EngineError {
+    EngineError::CorruptModelFile {
+        path: files.weights_path(),
+        reason: format!("not a BertForSequenceClassification checkpoint: {reason}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_batches_come_back_in_input_order() {
+        let items = ["ccc", "a", "bb", "dddd", ""];
+        let lengths =
+            map_in_length_batches(&items, 2, |_, _| Ok(()), |chunk| Ok(chunk.iter().map(|s| s.len()).collect()))
+                .unwrap();
+        assert_eq!(lengths, vec![3, 1, 2, 4, 0]);
+    }
+
+    #[test]
+    fn length_batches_report_progress_and_can_stop() {
+        let items = ["a", "b", "c"];
+        let mut seen = Vec::new();
+        let result: Result<Vec<usize>> = map_in_length_batches(
+            &items,
+            1,
+            |done, total| {
+                seen.push((done, total));
+                if done == 2 {
+                    Err(EngineError::Canceled)
+                } else {
+                    Ok(())
+                }
+            },
+            |chunk| Ok(vec![0; chunk.len()]),
+        );
+        assert!(matches!(result, Err(EngineError::Canceled)));
+        assert_eq!(seen, vec![(0, 3), (1, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn wrong_result_count_is_an_error() {
+        let result: Result<Vec<usize>> = map_in_length_batches(&["a", "b"], 2, |_, _| Ok(()), |_| Ok(vec![1]));
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn sigmoid_of_zero_is_half() {
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert!(sigmoid(20.0) > 0.999 && sigmoid(-20.0) < 0.001);
+    }
+}
