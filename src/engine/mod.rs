@@ -4,6 +4,9 @@
 pub mod bert;
 pub mod bi_encoder;
 pub mod error;
+pub mod evaluation;
 pub mod model_files;
+pub mod mining;
 pub mod pooling;
+pub mod retrieval;
 pub mod tokenization;
