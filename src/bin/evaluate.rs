@@ -1,0 +1,230 @@
+//! Scores a ranking system on the development benchmark (`../shared/eval/`, README there).
+//!
+//! Usage:
+//!   evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder
+//!            [--model <bi-encoder dir>] [--max-seq-length <tokens>] [--job-separator <text>]
+//!            [--run <out.tsv>] [--json <out.json>]
+//!
+//! Every job of the track is ranked for every resume; the program prints nDCG@10, nDCG@25,
+//! MRR and Recall@25 (with 95 % interval half-widths) and the timings, then one JSON line
+//! with the same numbers (the shape stored in `ml_training_runs.metrics`). `--run` writes
+//! the full ranking in the benchmark's run format, which `metrics.py` scores identically.
+//! Systems:
+//!   bm25           Okapi BM25 (k1 1.2, b 0.75) of the resume text against "title. description",
+//!                  as the README's reference (`Bm25Params::REFERENCE`).
+//!   bm25_weighted  the same with query-term counts and stopwords dropped (`WEIGHTED_QUERY`).
+//!   bi_encoder     cosine of bi-encoder embeddings of the resume text and "title. description"
+//!                  (what resonance.job_document embeds). The README's v1 reference joined title
+//!                  and description with whitespace: `--job-separator ' '` reproduces it.
+//! The eval dir defaults to $RESONANCE_EVAL_DIR, else ../shared/eval.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde_json::json;
+
+use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance::engine::error::{EngineError, Result};
+use resonance::engine::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
+use resonance::engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
+use resonance::engine::evaluation::run::Run;
+use resonance::engine::model_files::BASE_BI_ENCODER;
+use resonance::engine::retrieval::bm25::{Bm25Index, Bm25Params};
+use resonance::engine::retrieval::dense::cosine_scores;
+
+/// Where the extension installs its models (models/fetch.sh).
+const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";
+/// Default truncation of the bi-encoder's inputs: sentence-transformers' max_seq_length for
+/// all-MiniLM-L6-v2, the extension's default `resonance.max_seq_length`.
+const MAX_SEQ_LENGTH: usize = 256;
+
+/// The ranking systems this program can score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum System {
+    Bm25(Bm25Params),
+    BiEncoder,
+}
+
+impl System {
+    /// The system's name on the command line and in the JSON record.
+    fn name(self) -> &'static str {
+        match self {
+            System::Bm25(p) if p == Bm25Params::REFERENCE => "bm25",
+            System::Bm25(_) => "bm25_weighted",
+            System::BiEncoder => "bi_encoder",
+        }
+    }
+}
+
+/// Parsed command line.
+struct Options {
+    eval_dir: PathBuf,
+    track: Track,
+    system: System,
+    model: PathBuf,
+    max_seq_length: usize,
+    job_separator: String,
+    run: Option<PathBuf>,
+    json: Option<PathBuf>,
+}
+
+/// Wall-clock seconds of each phase.
+#[derive(Default)]
+struct Timings {
+    load: f64,
+    prepare: f64,
+    rank: f64,
+}
+
+fn main() -> ExitCode {
+    match parse_options(std::env::args().skip(1).collect()).and_then(|o| run(&o)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("evaluate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads `--flag value` pairs; unknown flags and missing values are errors.
+fn parse_options(args: Vec<String>) -> Result<Options> {
+    let usage = "usage: evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder [--model <dir>] [--max-seq-length <n>] [--job-separator <text>] [--run <out.tsv>] [--json <out.json>]";
+    let bad = |msg: String| EngineError::InvalidInput(format!("{msg}\n{usage}"));
+    let mut options = Options {
+        eval_dir: std::env::var_os("RESONANCE_EVAL_DIR").map_or_else(|| PathBuf::from("../shared/eval"), PathBuf::from),
+        track: Track::Onet,
+        system: System::BiEncoder,
+        model: PathBuf::from(INSTALLED_MODELS).join(BASE_BI_ENCODER),
+        max_seq_length: MAX_SEQ_LENGTH,
+        job_separator: TITLE_SEPARATOR.to_owned(),
+        run: None,
+        json: None,
+    };
+    let (mut have_track, mut have_system) = (false, false);
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| bad(format!("{flag} needs a value")))?;
+        match flag.as_str() {
+            "--eval-dir" => options.eval_dir = value.into(),
+            "--track" => (options.track, have_track) = (value.parse()?, true),
+            "--system" => (options.system, have_system) = (parse_system(&value)?, true),
+            "--model" => options.model = value.into(),
+            "--max-seq-length" => {
+                options.max_seq_length = value.parse().map_err(|_| bad(format!("--max-seq-length needs a number, got {value:?}")))?
+            }
+            "--job-separator" => options.job_separator = value,
+            "--run" => options.run = Some(value.into()),
+            "--json" => options.json = Some(value.into()),
+            other => return Err(bad(format!("unknown option {other}"))),
+        }
+    }
+    if !have_track || !have_system {
+        return Err(bad("--track and --system are required".into()));
+    }
+    Ok(options)
+}
+
+/// Parses a system name.
+fn parse_system(name: &str) -> Result<System> {
+    match name {
+        "bm25" => Ok(System::Bm25(Bm25Params::REFERENCE)),
+        "bm25_weighted" => Ok(System::Bm25(Bm25Params::WEIGHTED_QUERY)),
+        "bi_encoder" => Ok(System::BiEncoder),
+        other => Err(EngineError::InvalidInput(format!("unknown system {other:?}: expected bm25, bm25_weighted or bi_encoder"))),
+    }
+}
+
+/// Loads the track, ranks, scores, prints and writes the outputs.
+fn run(options: &Options) -> Result<()> {
+    let mut timings = Timings::default();
+    let started = Instant::now();
+    let benchmark = Benchmark::load(&options.eval_dir, options.track)?;
+    timings.load = started.elapsed().as_secs_f64();
+    eprintln!("{}: {} jobs, {} resumes, {} judged", options.track, benchmark.jobs.len(), benchmark.resumes.len(), benchmark.qrels.len());
+    let scores = match options.system {
+        System::Bm25(params) => bm25_scores(&benchmark, options, params, &mut timings)?,
+        System::BiEncoder => bi_encoder_scores(&benchmark, options, &mut timings)?,
+    };
+    let started = Instant::now();
+    let mut run = Run::default();
+    for (resume, row) in benchmark.resumes.iter().zip(scores) {
+        run.insert_scores(&resume.id, benchmark.jobs.iter().map(|j| j.id.clone()).zip(row).collect());
+    }
+    let report = evaluate(&run, &benchmark.qrels)?;
+    timings.rank += started.elapsed().as_secs_f64();
+    print_report(&report, &timings);
+    let record = json!({
+        "benchmark": "dev",
+        "track": options.track.dir_name(),
+        "system": options.system.name(),
+        "model": (options.system == System::BiEncoder).then(|| options.model.display().to_string()),
+        "max_seq_length": (options.system == System::BiEncoder).then_some(options.max_seq_length),
+        "job_text": format!("title{}description", options.job_separator),
+        "metrics": report.to_json(),
+        "timings_s": {"load": timings.load, "prepare": timings.prepare, "rank_and_score": timings.rank},
+    });
+    println!("{record}");
+    if let Some(path) = &options.run {
+        run.write(path, None)?;
+    }
+    if let Some(path) = &options.json {
+        std::fs::write(path, format!("{record:#}\n"))
+            .map_err(|e| EngineError::InvalidInput(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// BM25 scores of every job for every resume (rows: resumes, columns: jobs).
+fn bm25_scores(benchmark: &Benchmark, options: &Options, params: Bm25Params, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
+    let started = Instant::now();
+    let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
+    let index = Bm25Index::build(&job_texts, params)?;
+    timings.prepare = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let scores = benchmark.resumes.iter().map(|r| index.score_all(&r.text)).collect();
+    timings.rank = started.elapsed().as_secs_f64();
+    Ok(scores)
+}
+
+/// Bi-encoder cosine of every job with every resume (rows: resumes, columns: jobs).
+fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
+    let started = Instant::now();
+    let encoder = BiEncoder::load(&options.model, options.max_seq_length)?;
+    let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
+    let resume_texts: Vec<&str> = benchmark.resumes.iter().map(|r| r.text.as_str()).collect();
+    let jobs = encoder.encode(&job_texts.iter().map(String::as_str).collect::<Vec<_>>(), DEFAULT_BATCH_SIZE, progress("jobs"))?;
+    let resumes = encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("resumes"))?;
+    timings.prepare = started.elapsed().as_secs_f64();
+    eprintln!(
+        "encoded {} texts in {:.1} s ({:.1} texts/s, model load included)",
+        jobs.len() + resumes.len(),
+        timings.prepare,
+        (jobs.len() + resumes.len()) as f64 / timings.prepare
+    );
+    let started = Instant::now();
+    let scores = resumes.iter().map(|r| cosine_scores(r, &jobs)).collect();
+    timings.rank = started.elapsed().as_secs_f64();
+    Ok(scores)
+}
+
+/// A between-batches callback printing progress to stderr every 10 batches.
+fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
+    let mut batches = 0usize;
+    move |done, total| {
+        if batches % 10 == 0 {
+            eprintln!("encoding {what}: {done}/{total}");
+        }
+        batches += 1;
+        Ok(())
+    }
+}
+
+/// Prints the metrics and timings, one per line.
+fn print_report(report: &MetricReport, timings: &Timings) {
+    for ((name, mean), ci) in METRIC_NAMES.iter().zip(report.mean.values()).zip(report.ci95.values()) {
+        println!("{name}\t{mean:.4}\t± {ci:.4}");
+    }
+    println!("queries\t{}\t(missing from run: {})", report.queries, report.queries_missing_from_run);
+    println!("time_load_s\t{:.3}\ntime_prepare_s\t{:.3}\ntime_rank_and_score_s\t{:.3}", timings.load, timings.prepare, timings.rank);
+}
