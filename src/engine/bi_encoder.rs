@@ -5,6 +5,7 @@ use std::path::Path;
 
 use candle_core::Device;
 
+use super::batching::map_in_length_batches;
 use super::bert::BertModel;
 use super::error::{EngineError, Result};
 use super::model_files::ModelFiles;
@@ -70,24 +71,10 @@ impl BiEncoder {
     /// (done, total) before each batch so a caller can stop the work (query cancel,
     /// statement_timeout) or report progress. Texts are grouped by length first so a
     /// batch pads little; results come back in input order.
-    pub fn encode<F>(&self, texts: &[&str], batch_size: usize, mut between_batches: F) -> Result<Vec<Vec<f32>>>
+    pub fn encode<F>(&self, texts: &[&str], batch_size: usize, between_batches: F) -> Result<Vec<Vec<f32>>>
     where
         F: FnMut(usize, usize) -> Result<()>,
     {
-        let batch_size = batch_size.max(1);
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        // Byte length is a cheap stand-in for token count; exact counts would tokenise twice.
-        order.sort_by_key(|&i| texts[i].len());
-        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        let mut done = 0;
-        for chunk in order.chunks(batch_size) {
-            between_batches(done, texts.len())?;
-            let chunk_texts: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
-            for (&i, embedding) in chunk.iter().zip(self.encode_batch(&chunk_texts)?) {
-                out[i] = embedding;
-            }
-            done += chunk.len();
-        }
-        Ok(out)
+        map_in_length_batches(texts, batch_size, between_batches, |chunk| self.encode_batch(chunk))
     }
 }

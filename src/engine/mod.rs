@@ -2,6 +2,7 @@
 //! The SQL layer (`crate::api`) only converts arguments and results around these calls.
 
 pub mod ab_test;
+pub mod batching;
 pub mod bert;
 pub mod bi_encoder;
 pub mod cross_encoder;
