@@ -17,8 +17,20 @@ pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static MAX_SEQ_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(256);
 pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_BATCH_SIZE as i32);
 pub static EMBED_ON_WRITE: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// 0 = no limit: by default resonance_match reranks every candidate, as the contract says.
+pub static RERANK_BUDGET_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
 
 pub fn register() {
+    GucRegistry::define_int_guc(
+        c"resonance.rerank_budget_ms",
+        c"Milliseconds resonance_match may spend in the cross-encoder (0 = no limit).",
+        c"Candidates are reranked best-first; those left when the budget is spent keep their first-stage score.",
+        &RERANK_BUDGET_MS,
+        0,
+        600_000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_string_guc(
         c"resonance.model_dir",
         c"Directory holding the model folders (default: $sharedir/resonance/models).",
@@ -93,4 +105,12 @@ pub fn max_seq_length() -> usize {
 }
 pub fn batch_size() -> usize {
     BATCH_SIZE.get().max(1) as usize
+}
+
+/// resonance.rerank_budget_ms as an option value (None = no limit).
+pub fn rerank_budget_ms() -> Option<f64> {
+    match RERANK_BUDGET_MS.get() {
+        0 => None,
+        ms => Some(ms as f64),
+    }
 }

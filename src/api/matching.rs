@@ -8,7 +8,7 @@ use std::time::Instant;
 use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
-use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
+use crate::api::model_cache::{bi_encoder, check_for_interrupts, cross_encoder, raise, registered_model};
 use crate::api::skill_index::skills;
 use crate::engine::error::EngineError;
 use crate::engine::experience::ExperienceLevel;
@@ -16,7 +16,9 @@ use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
 use crate::engine::fusion::{fuse, similarity_score, StageScores};
 use crate::engine::location::Place;
 use crate::engine::match_request::{MatchFilters, MatchOptions};
-use crate::engine::matching::{rank_candidates, JobCandidate, ResumeInput, SkillScorer};
+use crate::engine::cross_encoder::BatchedReranker;
+use crate::engine::matching::{rank_candidates, JobCandidate, PairScorer, ResumeInput, SkillScorer};
+use crate::settings;
 
 thread_local! {
     /// Per-stage breakdown of this backend's last resonance_match call.
@@ -171,12 +173,8 @@ fn resonance_match(
 > {
     let start = Instant::now();
     let filters = MatchFilters::from_json(&filters.0).unwrap_or_else(|e| raise(e));
-    let options = MatchOptions::default().with_json(&options.0).unwrap_or_else(|e| raise(e));
-    if options.model_version.is_some() {
-        raise(EngineError::InvalidInput(
-            "option \"model_version\": no alternative bi-encoder versions are registered yet".into(),
-        ));
-    }
+    let defaults = MatchOptions { rerank_budget_ms: settings::rerank_budget_ms(), ..MatchOptions::default() };
+    let options = defaults.with_json(&options.0).unwrap_or_else(|e| raise(e));
 
     let t = Instant::now();
     let resume = load_resume(resume_id);
@@ -192,13 +190,31 @@ fn resonance_match(
     let skill_index_ms = ms(t);
     let skill_scorer = taxonomy.as_ref().map(|s| &s.index as &dyn SkillScorer);
 
+    // Stage 3's model: the active cross-encoder, or the version the options name.
+    let t = Instant::now();
+    let reranker_model = options
+        .use_cross_encoder
+        .then(|| registered_model("cross_encoder", options.model_version.as_deref()))
+        .flatten();
+    if options.model_version.is_some() && reranker_model.is_none() {
+        raise(EngineError::InvalidInput(format!(
+            "option \"model_version\": no cross-encoder version {:?} in resonance.ml_models",
+            options.model_version.as_deref().unwrap_or_default()
+        )));
+    }
+    let cross = reranker_model.as_ref().map(cross_encoder);
+    let reranker = cross.as_ref().map(|m| BatchedReranker { model: m, batch_size: settings::batch_size() });
+    let model_load_ms = ms(t);
+
     let input = ResumeInput { text: resume.text, facts: resume.facts };
-    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, None, &options, &mut || {
+    let pair_scorer = reranker.as_ref().map(|r| r as &dyn PairScorer);
+    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, &options, &mut || {
         check_for_interrupts();
         Ok(())
     })
     .unwrap_or_else(|e| raise(e));
 
+    let ranked_count = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
     let latency_ms = ms(start);
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     LAST_MATCH_STATS.with(|s| {
@@ -207,7 +223,8 @@ fn resonance_match(
             "candidates": candidates.len(),
             "returned": ranked.len(),
             "stages": {
-                "cross_encoder": false,
+                "cross_encoder": reranker_model.as_ref().map(|m| format!("{}@{}", m.name, m.version)),
+                "reranked_returned": ranked_count,
                 "skill_graph": skill_scorer.is_some(),
                 "explain": options.explain,
             },
@@ -215,6 +232,7 @@ fn resonance_match(
                 "resume": round(resume_ms),
                 "retrieval": round(retrieval_ms),
                 "skill_index": round(skill_index_ms),
+                "model_load": round(model_load_ms),
                 "skill_graph": round(timings.skill_graph_ms),
                 "cross_encoder": round(timings.cross_encoder_ms),
                 "fusion": round(timings.fusion_ms),
@@ -264,7 +282,7 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
     }
     let v = bi_encoder().encode_batch(&[resume, job]).unwrap_or_else(|e| raise(e));
     let facts = JobFacts::default();
-    explanation_json(cosine(&v[0], &v[1]), skill_evidence(resume, job), &facts, &CandidateFacts::default())
+    explanation_json(resume, job, cosine(&v[0], &v[1]), &facts, &CandidateFacts::default())
 }
 
 /// The explanation of a stored (resume, job) pair, with their locations and levels.
@@ -274,8 +292,7 @@ fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
     let (document, facts, job_embedding) = load_job(job_id);
     let r = embedding_or_encode(resume.embedding.clone(), &resume.text);
     let j = embedding_or_encode(job_embedding, &document);
-    let evidence = skill_evidence(&resume.text, &document);
-    explanation_json(cosine(&r, &j), evidence, &facts, &resume.facts)
+    explanation_json(&resume.text, &document, cosine(&r, &j), &facts, &resume.facts)
 }
 
 /// The skill graph's evidence for one pair (empty when no taxonomy is loaded).
@@ -283,8 +300,14 @@ fn skill_evidence(resume: &str, job: &str) -> SkillEvidence {
     skills().index.evidence(resume, &[job]).pop().unwrap_or_default()
 }
 
-fn explanation_json(cos: f32, skills: SkillEvidence, job: &JobFacts, candidate: &CandidateFacts) -> JsonB {
+/// The explanation with the score resonance_match would give the pair: bi-encoder, skill
+/// graph and, when one is active, the cross-encoder.
+fn explanation_json(resume: &str, job: &str, cos: f32, job_facts: &JobFacts, candidate: &CandidateFacts) -> JsonB {
     let options = MatchOptions::default();
-    let scores = StageScores { cross_encoder: None, bi_encoder: Some(similarity_score(cos)), skill_graph: skills.score };
-    JsonB(explain(fuse(scores, options.weights), skills, job, candidate).to_json())
+    let skills = skill_evidence(resume, job);
+    let ce = registered_model("cross_encoder", None).map(|m| {
+        cross_encoder(&m).score_batch(resume, &[job]).unwrap_or_else(|e| raise(e))[0]
+    });
+    let scores = StageScores { cross_encoder: ce, bi_encoder: Some(similarity_score(cos)), skill_graph: skills.score };
+    JsonB(explain(fuse(scores, options.weights), skills, job_facts, candidate).to_json())
 }

@@ -5,6 +5,7 @@ mod ab_test;
 mod encode;
 mod matching;
 mod model_cache;
+mod rerank;
 mod schema;
 mod skill_index;
 mod skills;

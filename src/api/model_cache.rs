@@ -12,6 +12,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use crate::engine::bi_encoder::BiEncoder;
+use crate::engine::cross_encoder::CrossEncoder;
 use crate::engine::error::EngineError;
 use crate::engine::model_files::BASE_BI_ENCODER;
 use crate::settings;
@@ -25,6 +26,81 @@ struct LoadKey {
 thread_local! {
     // A backend is single-threaded: thread_local is per backend.
     static BI_ENCODER: RefCell<Option<(LoadKey, Rc<BiEncoder>)>> = const { RefCell::new(None) };
+    static CROSS_ENCODER: RefCell<Option<(LoadKey, Rc<CrossEncoder>)>> = const { RefCell::new(None) };
+}
+
+/// A model row of resonance.ml_models.
+pub struct RegisteredModel {
+    pub name: String,
+    pub version: String,
+    artifact_path: String,
+    base: Option<String>,
+}
+
+impl RegisteredModel {
+    /// The artifact's directory under resonance.model_dir. Paths are relative and may not
+    /// climb out: ml_models is an ordinary table, and whoever may write it must not be able
+    /// to make a backend read arbitrary files (model_dir itself is superuser-only).
+    fn dir(&self) -> PathBuf {
+        let relative = std::path::Path::new(&self.artifact_path);
+        let safe = relative.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !safe {
+            raise(EngineError::InvalidInput(format!(
+                "model {}@{}: artifact_path {:?} must be a relative path inside resonance.model_dir",
+                self.name, self.version, self.artifact_path
+            )));
+        }
+        settings::model_dir().join(relative)
+    }
+}
+
+/// The active model of `model_type`, or the given version of it.
+pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<RegisteredModel> {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT name, version, artifact_path, config->>'base' FROM resonance.ml_models
+                 WHERE model_type = $1 AND ($2::text IS NULL AND is_active OR version = $2)
+                 ORDER BY is_active DESC, created_at DESC LIMIT 1",
+                Some(1),
+                &[model_type.into(), version.map(str::to_string).into()],
+            )
+            .unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("reading resonance.ml_models failed: {e}"))));
+        rows.into_iter().next().map(|row| {
+            let text = |i: usize| row.get::<String>(i).ok().flatten();
+            RegisteredModel {
+                name: text(1).unwrap_or_default(),
+                version: text(2).unwrap_or_default(),
+                artifact_path: text(3).unwrap_or_default(),
+                base: text(4),
+            }
+        })
+    })
+}
+
+/// The registered cross-encoder, loading it on first use. A directory holding
+/// `delta.safetensors` is this project's own (trained layers over the base bi-encoder
+/// named by config.base); anything else must be a BertForSequenceClassification checkpoint.
+pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
+    apply_thread_setting();
+    let key = LoadKey { dir: model.dir(), max_seq_length: settings::max_seq_length() };
+    CROSS_ENCODER.with(|cell| {
+        if let Some((loaded, m)) = cell.borrow().as_ref() {
+            if *loaded == key {
+                return m.clone();
+            }
+        }
+        let delta = key.dir.join("delta.safetensors");
+        let loaded = if delta.exists() {
+            let base = settings::model_dir().join(model.base.as_deref().unwrap_or(BASE_BI_ENCODER));
+            CrossEncoder::from_bi_encoder_with_delta(&base, &delta, key.max_seq_length)
+        } else {
+            CrossEncoder::load(&key.dir, key.max_seq_length)
+        };
+        let m = Rc::new(loaded.unwrap_or_else(|e| raise(e)));
+        *cell.borrow_mut() = Some((key, m.clone()));
+        m
+    })
 }
 
 /// The bi-encoder for the current settings, loading it on first use.

@@ -68,7 +68,7 @@ impl CrossEncoder {
             return Err(not_a_classifier(
                 &files,
                 "it is a bare encoder (no bert. prefix, no classifier), such as a bi-encoder; \
-                 CrossEncoder::from_bi_encoder builds a cross-encoder on top of one",
+                 not a cross-encoder",
             ));
         }
         check_head(&files, &config, |name| tensors.get(name).ok().map(|t| t.shape().to_vec()))?;
@@ -251,5 +251,17 @@ mod tests {
     fn sigmoid_of_zero_is_half() {
         assert_eq!(sigmoid(0.0), 0.5);
         assert!(sigmoid(20.0) > 0.999 && sigmoid(-20.0) < 0.001);
+    }
+}
+
+/// A cross-encoder as stage 3 of the match pipeline, scoring in batches of `batch_size`.
+pub struct BatchedReranker<'a> {
+    pub model: &'a CrossEncoder,
+    pub batch_size: usize,
+}
+
+impl crate::engine::matching::PairScorer for BatchedReranker<'_> {
+    fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+        self.model.score_pairs(resume, jobs, self.batch_size, |_, _| between_batches())
     }
 }

@@ -31,6 +31,9 @@ pub struct MatchOptions {
     pub use_skill_graph: bool,
     pub weights: FusionWeights,
     pub model_version: Option<String>,
+    /// Milliseconds the cross-encoder may spend on live scoring; None = no limit. Candidates
+    /// are scored best-first, so a budget drops the least promising ones.
+    pub rerank_budget_ms: Option<f64>,
 }
 
 impl Default for MatchOptions {
@@ -43,11 +46,12 @@ impl Default for MatchOptions {
             use_skill_graph: true,
             weights: FusionWeights::default(),
             model_version: None,
+            rerank_budget_ms: None,
         }
     }
 }
 
-pub const OPTION_KEYS: [&str; 10] = [
+pub const OPTION_KEYS: [&str; 11] = [
     "explain",
     "use_explainability",
     "top_k_retrieve",
@@ -58,6 +62,7 @@ pub const OPTION_KEYS: [&str; 10] = [
     "weight_bi_encoder",
     "weight_skill_graph",
     "model_version",
+    "rerank_budget_ms",
 ];
 
 /// Upper bound on top_k_retrieve: each candidate costs a cross-encoder pass, and HNSW
@@ -163,6 +168,12 @@ impl MatchOptions {
                 "weight_bi_encoder" => self.weights.bi_encoder = weight(key, v)?,
                 "weight_skill_graph" => self.weights.skill_graph = weight(key, v)?,
                 "model_version" => self.model_version = text("option", key, v)?,
+                "rerank_budget_ms" => {
+                    self.rerank_budget_ms = match v {
+                        Value::Null => None,
+                        _ => Some(weight(key, v)? as f64),
+                    }
+                }
                 _ => return Err(unknown_key("option", key, &OPTION_KEYS)),
             }
         }
@@ -220,6 +231,8 @@ mod tests {
         assert!(!o.use_cross_encoder && !o.explain);
         assert_eq!(o.weights.bi_encoder, 0.7);
         assert_eq!(o.model_version.as_deref(), Some("2"));
+        let o = MatchOptions::default().with_json(&json!({"rerank_budget_ms": 50})).unwrap();
+        assert_eq!(o.rerank_budget_ms, Some(50.0));
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub trait PairScorer {
     fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>>;
 }
 
+/// Candidates the cross-encoder scores per call when a latency budget is set: small enough
+/// that the budget is overshot by at most one such call (about 0.2 s for 8 pairs of 256
+/// tokens on this 2-core box, DESIGN.md §6), large enough to batch.
+pub const RERANK_CHUNK: usize = 8;
+
 /// One ranked result, pointing back at its candidate.
 #[derive(Debug, Clone)]
 pub struct RankedJob {
@@ -61,6 +66,44 @@ fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
+/// The score a candidate has before the cross-encoder: the order in which the budget is spent.
+fn first_stage_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options: &MatchOptions) -> f32 {
+    let scores = StageScores {
+        cross_encoder: None,
+        bi_encoder: Some(similarity_score(c.cosine)),
+        skill_graph: evidence.as_ref().and_then(|e| e.score),
+    };
+    fuse(scores, options.weights)
+}
+
+/// Cross-encoder scores, best first-stage candidates first, until all are scored or the
+/// budget is spent; candidates left over get None (fusion leaves the stage out for them).
+fn rerank_within_budget(
+    reranker: &dyn PairScorer,
+    resume: &ResumeInput,
+    candidates: &[JobCandidate],
+    evidence: &[Option<SkillEvidence>],
+    options: &MatchOptions,
+    between_batches: &mut dyn FnMut() -> Result<()>,
+) -> Result<Vec<Option<f32>>> {
+    let mut out = vec![None; candidates.len()];
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    let pre: Vec<f32> = candidates.iter().zip(evidence).map(|(c, e)| first_stage_score(c, e, options)).collect();
+    order.sort_by(|&a, &b| pre[b].total_cmp(&pre[a]).then(a.cmp(&b)));
+    let chunk = if options.rerank_budget_ms.is_some() { RERANK_CHUNK } else { order.len().max(1) };
+    let start = Instant::now();
+    for ids in order.chunks(chunk) {
+        if options.rerank_budget_ms.is_some_and(|budget| ms_since(start) >= budget) {
+            break;
+        }
+        let docs: Vec<&str> = ids.iter().map(|&i| candidates[i].document.as_str()).collect();
+        for (&i, s) in ids.iter().zip(reranker.score(&resume.text, &docs, between_batches)?) {
+            out[i] = Some(s);
+        }
+    }
+    Ok(out)
+}
+
 /// Scores, fuses and orders the candidates; returns the best `options.top_k_final`.
 pub fn rank_candidates(
     resume: &ResumeInput,
@@ -81,9 +124,9 @@ pub fn rank_candidates(
     timings.skill_graph_ms = ms_since(t);
 
     let t = Instant::now();
-    let cross: Option<Vec<f32>> = match reranker.filter(|_| options.use_cross_encoder) {
-        Some(r) if !candidates.is_empty() => Some(r.score(&resume.text, &docs, between_batches)?),
-        _ => None,
+    let cross: Vec<Option<f32>> = match reranker.filter(|_| options.use_cross_encoder) {
+        Some(r) => rerank_within_budget(r, resume, candidates, &evidence, options, between_batches)?,
+        None => vec![None; candidates.len()],
     };
     timings.cross_encoder_ms = ms_since(t);
 
@@ -93,7 +136,7 @@ pub fn rank_candidates(
         .enumerate()
         .map(|(i, c)| {
             let scores = StageScores {
-                cross_encoder: cross.as_ref().map(|s| s[i]),
+                cross_encoder: cross[i],
                 bi_encoder: Some(similarity_score(c.cosine)),
                 // A job with no known skills has no skill-graph score; fusion leaves it out.
                 skill_graph: evidence[i].as_ref().and_then(|e| e.score),
@@ -210,6 +253,34 @@ mod tests {
             &mut || Err(crate::engine::error::EngineError::Canceled),
         );
         assert!(matches!(result, Err(crate::engine::error::EngineError::Canceled)));
+    }
+
+    #[test]
+    fn a_spent_budget_leaves_the_weakest_candidates_unscored() {
+        let cands: Vec<JobCandidate> = (0..20).map(|i| candidate("django", i as f32 / 20.0)).collect();
+        let opts = MatchOptions { rerank_budget_ms: Some(0.0), use_skill_graph: false, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &opts, &mut || Ok(())).unwrap();
+        assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_none()), "a zero budget scores nothing");
+
+        /// Takes at least 5 ms per call, so a 1 ms budget is spent after the first call.
+        struct Slow;
+        impl PairScorer for Slow {
+            fn score(&self, _: &str, jobs: &[&str], _: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                Ok(vec![1.0; jobs.len()])
+            }
+        }
+        let cands: Vec<JobCandidate> = (0..40).map(|i| candidate("django", i as f32 / 40.0)).collect();
+        let opts = MatchOptions { rerank_budget_ms: Some(1.0), use_skill_graph: false, top_k_final: 40, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &mut || Ok(())).unwrap();
+        let scored: Vec<usize> = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).map(|r| r.candidate).collect();
+        assert_eq!(scored.len(), RERANK_CHUNK);
+        // The best first-stage candidates (highest cosine) were the ones scored.
+        assert!(scored.iter().all(|&c| c >= 40 - RERANK_CHUNK), "{scored:?}");
+        // No budget: everything is scored.
+        let opts = MatchOptions { use_skill_graph: false, top_k_final: 40, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &mut || Ok(())).unwrap();
+        assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_some()));
     }
 
     #[test]

@@ -1,0 +1,25 @@
+-- resonance_rerank needs an active cross-encoder; without one it says so.
+SELECT count(*) AS active_cross_encoders FROM resonance.ml_models WHERE model_type = 'cross_encoder' AND is_active;
+SELECT resonance_rerank('Python developer', ARRAY['Django engineer']) IS NOT NULL AS scored
+WHERE NOT EXISTS (SELECT FROM resonance.ml_models WHERE model_type = 'cross_encoder' AND is_active);
+-- A registered artifact must be a sequence classifier inside resonance.model_dir.
+BEGIN;
+UPDATE resonance.ml_models SET is_active = false WHERE model_type = 'cross_encoder';
+INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, is_active)
+VALUES ('not-a-classifier', '1', 'cross_encoder', 'all-minilm-l6-v2', true);
+SELECT resonance_rerank('Python developer', ARRAY['Django engineer']);
+ROLLBACK;
+BEGIN;
+UPDATE resonance.ml_models SET is_active = false WHERE model_type = 'cross_encoder';
+INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, is_active)
+VALUES ('escapee', '1', 'cross_encoder', '../../../../etc', true);
+SELECT resonance_rerank('Python developer', ARRAY['Django engineer']);
+ROLLBACK;
+BEGIN;
+UPDATE resonance.ml_models SET is_active = false WHERE model_type = 'cross_encoder';
+INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, is_active)
+VALUES ('missing', '1', 'cross_encoder', 'no-such-model', true);
+SELECT resonance_rerank('Python developer', ARRAY['Django engineer']);
+ROLLBACK;
+-- model_version must name a registered cross-encoder.
+SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"model_version": "nope"}');

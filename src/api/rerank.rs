@@ -1,0 +1,77 @@
+//! `resonance_rerank`: the active cross-encoder's scores for (resume, job) pairs.
+
+use std::rc::Rc;
+
+use pgrx::prelude::*;
+use pgrx::Uuid;
+
+use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model};
+use crate::engine::cross_encoder::CrossEncoder;
+use crate::engine::error::EngineError;
+use crate::settings;
+
+/// The active cross-encoder, or an ERROR saying how to get one.
+pub fn active_cross_encoder() -> Rc<CrossEncoder> {
+    match registered_model("cross_encoder", None) {
+        Some(model) => cross_encoder(&model),
+        None => raise(EngineError::InvalidInput(
+            "no cross-encoder is active in resonance.ml_models: install the shipped one (models/fetch.sh) \
+             or register a BertForSequenceClassification checkpoint (see README)"
+                .into(),
+        )),
+    }
+}
+
+fn score(resume: &str, jobs: &[&str]) -> Vec<f32> {
+    if resume.trim().is_empty() {
+        raise(EngineError::InvalidInput("cannot rerank: resume text is empty".into()));
+    }
+    active_cross_encoder()
+        .score_pairs(resume, jobs, settings::batch_size(), |_, _| {
+            check_for_interrupts();
+            Ok(())
+        })
+        .unwrap_or_else(|e| raise(e))
+}
+
+/// Scores in [0, 1] of `resume` against each of `jobs`, in input order; a NULL job gives NULL.
+#[pg_extern(stable, strict, parallel_safe, name = "resonance_rerank")]
+fn resonance_rerank_texts(resume: &str, jobs: Array<&str>) -> Vec<Option<f32>> {
+    let jobs: Vec<Option<&str>> = jobs.iter().collect();
+    let present: Vec<&str> = jobs.iter().flatten().copied().collect();
+    let mut scores = if present.is_empty() { Vec::new() } else { score(resume, &present) }.into_iter();
+    jobs.iter().map(|j| j.and_then(|_| scores.next())).collect()
+}
+
+/// Scores of a stored resume against stored jobs. Unknown ids are an ERROR naming them.
+#[pg_extern(stable, strict, parallel_safe, name = "resonance_rerank")]
+fn resonance_rerank_ids(
+    resume_id: Uuid,
+    job_ids: Array<Uuid>,
+) -> TableIterator<'static, (name!(job_id, Uuid), name!(score, f32))> {
+    let ids: Vec<Uuid> = job_ids.iter().flatten().collect();
+    let (resume, docs) = Spi::connect(|client| {
+        let resume = client
+            .select("SELECT text FROM resonance.resumes WHERE id = $1", Some(1), &[resume_id.into()])
+            .ok()
+            .and_then(|rows| rows.first().get_one::<String>().ok().flatten())
+            .unwrap_or_else(|| raise(EngineError::InvalidInput(format!("resume {resume_id} does not exist in resonance.resumes"))));
+        let mut docs = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let doc = client
+                .select(
+                    "SELECT resonance.job_document(title, description) FROM resonance.jobs WHERE id = $1",
+                    Some(1),
+                    &[(*id).into()],
+                )
+                .ok()
+                .and_then(|rows| rows.first().get_one::<String>().ok().flatten())
+                .unwrap_or_else(|| raise(EngineError::InvalidInput(format!("job {id} does not exist in resonance.jobs"))));
+            docs.push(doc);
+        }
+        (resume, docs)
+    });
+    let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+    let scores = if refs.is_empty() { Vec::new() } else { score(&resume, &refs) };
+    TableIterator::new(ids.into_iter().zip(scores).collect::<Vec<_>>())
+}
