@@ -10,7 +10,9 @@ use std::process::Command;
 
 use resonance::engine::error::EngineError;
 use resonance::engine::evaluation::benchmark::{Benchmark, Track};
-use resonance::engine::evaluation::metrics::{evaluate, ndcg_at_k, recall_at_k, reciprocal_rank, MetricReport, METRIC_NAMES};
+use resonance::engine::evaluation::metrics::{
+    evaluate, ndcg_at_k, recall_at_k, reciprocal_rank, MetricReport, METRIC_NAMES,
+};
 use resonance::engine::evaluation::qrels::Qrels;
 use resonance::engine::evaluation::reserved::ReservedOccupations;
 use resonance::engine::evaluation::run::Run;
@@ -61,14 +63,25 @@ fn bm25_run(benchmark: &Benchmark) -> Run {
 fn reference_evaluate(qrels: &Path, run: &Path) -> HashMap<String, f64> {
     let script = "import json, sys; sys.path.insert(0, sys.argv[1]); import metrics; \
                   print(json.dumps(metrics.evaluate(metrics.load_run(sys.argv[3]), metrics.load_qrels(sys.argv[2]))))";
-    let out = Command::new("python3").arg("-c").arg(script).arg(eval_dir()).arg(qrels).arg(run).output().expect("python3 runs");
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(eval_dir())
+        .arg(qrels)
+        .arg(run)
+        .output()
+        .expect("python3 runs");
     assert!(out.status.success(), "metrics.py failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("metrics.py prints a JSON object")
 }
 
 /// metrics.py's command line (`metrics.py QRELS RUN --per-query OUT`): its printed means
 /// and its per-query table (six decimals).
-fn reference_command_line(qrels: &Path, run: &Path, per_query: &Path) -> (HashMap<String, f64>, HashMap<String, Vec<f64>>) {
+fn reference_command_line(
+    qrels: &Path,
+    run: &Path,
+    per_query: &Path,
+) -> (HashMap<String, f64>, HashMap<String, Vec<f64>>) {
     let out = Command::new("python3")
         .arg(eval_dir().join("metrics.py"))
         .arg(qrels)
@@ -79,7 +92,8 @@ fn reference_command_line(qrels: &Path, run: &Path, per_query: &Path) -> (HashMa
         .expect("python3 runs");
     assert!(out.status.success(), "metrics.py failed: {}", String::from_utf8_lossy(&out.stderr));
     let printed = String::from_utf8(out.stdout).unwrap();
-    let means = printed.lines().filter_map(|l| l.split_once('\t')).map(|(k, v)| (k.to_string(), v.parse().unwrap())).collect();
+    let means =
+        printed.lines().filter_map(|l| l.split_once('\t')).map(|(k, v)| (k.to_string(), v.parse().unwrap())).collect();
     let table = std::fs::read_to_string(per_query).unwrap();
     let rows = table
         .lines()
@@ -107,12 +121,14 @@ fn assert_equals_reference(qrels_path: &Path, run_path: &Path) -> MetricReport {
     let per_query_path = run_path.with_extension("per_query.tsv");
     let (printed, rows) = reference_command_line(qrels_path, run_path, &per_query_path);
     for (name, value) in METRIC_NAMES.iter().zip(report.mean.values()) {
-        assert!((value - printed[*name]).abs() <= 5e-5, "{name}: engine {value}, printed {}", printed[*name]); // printed to 4 decimals
+        assert!((value - printed[*name]).abs() <= 5e-5, "{name}: engine {value}, printed {}", printed[*name]);
+        // printed to 4 decimals
     }
     assert_eq!(rows.len(), report.per_query.len());
     for (resume_id, scores) in &report.per_query {
         for (got, want) in scores.values().iter().zip(&rows[resume_id]) {
-            assert!(close(*got, *want), "{resume_id}: engine {got}, metrics.py {want}"); // six decimals
+            assert!(close(*got, *want), "{resume_id}: engine {got}, metrics.py {want}");
+            // six decimals
         }
     }
     report
@@ -141,12 +157,16 @@ fn metrics_equal_metrics_py_on_awkward_run_files() {
     let mut text = String::from("resume_id\tjob_id\trank\n# produced by the test\n");
     for (i, resume_id) in run.resume_ids().enumerate() {
         let ranking = run.ranking(resume_id).unwrap();
-        match i % 5 {
-            0 => continue,                                                       // missing from the run
-            1 => ranking.iter().take(7).enumerate().for_each(|(r, d)| text += &format!("{resume_id}\t{d}\t{}\n", r / 3 + 1)), // ties
-            2 => ranking.iter().rev().enumerate().for_each(|(r, d)| text += &format!("{resume_id}\t{d}\t{}.5\textra\n", r)), // reversed
-            3 => ranking.iter().chain(ranking.iter().take(5)).enumerate().for_each(|(r, d)| text += &format!("{resume_id}\t{d}\t{}\n", r + 1)), // repeats
-            _ => ranking.iter().take(30).enumerate().for_each(|(r, d)| text += &format!("{resume_id}\t{d}\t{}\n", r + 1)), // shallow
+        // (job, rank column) lines of this resume, one awkwardness per resume in turn.
+        let lines: Vec<(&String, String)> = match i % 5 {
+            0 => Vec::new(),                                                                               // missing
+            1 => ranking.iter().take(7).enumerate().map(|(r, d)| (d, format!("{}", r / 3 + 1))).collect(), // ties
+            2 => ranking.iter().rev().enumerate().map(|(r, d)| (d, format!("{r}.5\textra"))).collect(),    // reversed
+            3 => ranking.iter().chain(&ranking[..5]).enumerate().map(|(r, d)| (d, format!("{}", r + 1))).collect(), // repeats
+            _ => ranking.iter().take(30).enumerate().map(|(r, d)| (d, format!("{}", r + 1))).collect(), // shallow
+        };
+        for (job, rank) in lines {
+            text += &format!("{resume_id}\t{job}\t{rank}\n");
         }
     }
     text += "not-a-judged-resume\tsome-job\t1\n";
@@ -189,7 +209,8 @@ fn hand_computed_single_query() {
 #[test]
 fn cutoffs_apply_to_ndcg_and_recall_but_not_mrr() {
     let g = grades(&[("rel", 2)]);
-    let at = |rank: usize| -> Vec<String> { (1..rank).map(|i| format!("filler{i}")).chain(["rel".to_string()]).collect() };
+    let at =
+        |rank: usize| -> Vec<String> { (1..rank).map(|i| format!("filler{i}")).chain(["rel".to_string()]).collect() };
     assert_eq!(ndcg_at_k(&at(11), &g, 10), 0.0);
     assert!(close(ndcg_at_k(&at(11), &g, 25), 1.0 / 12f64.log2()));
     assert_eq!(recall_at_k(&at(26), &g, 25), 0.0);
@@ -273,7 +294,9 @@ fn loader_rejects_malformed_tracks() {
     assert_eq!(write(job, resume, "r1\tj1\t2\n"), Ok(()));
     assert!(write(&format!("{job}\n{{not json"), resume, "r1\tj1\t2\n").unwrap_err().contains("jobs.jsonl line 2"));
     assert!(write(&format!("{job}\n{job}"), resume, "r1\tj1\t2\n").unwrap_err().contains("appears twice"));
-    assert!(write(r#"{"id": "j1", "title": "Dev", "description": "x"}"#, resume, "r1\tj1\t2\n").unwrap_err().contains("occupation"));
+    assert!(write(r#"{"id": "j1", "title": "Dev", "description": "x"}"#, resume, "r1\tj1\t2\n")
+        .unwrap_err()
+        .contains("occupation"));
     assert!(write("", resume, "r1\tj1\t2\n").unwrap_err().contains("no rows"));
     assert!(write(job, resume, "r1\tunknown-job\t2\n").unwrap_err().contains("unknown job unknown-job"));
     assert!(write(job, resume, "ghost\tj1\t2\n").unwrap_err().contains("unknown resume ghost"));
@@ -300,10 +323,15 @@ fn reserved_occupations_load_from_the_benchmark() {
 
 #[test]
 fn reserved_list_rejects_malformed_and_empty_files() {
-    assert!(ReservedOccupations::parse("onet\t11-1011.00\tChief Executives\tyes\n", "r").unwrap().contains("11-1011.00"));
+    assert!(ReservedOccupations::parse("onet\t11-1011.00\tChief Executives\tyes\n", "r")
+        .unwrap()
+        .contains("11-1011.00"));
     assert!(ReservedOccupations::parse("just-one-field\n", "r.txt").unwrap_err().to_string().contains("r.txt line 1"));
     assert!(ReservedOccupations::parse("onet\t\tEmpty key\n", "r.txt").is_err());
-    assert!(ReservedOccupations::parse("# only comments\n\n", "r.txt").unwrap_err().to_string().contains("no reserved"));
+    assert!(ReservedOccupations::parse("# only comments\n\n", "r.txt")
+        .unwrap_err()
+        .to_string()
+        .contains("no reserved"));
     assert!(ReservedOccupations::load(Path::new("/nonexistent/reserved.txt")).is_err());
 }
 
@@ -326,7 +354,8 @@ fn mining_on_the_onet_track_keeps_reserved_and_same_occupation_jobs_out() {
     // Stand-in embeddings (no model in this test): a 64-bucket hash of the title's words.
     let embed = |text: &str| {
         let mut v = vec![0.0f32; 64];
-        text.split_whitespace().for_each(|w| v[w.bytes().fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % 64] += 1.0);
+        text.split_whitespace()
+            .for_each(|w| v[w.bytes().fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % 64] += 1.0);
         v
     };
     let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text()).collect();
@@ -359,4 +388,42 @@ fn mining_on_the_onet_track_keeps_reserved_and_same_occupation_jobs_out() {
             assert!(!reserved.contains(negative_occupation));
         }
     }
+}
+
+#[test]
+fn evaluate_program_prints_and_writes_the_metrics() {
+    let dir = scratch_dir("program");
+    let (run_path, json_path) = (dir.join("run.tsv"), dir.join("metrics.json"));
+    let out = Command::new(env!("CARGO_BIN_EXE_evaluate"))
+        .args([
+            "--eval-dir".as_ref(),
+            eval_dir().as_os_str(),
+            "--track".as_ref(),
+            "esco_ict".as_ref(),
+            "--system".as_ref(),
+            "bm25".as_ref(),
+        ])
+        .args(["--run".as_ref(), run_path.as_os_str(), "--json".as_ref(), json_path.as_os_str()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(record["system"], "bm25");
+    assert!((record["metrics"]["nDCG@10"].as_f64().unwrap() - 0.742).abs() < 5e-4);
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(written, record);
+    // The written run scores the same through metrics.py.
+    assert_equals_reference(&eval_dir().join("esco_ict/qrels.tsv"), &run_path);
+    for bad in [
+        &["--track", "esco_ict", "--system", "tfidf"][..],
+        &["--track", "mars", "--system", "bm25"],
+        &["--system", "bm25"],
+        &["--track"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_evaluate")).args(bad).output().unwrap();
+        assert!(!out.status.success(), "{bad:?} accepted");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("evaluate: "));
+    }
+    std::fs::remove_dir_all(dir).ok();
 }

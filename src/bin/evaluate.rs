@@ -111,7 +111,8 @@ fn parse_options(args: Vec<String>) -> Result<Options> {
             "--system" => (options.system, have_system) = (parse_system(&value)?, true),
             "--model" => options.model = value.into(),
             "--max-seq-length" => {
-                options.max_seq_length = value.parse().map_err(|_| bad(format!("--max-seq-length needs a number, got {value:?}")))?
+                options.max_seq_length =
+                    value.parse().map_err(|_| bad(format!("--max-seq-length needs a number, got {value:?}")))?
             }
             "--job-separator" => options.job_separator = value,
             "--run" => options.run = Some(value.into()),
@@ -131,7 +132,9 @@ fn parse_system(name: &str) -> Result<System> {
         "bm25" => Ok(System::Bm25(Bm25Params::REFERENCE)),
         "bm25_weighted" => Ok(System::Bm25(Bm25Params::WEIGHTED_QUERY)),
         "bi_encoder" => Ok(System::BiEncoder),
-        other => Err(EngineError::InvalidInput(format!("unknown system {other:?}: expected bm25, bm25_weighted or bi_encoder"))),
+        other => Err(EngineError::InvalidInput(format!(
+            "unknown system {other:?}: expected bm25, bm25_weighted or bi_encoder"
+        ))),
     }
 }
 
@@ -141,7 +144,13 @@ fn run(options: &Options) -> Result<()> {
     let started = Instant::now();
     let benchmark = Benchmark::load(&options.eval_dir, options.track)?;
     timings.load = started.elapsed().as_secs_f64();
-    eprintln!("{}: {} jobs, {} resumes, {} judged", options.track, benchmark.jobs.len(), benchmark.resumes.len(), benchmark.qrels.len());
+    eprintln!(
+        "{}: {} jobs, {} resumes, {} judged",
+        options.track,
+        benchmark.jobs.len(),
+        benchmark.resumes.len(),
+        benchmark.qrels.len()
+    );
     let scores = match options.system {
         System::Bm25(params) => bm25_scores(&benchmark, options, params, &mut timings)?,
         System::BiEncoder => bi_encoder_scores(&benchmark, options, &mut timings)?,
@@ -176,7 +185,12 @@ fn run(options: &Options) -> Result<()> {
 }
 
 /// BM25 scores of every job for every resume (rows: resumes, columns: jobs).
-fn bm25_scores(benchmark: &Benchmark, options: &Options, params: Bm25Params, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
+fn bm25_scores(
+    benchmark: &Benchmark,
+    options: &Options,
+    params: Bm25Params,
+    timings: &mut Timings,
+) -> Result<Vec<Vec<f32>>> {
     let started = Instant::now();
     let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
     let index = Bm25Index::build(&job_texts, params)?;
@@ -193,7 +207,11 @@ fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     let encoder = BiEncoder::load(&options.model, options.max_seq_length)?;
     let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
     let resume_texts: Vec<&str> = benchmark.resumes.iter().map(|r| r.text.as_str()).collect();
-    let jobs = encoder.encode(&job_texts.iter().map(String::as_str).collect::<Vec<_>>(), DEFAULT_BATCH_SIZE, progress("jobs"))?;
+    let jobs = encoder.encode(
+        &job_texts.iter().map(String::as_str).collect::<Vec<_>>(),
+        DEFAULT_BATCH_SIZE,
+        progress("jobs"),
+    )?;
     let resumes = encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("resumes"))?;
     timings.prepare = started.elapsed().as_secs_f64();
     eprintln!(
@@ -212,7 +230,7 @@ fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
 fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
     let mut batches = 0usize;
     move |done, total| {
-        if batches % 10 == 0 {
+        if batches.is_multiple_of(10) {
             eprintln!("encoding {what}: {done}/{total}");
         }
         batches += 1;
@@ -226,5 +244,8 @@ fn print_report(report: &MetricReport, timings: &Timings) {
         println!("{name}\t{mean:.4}\t± {ci:.4}");
     }
     println!("queries\t{}\t(missing from run: {})", report.queries, report.queries_missing_from_run);
-    println!("time_load_s\t{:.3}\ntime_prepare_s\t{:.3}\ntime_rank_and_score_s\t{:.3}", timings.load, timings.prepare, timings.rank);
+    println!(
+        "time_load_s\t{:.3}\ntime_prepare_s\t{:.3}\ntime_rank_and_score_s\t{:.3}",
+        timings.load, timings.prepare, timings.rank
+    );
 }

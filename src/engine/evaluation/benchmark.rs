@@ -77,9 +77,10 @@ impl Job {
     }
 
     /// Title and description, each trimmed, joined by `separator`; an empty part is left out
-    /// with its separator (SQL `concat_ws` over `nullif(btrim(..), '')`).
+    /// with its separator, like SQL `concat_ws` over `nullif(btrim(..), '')` (which trims spaces only).
     pub fn text_joined_by(&self, separator: &str) -> String {
-        let parts: Vec<&str> = [self.title.trim(), self.description.trim()].into_iter().filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> =
+            [self.title.trim(), self.description.trim()].into_iter().filter(|p| !p.is_empty()).collect();
         parts.join(separator)
     }
 }
@@ -139,13 +140,22 @@ impl Benchmark {
         let qrels_path = dir.join("qrels.tsv");
         let qrels = Qrels::load(&qrels_path)?;
         check_qrels_ids(&qrels, &resume_labels, &job_labels, &qrels_path)?;
-        Ok(Self { track, jobs, resumes, qrels, occupations: OccupationLabels { jobs: job_labels, resumes: resume_labels } })
+        Ok(Self {
+            track,
+            jobs,
+            resumes,
+            qrels,
+            occupations: OccupationLabels { jobs: job_labels, resumes: resume_labels },
+        })
     }
 }
 
 /// Reads a JSONL file of labelled rows: the rows, and id -> occupation. Empty files,
 /// malformed rows and repeated ids are errors naming the file and line.
-fn read_labelled<T: for<'de> Deserialize<'de>>(path: &Path, id_of: fn(&T) -> &String) -> Result<(Vec<T>, HashMap<String, String>)> {
+fn read_labelled<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    id_of: fn(&T) -> &String,
+) -> Result<(Vec<T>, HashMap<String, String>)> {
     let text = read_text(path)?;
     let mut items = Vec::new();
     let mut labels = HashMap::new();
@@ -154,7 +164,11 @@ fn read_labelled<T: for<'de> Deserialize<'de>>(path: &Path, id_of: fn(&T) -> &St
             .map_err(|e| EngineError::InvalidInput(format!("{} line {}: {e}", path.display(), index + 1)))?;
         let id = id_of(&row.item).clone();
         if labels.insert(id.clone(), row.occupation).is_some() {
-            return Err(EngineError::InvalidInput(format!("{} line {}: id {id} appears twice", path.display(), index + 1)));
+            return Err(EngineError::InvalidInput(format!(
+                "{} line {}: id {id} appears twice",
+                path.display(),
+                index + 1
+            )));
         }
         items.push(row.item);
     }
@@ -165,7 +179,12 @@ fn read_labelled<T: for<'de> Deserialize<'de>>(path: &Path, id_of: fn(&T) -> &St
 }
 
 /// Errors if the judgements name a resume or job the track does not have.
-fn check_qrels_ids(qrels: &Qrels, resumes: &HashMap<String, String>, jobs: &HashMap<String, String>, path: &Path) -> Result<()> {
+fn check_qrels_ids(
+    qrels: &Qrels,
+    resumes: &HashMap<String, String>,
+    jobs: &HashMap<String, String>,
+    path: &Path,
+) -> Result<()> {
     if qrels.is_empty() {
         return Err(EngineError::InvalidInput(format!("{} has no judgements", path.display())));
     }

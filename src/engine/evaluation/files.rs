@@ -7,8 +7,7 @@ use crate::engine::error::{EngineError, Result};
 
 /// The whole of a UTF-8 text file.
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))
 }
 
 /// One data line of a three-column TSV file: its 1-based line number and its fields.

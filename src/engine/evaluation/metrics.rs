@@ -56,7 +56,8 @@ pub fn recall_at_k(ranking: &[String], grades: &HashMap<String, u32>, k: usize) 
     if relevant == 0 {
         return 0.0;
     }
-    let found = ranking.iter().take(k).filter(|job| grades.get(*job).is_some_and(|g| *g >= SAME_OCCUPATION_GRADE)).count();
+    let found =
+        ranking.iter().take(k).filter(|job| grades.get(*job).is_some_and(|g| *g >= SAME_OCCUPATION_GRADE)).count();
     found as f64 / relevant as f64
 }
 

@@ -32,7 +32,10 @@ impl Qrels {
             };
             if grade > 0 {
                 let grade = u32::try_from(grade).ok().filter(|g| *g < 64).ok_or_else(|| {
-                    EngineError::InvalidInput(format!("{origin} line {}: grade {grade} is out of range", record.line_number))
+                    EngineError::InvalidInput(format!(
+                        "{origin} line {}: grade {grade} is out of range",
+                        record.line_number
+                    ))
                 })?;
                 qrels.insert(record.fields[0], record.fields[1], grade);
             }

@@ -58,19 +58,29 @@ pub fn plan_batches(
     seed: u64,
 ) -> Result<Vec<TrainingBatch>> {
     if batch_size < 2 {
-        return Err(EngineError::InvalidInput(format!("in-batch negatives need a batch size of at least 2, got {batch_size}")));
+        return Err(EngineError::InvalidInput(format!(
+            "in-batch negatives need a batch size of at least 2, got {batch_size}"
+        )));
     }
-    if let Some(bad) = examples.iter().find(|e| e.query >= queries.len() || document_indices(e).any(|d| d >= corpus.len())) {
-        return Err(EngineError::InvalidInput(format!("example for query {} refers outside the queries or corpus", bad.query)));
+    if let Some(bad) =
+        examples.iter().find(|e| e.query >= queries.len() || document_indices(e).any(|d| d >= corpus.len()))
+    {
+        return Err(EngineError::InvalidInput(format!(
+            "example for query {} refers outside the queries or corpus",
+            bad.query
+        )));
     }
     let mut order: Vec<usize> = (0..examples.len()).collect();
     SeededRng::new(seed).shuffle(&mut order);
     let mut batches: Vec<(TrainingBatch, BatchOccupations)> = Vec::new();
     for e in order {
-        let guarded: HashSet<&str> = [queries[examples[e].query].occupation, corpus[examples[e].positive].occupation].into();
+        let guarded: HashSet<&str> =
+            [queries[examples[e].query].occupation, corpus[examples[e].positive].occupation].into();
         let documents: HashSet<&str> = document_indices(&examples[e]).map(|d| corpus[d].occupation).collect();
         let fits = |(batch, taken): &&mut (TrainingBatch, BatchOccupations)| {
-            batch.examples.len() < batch_size && taken.documents.is_disjoint(&guarded) && taken.guarded.is_disjoint(&documents)
+            batch.examples.len() < batch_size
+                && taken.documents.is_disjoint(&guarded)
+                && taken.guarded.is_disjoint(&documents)
         };
         match batches.iter_mut().find(fits) {
             Some((batch, taken)) => {
@@ -103,11 +113,17 @@ mod tests {
     }
 
     fn queries() -> Vec<Query<'static>> {
-        ["a", "a", "b", "c", "d"].iter().map(|o| Query { text: "", occupation: o, embedding: &EMBEDDING, positives: vec![] }).collect()
+        ["a", "a", "b", "c", "d"]
+            .iter()
+            .map(|o| Query { text: "", occupation: o, embedding: &EMBEDDING, positives: vec![] })
+            .collect()
     }
 
     fn example(query: usize, positive: usize, negatives: &[usize]) -> TrainingExample {
-        let negatives = negatives.iter().map(|&document| HardNegative { document, source: NegativeSource::Bm25, score: 1.0 }).collect();
+        let negatives = negatives
+            .iter()
+            .map(|&document| HardNegative { document, source: NegativeSource::Bm25, score: 1.0 })
+            .collect();
         TrainingExample { query, positive, negatives }
     }
 
@@ -125,7 +141,10 @@ mod tests {
                 for (position, &e) in batch.examples.iter().enumerate() {
                     let own = [queries[examples[e].query].occupation, corpus[examples[e].positive].occupation];
                     for d in batch.in_batch_negatives(position, &examples) {
-                        assert!(!own.contains(&corpus[d].occupation), "seed {seed}: job {d} is a false negative for example {e}");
+                        assert!(
+                            !own.contains(&corpus[d].occupation),
+                            "seed {seed}: job {d} is a false negative for example {e}"
+                        );
                     }
                 }
             }
@@ -153,7 +172,10 @@ mod tests {
     #[test]
     fn planning_is_deterministic_per_seed() {
         let (examples, queries, corpus) = (examples(), queries(), corpus());
-        assert_eq!(plan_batches(&examples, &queries, &corpus, 2, 5).unwrap(), plan_batches(&examples, &queries, &corpus, 2, 5).unwrap());
+        assert_eq!(
+            plan_batches(&examples, &queries, &corpus, 2, 5).unwrap(),
+            plan_batches(&examples, &queries, &corpus, 2, 5).unwrap()
+        );
     }
 
     #[test]

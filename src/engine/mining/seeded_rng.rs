@@ -30,8 +30,11 @@ impl SeededRng {
         z ^ (z >> 31)
     }
 
-    /// A uniform integer in 0..bound (bound > 0), by rejection so there is no modulo bias.
+    /// A uniform integer in 0..bound, by rejection so there is no modulo bias (0 when bound is 0).
     pub fn below(&mut self, bound: usize) -> usize {
+        if bound == 0 {
+            return 0;
+        }
         let bound = bound as u64;
         let zone = u64::MAX - u64::MAX % bound;
         loop {
@@ -80,5 +83,6 @@ mod tests {
         let mut rng = SeededRng::new(3);
         assert!((0..1000).all(|_| rng.below(7) < 7));
         assert_eq!(rng.below(1), 0);
+        assert_eq!(rng.below(0), 0);
     }
 }

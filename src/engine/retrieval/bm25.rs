@@ -103,7 +103,8 @@ impl Bm25Index {
             let idf = weight * self.idf(&term);
             for &(doc, tf) in postings {
                 let tf = tf as f64;
-                let length_ratio = if self.average_length > 0.0 { self.doc_lengths[doc] as f64 / self.average_length } else { 1.0 };
+                let length_ratio =
+                    if self.average_length > 0.0 { self.doc_lengths[doc] as f64 / self.average_length } else { 1.0 };
                 scores[doc] += idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * length_ratio));
             }
         }
