@@ -100,7 +100,7 @@ fn multi_label_classifier_is_refused() {
 fn bare_encoder_is_refused_by_load_and_accepted_by_from_bi_encoder() {
     let ckpt = Checkpoint::write("ce-bare", TinyBert::new(&WORDS, 1));
     let err = load_error(&ckpt.0);
-    assert!(err.contains("bare encoder") && err.contains("from_bi_encoder"), "{err}");
+    assert!(err.contains("bare encoder") && err.contains("not a cross-encoder"), "{err}");
     let model = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 3).unwrap();
     assert_eq!(model.score_batch("alpha", &["beta"]).unwrap().len(), 1);
 }

@@ -275,7 +275,7 @@ fn loader_reads_both_tracks_and_keeps_occupations_apart() {
         assert_eq!(benchmark.occupations.resume(q), benchmark.occupations.job(d));
     }
     let job = &Benchmark::load(&eval_dir(), Track::Onet).unwrap().jobs[0];
-    assert_eq!(job.text(), format!("{}. {}", job.title, job.description));
+    assert_eq!(job.text(), format!("{} {}", job.title, job.description));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use super::match_request::MatchOptions;
 /// A job that stage 1 retrieved.
 #[derive(Debug, Clone)]
 pub struct JobCandidate {
-    /// The text the models read (resonance.job_document: "title. description").
+    /// The text the models read (resonance.job_document: "title description").
     pub document: String,
     pub facts: JobFacts,
     /// Cosine similarity of the resume and job embeddings.

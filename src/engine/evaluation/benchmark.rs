@@ -65,9 +65,11 @@ pub struct Job {
 }
 
 /// What joins a job's title and description in [`Job::text`]: the extension's
-/// `resonance.job_document` joins them with `'. '` too, so an offline score measures the
-/// embedding the database stores.
-pub const TITLE_SEPARATOR: &str = ". ";
+/// `resonance.job_document` joins them with a space too, so an offline score measures the
+/// embedding the database stores. A space, not ". ": measured with `evaluate --system
+/// bi_encoder`, "title. description" scores nDCG@10 0.4979 (onet) / 0.5314 (esco_ict), a
+/// space 0.5003 / 0.5442, the dev README's v1 figures.
+pub const TITLE_SEPARATOR: &str = " ";
 
 impl Job {
     /// The text a system matches against: title and description joined by
