@@ -17,7 +17,7 @@ use crate::engine::fusion::{fuse, similarity_score, StageScores};
 use crate::engine::location::Place;
 use crate::engine::match_request::{MatchFilters, MatchOptions};
 use crate::engine::cross_encoder::BatchedReranker;
-use crate::engine::matching::{rank_candidates, JobCandidate, PairScorer, ResumeInput, SkillScorer};
+use crate::engine::matching::{rank_candidates, JobCandidate, PairScorer, RankedJob, ResumeInput, SkillScorer};
 use crate::settings;
 
 thread_local! {
@@ -151,38 +151,27 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-#[pg_extern(volatile, parallel_restricted)]
-#[allow(clippy::type_complexity)]
-fn resonance_match(
-    resume_id: Uuid,
-    filters: default!(JsonB, "'{}'"),
-    options: default!(JsonB, "'{}'"),
-) -> TableIterator<
-    'static,
-    (
-        name!(job_id, Uuid),
-        name!(title, Option<String>),
-        name!(rank, i32),
-        name!(bi_encoder_score, f32),
-        name!(cross_encoder_score, Option<f32>),
-        name!(skill_graph_score, Option<f32>),
-        name!(final_score, f32),
-        name!(explanation, Option<JsonB>),
-        name!(latency_ms, f32),
-    ),
-> {
-    let start = Instant::now();
-    let filters = MatchFilters::from_json(&filters.0).unwrap_or_else(|e| raise(e));
-    let defaults = MatchOptions { rerank_budget_ms: settings::rerank_budget_ms(), ..MatchOptions::default() };
-    let options = defaults.with_json(&options.0).unwrap_or_else(|e| raise(e));
+/// One run of the pipeline for one resume: the candidates with their ids, the ranked
+/// result, and the per-stage breakdown.
+pub struct MatchOutcome {
+    pub ids: Vec<Uuid>,
+    pub candidates: Vec<JobCandidate>,
+    pub ranked: Vec<RankedJob>,
+    pub latency_ms: f64,
+    pub stats: serde_json::Value,
+}
 
+/// Runs resonance_match's pipeline: resume, stage 1 retrieval, skill graph, cross-encoder
+/// (within its budget), fusion, explanations.
+pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions) -> MatchOutcome {
+    let start = Instant::now();
     let t = Instant::now();
     let resume = load_resume(resume_id);
     let query = embedding_or_encode(resume.embedding.clone(), &resume.text);
     let resume_ms = ms(t);
 
     let t = Instant::now();
-    let (ids, candidates) = retrieve(&query, &filters, options.top_k_retrieve);
+    let (ids, candidates) = retrieve(&query, filters, options.top_k_retrieve);
     let retrieval_ms = ms(t);
 
     let t = Instant::now();
@@ -208,40 +197,70 @@ fn resonance_match(
 
     let input = ResumeInput { text: resume.text, facts: resume.facts };
     let pair_scorer = reranker.as_ref().map(|r| r as &dyn PairScorer);
-    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, &options, &mut || {
+    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, options, &mut || {
         check_for_interrupts();
         Ok(())
     })
     .unwrap_or_else(|e| raise(e));
 
-    let ranked_count = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
+    let reranked = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
     let latency_ms = ms(start);
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    LAST_MATCH_STATS.with(|s| {
-        *s.borrow_mut() = serde_json::json!({
-            "resume_id": resume_id.to_string(),
-            "candidates": candidates.len(),
-            "returned": ranked.len(),
-            "stages": {
-                "cross_encoder": reranker_model.as_ref().map(|m| format!("{}@{}", m.name, m.version)),
-                "reranked_returned": ranked_count,
-                "skill_graph": skill_scorer.is_some(),
-                "explain": options.explain,
-            },
-            "ms": {
-                "resume": round(resume_ms),
-                "retrieval": round(retrieval_ms),
-                "skill_index": round(skill_index_ms),
-                "model_load": round(model_load_ms),
-                "skill_graph": round(timings.skill_graph_ms),
-                "cross_encoder": round(timings.cross_encoder_ms),
-                "fusion": round(timings.fusion_ms),
-                "explain": round(timings.explain_ms),
-                "total": round(latency_ms),
-            },
-        })
+    let stats = serde_json::json!({
+        "resume_id": resume_id.to_string(),
+        "candidates": candidates.len(),
+        "returned": ranked.len(),
+        "stages": {
+            "cross_encoder": reranker_model.as_ref().map(|m| format!("{}@{}", m.name, m.version)),
+            "reranked_returned": reranked,
+            "skill_graph": skill_scorer.is_some(),
+            "explain": options.explain,
+        },
+        "ms": {
+            "resume": round(resume_ms),
+            "retrieval": round(retrieval_ms),
+            "skill_index": round(skill_index_ms),
+            "model_load": round(model_load_ms),
+            "skill_graph": round(timings.skill_graph_ms),
+            "cross_encoder": round(timings.cross_encoder_ms),
+            "fusion": round(timings.fusion_ms),
+            "explain": round(timings.explain_ms),
+            "total": round(latency_ms),
+        },
     });
+    MatchOutcome { ids, candidates, ranked, latency_ms, stats }
+}
 
+/// The options of a call: the settings in force, then the call's JSON.
+pub fn match_options(json: &serde_json::Value) -> MatchOptions {
+    let defaults = MatchOptions { rerank_budget_ms: settings::rerank_budget_ms(), ..MatchOptions::default() };
+    defaults.with_json(json).unwrap_or_else(|e| raise(e))
+}
+
+#[pg_extern(volatile, parallel_restricted)]
+#[allow(clippy::type_complexity)]
+fn resonance_match(
+    resume_id: Uuid,
+    filters: default!(JsonB, "'{}'"),
+    options: default!(JsonB, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(job_id, Uuid),
+        name!(title, Option<String>),
+        name!(rank, i32),
+        name!(bi_encoder_score, f32),
+        name!(cross_encoder_score, Option<f32>),
+        name!(skill_graph_score, Option<f32>),
+        name!(final_score, f32),
+        name!(explanation, Option<JsonB>),
+        name!(latency_ms, f32),
+    ),
+> {
+    let filters = MatchFilters::from_json(&filters.0).unwrap_or_else(|e| raise(e));
+    let options = match_options(&options.0);
+    let MatchOutcome { ids, candidates, ranked, latency_ms, stats } = run_match(resume_id, &filters, &options);
+    LAST_MATCH_STATS.with(|s| *s.borrow_mut() = stats);
     let rows: Vec<_> = ranked
         .into_iter()
         .map(|r| {

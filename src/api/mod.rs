@@ -3,6 +3,7 @@
 
 mod ab_test;
 mod encode;
+mod evaluate;
 mod matching;
 mod model_cache;
 mod rerank;
