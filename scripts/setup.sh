@@ -13,7 +13,7 @@ log() { printf '[setup] %s\n' "$*"; }
 # Debian packages: the server, its headers for the build, sudo to run as postgres,
 # libclang for pgrx's bindgen.
 install_debian_packages() {
-  local pkgs=(postgresql-15 postgresql-server-dev-15 sudo clang libclang-dev pkg-config make gcc unzip python3-pip)
+  local pkgs=(postgresql-15 postgresql-server-dev-15 sudo clang libclang-dev pkg-config make gcc dpkg-dev unzip python3-pip)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -eq 0 ]; then log "debian packages present"; return; fi
