@@ -8,6 +8,7 @@ pub mod error;
 pub mod experience;
 pub mod explain;
 pub mod fusion;
+pub mod gnn;
 pub mod location;
 pub mod match_request;
 pub mod matching;
