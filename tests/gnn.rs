@@ -31,7 +31,12 @@ fn community_edges(count: usize, size: usize, seed: u64) -> Vec<RelationEdge> {
             let target = base + rng.below(size);
             if target != source {
                 let relation = if rng.below(4) == 0 { Relation::Requires } else { Relation::RelatedTo };
-                edges.push(RelationEdge { source: source as u32, target: target as u32, relation, weight: 0.5 + rng.unit_f32() / 2.0 });
+                edges.push(RelationEdge {
+                    source: source as u32,
+                    target: target as u32,
+                    relation,
+                    weight: 0.5 + rng.unit_f32() / 2.0,
+                });
             }
         }
     }
@@ -42,7 +47,7 @@ fn small_config(seed: u64) -> TrainConfig {
     let mut config = TrainConfig::for_dim(DIM);
     config.gat = GatConfig { input_dim: DIM, heads: 2, head_dim: 8, negative_slope: 0.2, dropout: 0.0 };
     config.epochs = 12;
-    config.batch_pairs = 128;
+    config.steps_per_epoch = 4;
     config.learning_rate = 1e-2;
     config.seed = seed;
     config
@@ -56,7 +61,11 @@ fn input_tensor(nodes: &SkillNodes) -> Tensor {
 fn untrained_model_returns_the_input_and_rows_are_unit_length() {
     let nodes = random_nodes(40, 1);
     let links = SkillLinks::new(40, &community_edges(40, 10, 2)).unwrap();
-    let model = SkillGat::new(GatConfig { input_dim: DIM, heads: 3, head_dim: 4, negative_slope: 0.2, dropout: 0.0 }, &mut SeededRng::new(3)).unwrap();
+    let model = SkillGat::new(
+        GatConfig { input_dim: DIM, heads: 3, head_dim: 4, negative_slope: 0.2, dropout: 0.0 },
+        &mut SeededRng::new(3),
+    )
+    .unwrap();
     let out = enrich(&model, &nodes, &links).unwrap();
     assert_eq!((out.len(), out[0].len()), (40, DIM));
     for (row, embedding) in out.iter().enumerate() {
@@ -74,9 +83,14 @@ fn untrained_model_returns_the_input_and_rows_are_unit_length() {
 fn training_finds_communities_the_embeddings_do_not_show() {
     let nodes = random_nodes(200, 11);
     let links = SkillLinks::new(200, &community_edges(200, 20, 12)).unwrap();
-    let trained = train_link_prediction(&nodes, &links, &small_config(5), |_| {}).unwrap();
+    let mut config = small_config(5);
+    // Random inputs carry nothing worth anchoring to.
+    config.anchor_weight = 0.0;
+    config.epochs = 20;
+    let trained = train_link_prediction(&nodes, &links, &config, |_| {}).unwrap();
     let report = &trained.report;
-    assert!((report.test_auc_input - 0.5).abs() < 0.1, "random embeddings should be near chance: {report:?}");
+    // 87 test pairs: the AUC's standard error is about 0.043, so 0.15 is 3.5 of them.
+    assert!((report.test_auc_input - 0.5).abs() < 0.15, "random embeddings should be near chance: {report:?}");
     assert!(report.test_auc_gnn > 0.8, "{report:?}");
     assert!(report.verdict().helps);
     let enriched = enrich(&trained.model, &nodes, &links).unwrap();
@@ -110,7 +124,8 @@ fn held_out_links_do_not_influence_training() {
     let mut config = small_config(9);
     config.epochs = 3;
     let first = train_link_prediction(&nodes, &links, &config, |_| {}).unwrap();
-    let held_out: Vec<(u32, u32)> = first.split.test.iter().chain(&first.split.validation).map(|&i| links.pairs()[i]).collect();
+    let held_out: Vec<(u32, u32)> =
+        first.split.test.iter().chain(&first.split.validation).map(|&i| links.pairs()[i]).collect();
     let changed: Vec<RelationEdge> = edges
         .iter()
         .map(|e| {
@@ -124,7 +139,10 @@ fn held_out_links_do_not_influence_training() {
     assert_eq!(first.split.test, second.split.test);
     let (a, b) = (first.model.snapshot().unwrap(), second.model.snapshot().unwrap());
     for (x, y) in a.iter().zip(&b) {
-        assert_eq!(x.flatten_all().unwrap().to_vec1::<f32>().unwrap(), y.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+        assert_eq!(
+            x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            y.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        );
     }
     assert_eq!(first.report.validation_auc_best, second.report.validation_auc_best);
 }
@@ -159,7 +177,11 @@ fn reads_the_export_files_and_writes_copy_text() {
     .unwrap();
     assert_eq!((edges.edges.len(), edges.unknown_endpoint), (1, 1));
     let links = SkillLinks::new(nodes.len(), &edges.edges).unwrap();
-    let model = SkillGat::new(GatConfig { input_dim: 3, heads: 1, head_dim: 2, negative_slope: 0.2, dropout: 0.0 }, &mut SeededRng::new(1)).unwrap();
+    let model = SkillGat::new(
+        GatConfig { input_dim: 3, heads: 1, head_dim: 2, negative_slope: 0.2, dropout: 0.0 },
+        &mut SeededRng::new(1),
+    )
+    .unwrap();
     let out = enrich(&model, &nodes, &links).unwrap();
     let tsv = format_embeddings_tsv(&nodes, &out).unwrap();
     let lines: Vec<&str> = tsv.lines().collect();
@@ -180,7 +202,10 @@ fn refuses_mismatched_inputs() {
     zero_epochs.epochs = 0;
     assert!(train_link_prediction(&nodes, &links, &zero_epochs, |_| {}).is_err());
     let no_links = SkillLinks::new(30, &[]).unwrap();
-    assert!(train_link_prediction(&nodes, &no_links, &small_config(1), |_| {}).unwrap_err().to_string().contains("too few"));
+    assert!(train_link_prediction(&nodes, &no_links, &small_config(1), |_| {})
+        .unwrap_err()
+        .to_string()
+        .contains("too few"));
     let bad = GatConfig { input_dim: DIM, heads: 0, head_dim: 8, negative_slope: 0.2, dropout: 0.0 };
     assert!(SkillGat::new(bad, &mut SeededRng::new(1)).is_err());
     let model = SkillGat::new(GatConfig::for_dim(DIM), &mut SeededRng::new(1)).unwrap();

@@ -47,7 +47,11 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str, default: &str| -> String {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
     };
     let out = PathBuf::from(value("--out", ""));
     if out.as_os_str().is_empty() {
@@ -78,9 +82,14 @@ fn run() -> Result<(), String> {
     let nodes_tsv: String = names
         .iter()
         .zip(&embeddings)
-        .map(|((id, name), embedding)| format!("{}\t{}\t{}\n", escape_copy_text(id), escape_copy_text(name), format_vector_literal(embedding)))
+        .map(|((id, name), embedding)| {
+            format!("{}\t{}\t{}\n", escape_copy_text(id), escape_copy_text(name), format_vector_literal(embedding))
+        })
         .collect();
-    let edges_tsv: String = edges.iter().map(|(a, b, w)| format!("{}\t{}\tRELATED_TO\t{w}\n", escape_copy_text(a), escape_copy_text(b))).collect();
+    let edges_tsv: String = edges
+        .iter()
+        .map(|(a, b, w)| format!("{}\t{}\tRELATED_TO\t{w}\n", escape_copy_text(a), escape_copy_text(b)))
+        .collect();
     write(&out.join("nodes.tsv"), &nodes_tsv)?;
     write(&out.join("edges.tsv"), &edges_tsv)?;
     println!(
@@ -104,13 +113,15 @@ fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut lines = text.trim_start_matches('\u{feff}').lines();
     let header = split_csv_line(lines.next().unwrap_or_default());
-    let column = |name: &str| header.iter().position(|h| h == name).ok_or(format!("{} has no column {name}", path.display()));
+    let column =
+        |name: &str| header.iter().position(|h| h == name).ok_or(format!("{} has no column {name}", path.display()));
     let (code, dwa_id, dwa_title) = (column("O*NET-SOC Code")?, column("DWA ID")?, column("DWA Title")?);
     let mut names = BTreeMap::new();
     let mut occupations = Occupations::new();
     for line in lines.filter(|l| !l.is_empty()) {
         let fields = split_csv_line(line);
-        let (Some(occupation), Some(id), Some(title)) = (fields.get(code), fields.get(dwa_id), fields.get(dwa_title)) else {
+        let (Some(occupation), Some(id), Some(title)) = (fields.get(code), fields.get(dwa_id), fields.get(dwa_title))
+        else {
             return Err(format!("{}: short line {line:?}", path.display()));
         };
         names.insert(id.clone(), title.clone());
@@ -146,14 +157,16 @@ fn read_esco(path: &Path, reserved: &HashSet<String>) -> Result<Occupations, Str
     if !output.status.success() {
         return Err(format!("gzip -dc {} failed", path.display()));
     }
-    let occupations: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
+    let occupations: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = Occupations::new();
     for occupation in occupations {
         let uri = occupation["uri"].as_str().unwrap_or_default().to_string();
         if uri.is_empty() || reserved.contains(&uri) {
             continue;
         }
-        let skills = occupation["skill"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).map(str::to_string);
+        let skills =
+            occupation["skill"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).map(str::to_string);
         out.insert(uri, skills.collect());
     }
     Ok(out)

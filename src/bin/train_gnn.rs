@@ -3,7 +3,7 @@
 //!
 //! Usage:
 //!   train_gnn --nodes nodes.tsv --edges edges.tsv --out DIR
-//!             [--epochs N] [--seed S] [--heads H] [--head-dim F] [--batch PAIRS] [--lr RATE]
+//!             [--epochs N] [--seed S] [--heads H] [--head-dim F | --hidden H*F] [--steps-per-epoch N] [--lr RATE]
 //!             [--dropout P] [--anchor W] [--patience N] [--time-budget SECONDS] [--version V]
 //!
 //! Input (psql `\copy ... TO` text format):
@@ -14,6 +14,7 @@
 //! sql/load_gnn_embeddings.sql). Threads: RAYON_NUM_THREADS.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -32,7 +33,7 @@ const WEIGHTS_FILE: &str = "skill_gat.safetensors";
 const METRICS_FILE: &str = "metrics.json";
 
 const USAGE: &str = "usage: train_gnn --nodes nodes.tsv --edges edges.tsv --out DIR [--epochs N] [--seed S] \
-[--heads H] [--head-dim F] [--batch PAIRS] [--lr RATE] [--dropout P] [--anchor W] [--patience N] [--time-budget SECONDS] [--version V]";
+[--heads H] [--head-dim F | --hidden H*F] [--steps-per-epoch N] [--lr RATE] [--dropout P] [--anchor W] [--patience N] [--time-budget SECONDS] [--version V]";
 
 /// The command line.
 struct Args {
@@ -88,7 +89,10 @@ fn run() -> Result<(), String> {
     fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let tsv = format_embeddings_tsv(&nodes, &enriched).map_err(|e| e.to_string())?;
     write(&args.out.join(EMBEDDINGS_FILE), &tsv)?;
-    trained.model.save(&args.out.join(WEIGHTS_FILE)).map_err(|e| e.to_string())?;
+    let weights = args.out.join(WEIGHTS_FILE);
+    trained.model.save(&weights).map_err(|e| e.to_string())?;
+    // The safetensors writer creates the file owner-only; the server's user may need to read it.
+    fs::set_permissions(&weights, fs::Permissions::from_mode(0o644)).map_err(|e| format!("cannot chmod {}: {e}", weights.display()))?;
     let mut metrics = serde_json::to_value(report).map_err(|e| e.to_string())?;
     metrics["gain"] = verdict.gain.into();
     metrics["required_gain"] = verdict.required_gain.into();
@@ -109,11 +113,12 @@ fn run() -> Result<(), String> {
     write(&args.out.join(METRICS_FILE), &format!("{document}\n"))?;
 
     println!(
-        "auc_input={:.4} auc_gnn={:.4} gain={:+.4} required_gain={:.4} validation_auc_input={:.4} validation_auc_best={:.4} best_epoch={}",
+        "auc_input={:.4} auc_gnn={:.4} gain={:+.4} required_gain={:.4} auc_common_neighbours={:.4} validation_auc_input={:.4} validation_auc_best={:.4} best_epoch={}",
         report.test_auc_input,
         report.test_auc_gnn,
         verdict.gain,
         verdict.required_gain,
+        report.test_auc_common_neighbours,
         report.validation_auc_input,
         report.validation_auc_best,
         report.best_epoch
@@ -156,8 +161,8 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
             "--edges" => edges = Some(PathBuf::from(value)),
             "--out" => out = Some(PathBuf::from(value)),
             "--version" => version = Some(value),
-            "--epochs" | "--seed" | "--heads" | "--head-dim" | "--batch" | "--lr" | "--dropout" | "--patience"
-            | "--anchor" | "--time-budget" => options.push((flag, value)),
+            "--epochs" | "--seed" | "--heads" | "--head-dim" | "--hidden" | "--steps-per-epoch" | "--lr"
+            | "--dropout" | "--patience" | "--anchor" | "--time-budget" => options.push((flag, value)),
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
@@ -170,6 +175,7 @@ fn parse_args(raw: Vec<String>) -> Result<Args, String> {
 /// The defaults for `dim`-long embeddings with the command line's options applied.
 fn training_config(dim: usize, options: &[(String, String)]) -> Result<TrainConfig, String> {
     let mut config = TrainConfig::for_dim(dim);
+    let mut hidden = None;
     for (flag, value) in options {
         let bad = || format!("{flag} {value:?} is not a valid value");
         match flag.as_str() {
@@ -177,7 +183,8 @@ fn training_config(dim: usize, options: &[(String, String)]) -> Result<TrainConf
             "--seed" => config.seed = value.parse().map_err(|_| bad())?,
             "--heads" => config.gat.heads = value.parse().map_err(|_| bad())?,
             "--head-dim" => config.gat.head_dim = value.parse().map_err(|_| bad())?,
-            "--batch" => config.batch_pairs = value.parse().map_err(|_| bad())?,
+            "--steps-per-epoch" => config.steps_per_epoch = value.parse().map_err(|_| bad())?,
+            "--hidden" => hidden = Some(value.parse::<usize>().map_err(|_| bad())?),
             "--lr" => config.learning_rate = value.parse().map_err(|_| bad())?,
             "--dropout" => config.gat.dropout = value.parse().map_err(|_| bad())?,
             "--anchor" => config.anchor_weight = value.parse().map_err(|_| bad())?,
@@ -185,6 +192,13 @@ fn training_config(dim: usize, options: &[(String, String)]) -> Result<TrainConf
             "--time-budget" => config.time_budget_seconds = Some(value.parse().map_err(|_| bad())?),
             _ => return Err(format!("unknown option {flag}")),
         }
+    }
+    // --hidden is layer 1's total width: split evenly over the heads.
+    if let Some(hidden) = hidden {
+        if config.gat.heads == 0 || hidden % config.gat.heads != 0 {
+            return Err(format!("--hidden {hidden} is not a multiple of the {} heads", config.gat.heads));
+        }
+        config.gat.head_dim = hidden / config.gat.heads;
     }
     Ok(config)
 }

@@ -18,10 +18,7 @@ use crate::engine::error::{EngineError, Result};
 pub fn segment_softmax(logits: &Tensor, targets: &Tensor, target_rows: &[u32], segment_count: usize) -> Result<Tensor> {
     let (count, heads) = logits.dims2()?;
     if target_rows.len() != count || targets.dims1()? != count {
-        return Err(EngineError::InvalidInput(format!(
-            "{count} logits but {} targets",
-            target_rows.len()
-        )));
+        return Err(EngineError::InvalidInput(format!("{count} logits but {} targets", target_rows.len())));
     }
     if let Some(bad) = target_rows.iter().find(|&&t| t as usize >= segment_count) {
         return Err(EngineError::InvalidInput(format!("target {bad} is outside 0..{segment_count}")));
@@ -39,7 +36,8 @@ pub fn segment_softmax(logits: &Tensor, targets: &Tensor, target_rows: &[u32], s
     maxima.iter_mut().filter(|m| !m.is_finite()).for_each(|m| *m = 0.0);
     let maxima = Tensor::from_vec(maxima, (segment_count, heads), logits.device())?;
     let exponentials = logits.sub(&maxima.index_select(targets, 0)?)?.exp()?;
-    let sums = Tensor::zeros((segment_count, heads), logits.dtype(), logits.device())?.index_add(targets, &exponentials, 0)?;
+    let sums =
+        Tensor::zeros((segment_count, heads), logits.dtype(), logits.device())?.index_add(targets, &exponentials, 0)?;
     Ok(exponentials.div(&sums.index_select(targets, 0)?)?)
 }
 
@@ -126,7 +124,8 @@ impl GatLayer {
         let per_head = projected.reshape((nodes, heads, head_dim))?;
         let source_score = per_head.broadcast_mul(self.attention_source.as_tensor())?.sum(D::Minus1)?;
         let target_score = per_head.broadcast_mul(self.attention_target.as_tensor())?.sum(D::Minus1)?;
-        let pair_score = (source_score.index_select(&graph.sources, 0)? + target_score.index_select(&graph.targets, 0)?)?;
+        let pair_score =
+            (source_score.index_select(&graph.sources, 0)? + target_score.index_select(&graph.targets, 0)?)?;
         // LeakyReLU as max(x, slope * x), valid for slope < 1.
         let activated = pair_score.maximum(&(&pair_score * self.negative_slope)?)?;
         let logits = activated
@@ -158,14 +157,25 @@ impl GatLayer {
 
     /// For each node, the attention-weighted sum over its incoming messages of the senders'
     /// rows of `features` (N, heads * width), per head: (N, heads, width).
-    fn aggregate(&self, features: &Tensor, attention: &Tensor, graph: &MessageGraph, heads: usize, width: usize) -> Result<Tensor> {
+    fn aggregate(
+        &self,
+        features: &Tensor,
+        attention: &Tensor,
+        graph: &MessageGraph,
+        heads: usize,
+        width: usize,
+    ) -> Result<Tensor> {
         let (nodes, messages) = (graph.node_count(), graph.message_count());
         let sent = features
             .index_select(&graph.sources, 0)?
             .reshape((messages, heads, width))?
             .broadcast_mul(&attention.unsqueeze(2)?)?
             .reshape((messages, heads * width))?;
-        let received = Tensor::zeros((nodes, heads * width), DType::F32, features.device())?.index_add(&graph.targets, &sent, 0)?;
+        let received = Tensor::zeros((nodes, heads * width), DType::F32, features.device())?.index_add(
+            &graph.targets,
+            &sent,
+            0,
+        )?;
         Ok(received.reshape((nodes, heads, width))?)
     }
 }
@@ -191,7 +201,8 @@ mod tests {
         let logits = Tensor::new(&[[1f32], [2.0], [3.0], [5.0]], &Device::Cpu).unwrap();
         let rows = [0u32, 0, 0, 1];
         let targets = Tensor::new(&rows, &Device::Cpu).unwrap();
-        let got = segment_softmax(&logits, &targets, &rows, 3).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let got =
+            segment_softmax(&logits, &targets, &rows, 3).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let expected = [0.090_030_57, 0.244_728_48, 0.665_240_94, 1.0];
         for (g, e) in got.iter().zip(expected) {
             assert!((g - e).abs() < 1e-6, "{got:?}");
@@ -219,11 +230,13 @@ mod tests {
             .map(|&(source, target)| Message { source, target, kind: MessageKind::Related, weight: 0.5 })
             .collect();
         let graph = MessageGraph::new(3, &messages, &Device::Cpu).unwrap();
-        let x = Tensor::new(&[[1f32, 0.0, 0.5, -1.0], [0.2, 0.3, -0.4, 0.1], [0.0, 1.0, 1.0, 0.0]], &Device::Cpu).unwrap();
+        let x =
+            Tensor::new(&[[1f32, 0.0, 0.5, -1.0], [0.2, 0.3, -0.4, 0.1], [0.0, 1.0, 1.0, 0.0]], &Device::Cpu).unwrap();
         let attention = layer.attention(&x, &graph).unwrap().to_vec2::<f32>().unwrap();
         for node in 0..3u32 {
             for head in 0..3 {
-                let total: f32 = graph.target_rows().iter().zip(&attention).filter(|(t, _)| **t == node).map(|(_, a)| a[head]).sum();
+                let total: f32 =
+                    graph.target_rows().iter().zip(&attention).filter(|(t, _)| **t == node).map(|(_, a)| a[head]).sum();
                 assert!((total - 1.0).abs() < 1e-5, "node {node} head {head}: {total}");
             }
         }

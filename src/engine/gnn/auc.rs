@@ -16,7 +16,8 @@ pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> Result<f64> {
     if positives.iter().chain(negatives).any(|s| !s.is_finite()) {
         return Err(EngineError::InvalidInput("AUC got a score that is NaN or infinite".into()));
     }
-    let mut scored: Vec<(f32, bool)> = positives.iter().map(|&s| (s, true)).chain(negatives.iter().map(|&s| (s, false))).collect();
+    let mut scored: Vec<(f32, bool)> =
+        positives.iter().map(|&s| (s, true)).chain(negatives.iter().map(|&s| (s, false))).collect();
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut positive_rank_sum = 0.0f64;
     let mut start = 0;
@@ -41,7 +42,8 @@ pub fn auc_standard_error(auc: f64, n_pos: usize, n_neg: usize) -> f64 {
     let (n_pos, n_neg) = (n_pos as f64, n_neg as f64);
     let q1 = auc / (2.0 - auc);
     let q2 = 2.0 * auc * auc / (1.0 + auc);
-    let variance = (auc * (1.0 - auc) + (n_pos - 1.0) * (q1 - auc * auc) + (n_neg - 1.0) * (q2 - auc * auc)) / (n_pos * n_neg);
+    let variance =
+        (auc * (1.0 - auc) + (n_pos - 1.0) * (q1 - auc * auc) + (n_neg - 1.0) * (q2 - auc * auc)) / (n_pos * n_neg);
     variance.max(0.0).sqrt()
 }
 

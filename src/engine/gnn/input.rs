@@ -198,7 +198,9 @@ pub fn parse_edges(text: &str, nodes: &SkillNodes) -> Result<ParsedEdges> {
         let (source, target) = (unescape_copy_text(fields[0]), unescape_copy_text(fields[1]));
         match (nodes.row_of(&source), nodes.row_of(&target)) {
             (Some(s), Some(t)) if s == t => parsed.self_edges += 1,
-            (Some(s), Some(t)) => parsed.edges.push(RelationEdge { source: s as u32, target: t as u32, relation, weight }),
+            (Some(s), Some(t)) => {
+                parsed.edges.push(RelationEdge { source: s as u32, target: t as u32, relation, weight })
+            }
             _ => parsed.unknown_endpoint += 1,
         }
     }
@@ -263,11 +265,9 @@ pub fn unescape_copy_text(field: &str) -> String {
 
 /// Parses a pgvector text literal `[v1,v2,...]`.
 pub fn parse_vector_literal(text: &str) -> Result<Vec<f32>> {
-    let inner = text
-        .trim()
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .ok_or_else(|| EngineError::InvalidInput(format!("embedding {:?} is not a [v1,v2,...] vector literal", abbreviate(text))))?;
+    let inner = text.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(|| {
+        EngineError::InvalidInput(format!("embedding {:?} is not a [v1,v2,...] vector literal", abbreviate(text)))
+    })?;
     if inner.trim().is_empty() {
         return Err(EngineError::InvalidInput("embedding is an empty vector".into()));
     }
@@ -300,11 +300,7 @@ pub fn format_vector_literal(values: &[f32]) -> String {
 /// Ids are written back exactly as they were read (uuids need no escaping).
 pub fn format_embeddings_tsv(nodes: &SkillNodes, embeddings: &[Vec<f32>]) -> Result<String> {
     if embeddings.len() != nodes.len() {
-        return Err(EngineError::InvalidInput(format!(
-            "{} embeddings for {} skills",
-            embeddings.len(),
-            nodes.len()
-        )));
+        return Err(EngineError::InvalidInput(format!("{} embeddings for {} skills", embeddings.len(), nodes.len())));
     }
     let mut out = String::new();
     for (row, embedding) in embeddings.iter().enumerate() {

@@ -76,7 +76,7 @@ impl SkillLinks {
                 keyed.push((pair, message));
             }
         }
-        keyed.sort_by(|a, b| (a.0, a.1.source, a.1.target, a.1.kind).cmp(&(b.0, b.1.source, b.1.target, b.1.kind)));
+        keyed.sort_by_key(|(pair, m)| (*pair, m.source, m.target, m.kind));
         // Sorted, so repeats of one message are adjacent: keep the first with the largest weight.
         keyed.dedup_by(|later, kept| {
             let repeat = later.0 == kept.0 && same_message(&later.1, &kept.1);
@@ -132,10 +132,44 @@ impl SkillLinks {
         MessageGraph::new(self.node_count, &messages, device)
     }
 
+    /// For each of `pairs`, how many neighbours its two skills share in the graph of the
+    /// pairs `include` marks: the classic graph-only link predictor, reported beside the
+    /// GNN so a reader can tell how much of its gain plain graph structure already gives.
+    pub fn common_neighbour_counts(&self, include: &[bool], pairs: &[NodePair]) -> Vec<f32> {
+        let mut neighbours: Vec<Vec<u32>> = vec![Vec::new(); self.node_count];
+        for (&(a, b), _) in self.pairs.iter().zip(include).filter(|(_, &keep)| keep) {
+            neighbours[a as usize].push(b);
+            neighbours[b as usize].push(a);
+        }
+        // Pairs are sorted, but pushes interleave; sort once for the merge below.
+        neighbours.iter_mut().for_each(|n| n.sort_unstable());
+        pairs
+            .iter()
+            .map(|&(a, b)| sorted_intersection_size(&neighbours[a as usize], &neighbours[b as usize]) as f32)
+            .collect()
+    }
+
     /// The message graph over every pair.
     pub fn full_message_graph(&self, device: &Device) -> Result<MessageGraph> {
         self.message_graph(&vec![true; self.pairs.len()], device)
     }
+}
+
+/// Number of values two sorted lists share.
+fn sorted_intersection_size(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut count) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                count += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    count
 }
 
 /// Whether two messages differ at most in weight.
@@ -175,7 +209,8 @@ pub struct MessageGraph {
 impl MessageGraph {
     /// Tensors for `messages` over `node_count` skills.
     pub fn new(node_count: usize, messages: &[Message], device: &Device) -> Result<Self> {
-        if let Some(bad) = messages.iter().find(|m| m.source as usize >= node_count || m.target as usize >= node_count) {
+        if let Some(bad) = messages.iter().find(|m| m.source as usize >= node_count || m.target as usize >= node_count)
+        {
             return Err(EngineError::InvalidInput(format!(
                 "message {} -> {} names a skill outside 0..{node_count}",
                 bad.source, bad.target
@@ -240,7 +275,8 @@ mod tests {
 
     #[test]
     fn message_graph_leaves_out_excluded_pairs_but_keeps_self_loops() {
-        let links = SkillLinks::new(3, &[edge(0, 1, Relation::RelatedTo, 1.0), edge(1, 2, Relation::PartOf, 1.0)]).unwrap();
+        let links =
+            SkillLinks::new(3, &[edge(0, 1, Relation::RelatedTo, 1.0), edge(1, 2, Relation::PartOf, 1.0)]).unwrap();
         let graph = links.message_graph(&[false, true], &Device::Cpu).unwrap();
         assert_eq!(graph.message_count(), 3 + 2);
         let sources = graph.sources.to_vec1::<u32>().unwrap();
@@ -249,6 +285,20 @@ mod tests {
             assert!(!((*s, *t) == (0, 1) || (*s, *t) == (1, 0)), "excluded pair sent a message");
         }
         assert!(links.message_graph(&[true], &Device::Cpu).is_err());
+    }
+
+    #[test]
+    fn counts_common_neighbours_in_the_included_graph_only() {
+        // 0-1, 0-2, 1-3, 2-3 (a square) plus 0-3 excluded.
+        let edges: Vec<RelationEdge> = [(0, 1), (0, 2), (1, 3), (2, 3), (0, 3)]
+            .iter()
+            .map(|&(s, t)| edge(s, t, Relation::RelatedTo, 1.0))
+            .collect();
+        let links = SkillLinks::new(4, &edges).unwrap();
+        let include: Vec<bool> = links.pairs().iter().map(|&p| p != (0, 3)).collect();
+        assert_eq!(links.common_neighbour_counts(&include, &[(0, 3), (1, 2), (0, 1)]), vec![2.0, 2.0, 0.0]);
+        let all = vec![true; links.pairs().len()];
+        assert_eq!(links.common_neighbour_counts(&all, &[(0, 1)]), vec![1.0]);
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub fn split_links(links: &SkillLinks, fractions: SplitFractions, rng: &mut Seed
     let pair_count = links.pairs().len();
     let test_count = held_out_count(pair_count, fractions.test);
     let validation_count = held_out_count(pair_count, fractions.validation);
-    if pair_count < test_count + validation_count + 1 || !(0.0..1.0).contains(&(fractions.test + fractions.validation)) {
+    if pair_count < test_count + validation_count + 1 || !(0.0..1.0).contains(&(fractions.test + fractions.validation))
+    {
         return Err(EngineError::InvalidInput(format!(
             "{pair_count} skill pairs are too few to hold out {test_count} for testing and {validation_count} for validation and train on the rest"
         )));
@@ -75,7 +76,12 @@ pub fn pair_key((a, b): NodePair) -> u64 {
 }
 
 /// `count` distinct pairs of distinct nodes not in `taken`, each added to `taken`.
-fn sample_non_edges(node_count: usize, count: usize, taken: &mut HashSet<u64>, rng: &mut SeededRng) -> Result<Vec<NodePair>> {
+fn sample_non_edges(
+    node_count: usize,
+    count: usize,
+    taken: &mut HashSet<u64>,
+    rng: &mut SeededRng,
+) -> Result<Vec<NodePair>> {
     let mut out = Vec::with_capacity(count);
     let mut draws = 0usize;
     while out.len() < count {
@@ -103,7 +109,9 @@ fn random_pair(node_count: usize, rng: &mut SeededRng) -> NodePair {
 
 /// The error for a graph with (almost) no non-edges left to sample.
 fn too_dense(node_count: usize) -> EngineError {
-    EngineError::InvalidInput(format!("cannot sample non-edges: the graph over {node_count} skills is (nearly) complete"))
+    EngineError::InvalidInput(format!(
+        "cannot sample non-edges: the graph over {node_count} skills is (nearly) complete"
+    ))
 }
 
 /// Draws training negatives: random pairs that are neither a training pair nor any held-out
@@ -167,7 +175,8 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
         let edges: HashSet<u64> = links.pairs().iter().map(|&p| pair_key(p)).collect();
-        let negatives: Vec<u64> = split.test_negatives.iter().chain(&split.validation_negatives).map(|&p| pair_key(p)).collect();
+        let negatives: Vec<u64> =
+            split.test_negatives.iter().chain(&split.validation_negatives).map(|&p| pair_key(p)).collect();
         assert_eq!(negatives.len(), 15);
         assert!(negatives.iter().all(|k| !edges.contains(k)));
         assert_eq!(negatives.iter().collect::<HashSet<_>>().len(), 15, "negatives repeat");

@@ -26,8 +26,10 @@ pub struct TrainConfig {
     pub gat: GatConfig,
     /// Upper bound on passes over the training pairs.
     pub epochs: usize,
-    /// Positive pairs per step (as many negatives are drawn).
-    pub batch_pairs: usize,
+    /// Steps per epoch: each step takes 1/steps_per_epoch of the training pairs as its
+    /// positives (as many negatives are drawn) and hides them from message passing, so the
+    /// cost of an epoch is this many full-graph passes whatever the graph's size.
+    pub steps_per_epoch: usize,
     pub learning_rate: f64,
     pub weight_decay: f64,
     /// Weight of the anchor loss, mean(1 - cos(output, input)) over all skills, which holds the
@@ -47,17 +49,23 @@ impl TrainConfig {
     pub fn for_dim(input_dim: usize) -> Self {
         Self {
             gat: GatConfig::for_dim(input_dim),
-            epochs: 40,
-            // 2048 positives: few enough that a step hides under a sixth of a 12k-pair training
-            // set from message passing (about the held-out share), many enough for a steady gradient.
-            batch_pairs: 2048,
-            // 5e-3: Adam's usual 1e-3 moved the validation AUC too slowly within 40 epochs on the
-            // dev graph; 1e-2 made it oscillate.
+            // 20: on the dev graph (2,751 skills, 40,581 pairs) the validation AUC gains under
+            // 0.0005 per epoch after epoch 12, and 20 epochs take 2-3 minutes on the shared CPU.
+            epochs: 20,
+            // 8: a step hides 12.5 % of the training pairs from message passing, close to the
+            // 15 % held out for validation and test, so training sees the sparsity it is
+            // tested under. On the dev graph (34.5k training pairs, 4.3k per step) 17 steps of
+            // 2,048 reached a lower validation AUC in the same 50 s (0.984 against 0.987).
+            steps_per_epoch: 8,
+            // 5e-3: with Adam's usual 1e-3 the dev graph's validation AUC after 20 epochs was
+            // 0.978 instead of 0.984.
             learning_rate: 5e-3,
             // AdamW's customary 0.01.
             weight_decay: 0.01,
-            anchor_weight: 0.0,
-            patience: 6,
+            // 1.0: on the dev graph it keeps the mean cosine to the input at 0.91 (0.55 without)
+            // for a test AUC of 0.982 instead of 0.990.
+            anchor_weight: 1.0,
+            patience: 4,
             seed: 42,
             fractions: SplitFractions::default(),
             time_budget_seconds: None,
@@ -101,6 +109,8 @@ pub struct LinkPredictionReport {
     pub test_auc_gnn: f64,
     pub test_auc_input_se: f64,
     pub test_auc_gnn_se: f64,
+    /// AUC of common-neighbour counts in the same message graph: a graph-only reference.
+    pub test_auc_common_neighbours: f64,
     pub epochs_run: usize,
     pub steps: usize,
     pub training_seconds: f64,
@@ -173,8 +183,19 @@ pub fn train_link_prediction(
         let mut order = split.train.clone();
         rng.shuffle(&mut order);
         let (mut loss_sum, mut epoch_steps) = (0.0f64, 0usize);
-        for batch in order.chunks(config.batch_pairs) {
-            loss_sum += train_step(&model, &mut optimiser, &x, links, &train_flags, batch, &sampler, config.anchor_weight, &mut rng)?;
+        let batch_pairs = order.len().div_ceil(config.steps_per_epoch);
+        for batch in order.chunks(batch_pairs) {
+            loss_sum += train_step(
+                &model,
+                &mut optimiser,
+                &x,
+                links,
+                &train_flags,
+                batch,
+                &sampler,
+                config.anchor_weight,
+                &mut rng,
+            )?;
             epoch_steps += 1;
             if config.time_budget_seconds.is_some_and(|budget| started.elapsed().as_secs_f64() > budget) {
                 stop_reason = StopReason::TimeBudget;
@@ -183,7 +204,8 @@ pub fn train_link_prediction(
         }
         steps += epoch_steps;
         epochs_run = epoch;
-        let validation_auc = embedding_auc(&model, &x, &train_graph, &validation_positives, &split.validation_negatives)?;
+        let validation_auc =
+            embedding_auc(&model, &x, &train_graph, &validation_positives, &split.validation_negatives)?;
         on_epoch(&EpochLog {
             epoch,
             steps: epoch_steps,
@@ -210,6 +232,10 @@ pub fn train_link_prediction(
     let test_positives = pairs_of(links, &split.test);
     let test_auc_input = cosine_auc(&x, &test_positives, &split.test_negatives)?;
     let test_auc_gnn = embedding_auc(&model, &x, &test_graph, &test_positives, &split.test_negatives)?;
+    let test_auc_common_neighbours = roc_auc(
+        &links.common_neighbour_counts(&test_flags, &test_positives),
+        &links.common_neighbour_counts(&test_flags, &split.test_negatives),
+    )?;
     let (n_pos, n_neg) = (test_positives.len(), split.test_negatives.len());
     let report = LinkPredictionReport {
         nodes: nodes.len(),
@@ -225,6 +251,7 @@ pub fn train_link_prediction(
         test_auc_gnn,
         test_auc_input_se: auc_standard_error(test_auc_input, n_pos, n_neg),
         test_auc_gnn_se: auc_standard_error(test_auc_gnn, n_pos, n_neg),
+        test_auc_common_neighbours,
         epochs_run,
         steps,
         training_seconds,
@@ -251,8 +278,9 @@ fn check_config(nodes: &SkillNodes, links: &SkillLinks, config: &TrainConfig) ->
             config.gat.input_dim
         )));
     }
-    if config.epochs == 0 || config.batch_pairs == 0 || !(config.learning_rate > 0.0) {
-        return Err(EngineError::InvalidInput("epochs, batch size and learning rate must be positive".into()));
+    if config.epochs == 0 || config.steps_per_epoch == 0 || config.learning_rate.is_nan() || config.learning_rate <= 0.0
+    {
+        return Err(EngineError::InvalidInput("epochs, steps per epoch and learning rate must be positive".into()));
     }
     Ok(())
 }
@@ -341,6 +369,12 @@ fn cosine_auc(embeddings: &Tensor, positives: &[NodePair], negatives: &[NodePair
 }
 
 /// AUC of the model's output embeddings over `graph`.
-fn embedding_auc(model: &SkillGat, x: &Tensor, graph: &MessageGraph, positives: &[NodePair], negatives: &[NodePair]) -> Result<f64> {
+fn embedding_auc(
+    model: &SkillGat,
+    x: &Tensor,
+    graph: &MessageGraph,
+    positives: &[NodePair],
+    negatives: &[NodePair],
+) -> Result<f64> {
     cosine_auc(&model.forward(x, graph, None)?, positives, negatives)
 }
