@@ -37,9 +37,10 @@ pub struct GatConfig {
 
 impl GatConfig {
     /// The defaults for `input_dim`-long embeddings: 4 heads x 32 features (128 hidden; 4 x 64
-    /// doubled the parameters for the same dev-graph test AUC, 0.983), slope 0.2, dropout 0.1.
+    /// doubled the parameters for the same dev-graph test AUC, 0.983), slope 0.2, no dropout
+    /// (0.1 changed the dev-graph test AUC by 0.0004, under its standard error of 0.0015).
     pub fn for_dim(input_dim: usize) -> Self {
-        Self { input_dim, heads: 4, head_dim: 32, negative_slope: 0.2, dropout: 0.1 }
+        Self { input_dim, heads: 4, head_dim: 32, negative_slope: 0.2, dropout: 0.0 }
     }
 
     /// Layer 1's output width.
