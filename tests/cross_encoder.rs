@@ -14,7 +14,7 @@ use resonance::engine::model_files::BASE_BI_ENCODER;
 use resonance::engine::tokenization::TextTokenizer;
 use resonance::engine::training::losses::binary_cross_entropy;
 use resonance::engine::training::optimizer::AdamWConfig;
-use resonance::engine::training::rng::Rng;
+use resonance::engine::rng::Rng;
 use resonance::engine::training::tiny_model::{scratch_dir, TinyBert};
 use resonance::engine::training::trainer::{Trainer, TrainerConfig};
 use resonance::engine::training::weights::{load_delta, save_delta, TrainableScope};

@@ -6,7 +6,7 @@ use candle_core::{Device, Tensor};
 use resonance::engine::gnn::input::{format_embeddings_tsv, Relation, RelationEdge, SkillNodes};
 use resonance::engine::gnn::links::SkillLinks;
 use resonance::engine::gnn::model::{GatConfig, SkillGat};
-use resonance::engine::gnn::rng::SeededRng;
+use resonance::engine::rng::Rng as SeededRng;
 use resonance::engine::gnn::train::{enrich, train_link_prediction, TrainConfig};
 use resonance::engine::gnn::{parse_edges, parse_nodes};
 

@@ -19,6 +19,7 @@ pub mod mining;
 pub mod model_files;
 pub mod pooling;
 pub mod retrieval;
+pub mod rng;
 pub mod skills;
 pub mod tokenization;
 pub mod training;

@@ -9,7 +9,7 @@
 use candle_core::{DType, Device, Tensor, Var, D};
 
 use super::links::{MessageGraph, MESSAGE_KINDS};
-use super::rng::SeededRng;
+use crate::engine::rng::Rng as SeededRng;
 use crate::engine::error::{EngineError, Result};
 
 /// Softmax of `logits` (E, H) over the messages sharing a target: for message e into node

@@ -11,7 +11,6 @@ pub mod auc;
 pub mod input;
 pub mod links;
 pub mod model;
-pub mod rng;
 pub mod split;
 pub mod train;
 

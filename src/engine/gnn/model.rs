@@ -15,7 +15,7 @@ use candle_core::{Device, Tensor, Var, D};
 
 use super::attention::{GatLayer, GatLayerShape};
 use super::links::{MessageGraph, NodePair};
-use super::rng::SeededRng;
+use crate::engine::rng::Rng as SeededRng;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::pooling::l2_normalize;
 

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::links::{NodePair, SkillLinks};
-use super::rng::SeededRng;
+use crate::engine::rng::Rng as SeededRng;
 use crate::engine::error::{EngineError, Result};
 
 /// Shares of the pairs held out.

@@ -16,7 +16,7 @@ use super::auc::{auc_standard_error, roc_auc};
 use super::input::SkillNodes;
 use super::links::{MessageGraph, NodePair, SkillLinks};
 use super::model::{pair_cosines, GatConfig, SkillGat};
-use super::rng::SeededRng;
+use crate::engine::rng::Rng as SeededRng;
 use super::split::{split_links, LinkSplit, NegativeSampler, SplitFractions};
 use crate::engine::error::{EngineError, Result};
 

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::ops::RangeInclusive;
 
 use super::reserved_filter::drop_reserved;
-use super::seeded_rng::SeededRng;
+use crate::engine::rng::Rng as SeededRng;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::evaluation::reserved::ReservedOccupations;
 use crate::engine::retrieval::bm25::{Bm25Index, Bm25Params};
@@ -143,7 +143,7 @@ pub fn mine_hard_negatives(
         let lexical = guarded_candidates(bm25_ranking(&bm25, &allowed_documents, queries[q].text), &guard, config);
         let semantic =
             guarded_candidates(cosine_ranking(queries[q].embedding, &allowed_documents, corpus), &guard, config);
-        let mut rng = SeededRng::for_item(config.seed, q as u64);
+        let mut rng = SeededRng::stream(config.seed, q as u64);
         let drawn =
             draw(lexical, semantic, positives.len() * config.negatives_per_positive, config.bm25_share, &mut rng);
         for (j, &positive) in positives.iter().enumerate() {

@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 
 use super::hard_negatives::{Document, Query, TrainingExample};
-use super::seeded_rng::SeededRng;
+use crate::engine::rng::Rng as SeededRng;
 use crate::engine::error::{EngineError, Result};
 
 /// One batch: indices into the example list, in the order the trainer should lay them out.

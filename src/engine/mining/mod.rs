@@ -4,4 +4,3 @@
 pub mod hard_negatives;
 pub mod in_batch;
 pub mod reserved_filter;
-pub mod seeded_rng;

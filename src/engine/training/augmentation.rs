@@ -7,7 +7,7 @@
 //! The word operations split on whitespace and join with single spaces: line structure
 //! is lost, so drop sections first.
 
-use super::rng::Rng;
+use crate::engine::rng::Rng;
 use crate::engine::error::{EngineError, Result};
 
 /// EDA's recommended share of words changed per operation (Wei & Zou 2019, section 3: alpha

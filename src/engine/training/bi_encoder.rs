@@ -123,7 +123,7 @@ mod tests {
     use super::*;
     use crate::engine::training::losses::{info_nce, DEFAULT_TEMPERATURE};
     use crate::engine::training::optimizer::AdamWConfig;
-    use crate::engine::training::rng::Rng;
+    use crate::engine::rng::Rng;
     use crate::engine::training::tiny_model::{scratch_dir, TinyBert};
     use crate::engine::training::trainer::{Trainer, TrainerConfig};
 

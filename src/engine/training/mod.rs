@@ -9,7 +9,6 @@ pub mod augmentation;
 pub mod bi_encoder;
 pub mod losses;
 pub mod optimizer;
-pub mod rng;
 pub mod schedule;
 pub mod tiny_model;
 pub mod trainer;

@@ -217,7 +217,7 @@ mod tests {
     use super::*;
     use crate::engine::cross_encoder::CrossEncoder;
     use crate::engine::training::losses::binary_cross_entropy;
-    use crate::engine::training::rng::Rng;
+    use crate::engine::rng::Rng;
     use crate::engine::training::tiny_model::{scratch_dir, TinyBert};
     use crate::engine::training::weights::{trained_tensors, TrainableScope};
 

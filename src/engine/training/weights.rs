@@ -16,7 +16,7 @@ use candle_core::{DType, Device, Shape, Tensor, Var};
 use candle_nn::{Init, VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
 
-use super::rng::Rng;
+use crate::engine::rng::Rng;
 use crate::engine::error::{EngineError, Result};
 
 /// The standard deviation BERT initialises its weights with (`initializer_range` in every

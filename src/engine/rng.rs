@@ -1,5 +1,6 @@
-//! A small seeded random number generator, so that weight initialisation, batch sampling
-//! and augmentation repeat exactly for a given seed. candle's CPU generator cannot be
+//! The one seeded random number generator of the engine, so that weight initialisation,
+//! batch sampling, augmentation, negative mining and the GNN's splits repeat exactly for a
+//! given seed. candle's CPU generator cannot be
 //! seeded (`Device::set_seed` fails on CPU), and `rand`'s `StdRng` may change its
 //! algorithm between versions; SplitMix64 is fixed by its definition.
 
@@ -24,6 +25,13 @@ impl Rng {
         Self::new(seed ^ fnv1a(label.as_bytes()).rotate_left(17))
     }
 
+    /// An independent stream for item or purpose number `stream` (one query of a mining
+    /// job, one use of a GNN seed), so each one's draws do not depend on the others'.
+    pub fn stream(seed: u64, stream: u64) -> Self {
+        let mut mixer = Self::new(seed ^ stream.wrapping_mul(GOLDEN_GAMMA).rotate_left(17));
+        Self::new(mixer.next_u64())
+    }
+
     /// The stream for training step `step` under `seed`: batch k of a resumed run draws the
     /// same examples as batch k of an uninterrupted one.
     pub fn for_step(seed: u64, step: usize) -> Self {
@@ -43,9 +51,13 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// Uniform integer in [0, n); `n` must be positive.
+    /// Uniform in [0, 1) as f32, from 24 bits (the f32 mantissa, so every value is exact).
+    pub fn unit_f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Uniform integer in [0, n); 0 when `n` is 0.
     pub fn below(&mut self, n: usize) -> usize {
-        debug_assert!(n > 0);
         // Multiply-shift (Lemire): unbiased enough for n far below 2^64, and branch-free.
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
     }
@@ -113,6 +125,8 @@ mod tests {
     #[test]
     fn derived_streams_differ_by_label() {
         assert_ne!(Rng::derived(1, "a").next_u64(), Rng::derived(1, "b").next_u64());
+        assert_ne!(Rng::stream(1, 0).next_u64(), Rng::stream(1, 1).next_u64());
+        assert_eq!(Rng::new(1).below(0), 0);
         assert_ne!(Rng::for_step(1, 0).next_u64(), Rng::for_step(1, 1).next_u64());
     }
 
@@ -123,6 +137,7 @@ mod tests {
             let u = r.uniform();
             assert!((0.0..1.0).contains(&u));
             assert!(r.below(5) < 5);
+            assert!((0.0..1.0).contains(&r.unit_f32()));
         }
     }
 
