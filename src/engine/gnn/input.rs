@@ -5,40 +5,7 @@
 use std::collections::HashMap;
 
 use crate::engine::error::{EngineError, Result};
-
-/// The relation names `resonance.kg_skill_relations.relation` allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Relation {
-    /// Symmetric association (co-requirement, similarity).
-    RelatedTo,
-    /// The source specialises the target (Django requires Python).
-    Requires,
-    /// The source is a component of the target.
-    PartOf,
-}
-
-impl Relation {
-    /// The relation named by `text` as stored in the table.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "RELATED_TO" => Ok(Relation::RelatedTo),
-            "REQUIRES" => Ok(Relation::Requires),
-            "PART_OF" => Ok(Relation::PartOf),
-            other => Err(EngineError::InvalidInput(format!(
-                "unknown relation {other:?}: expected RELATED_TO, REQUIRES or PART_OF"
-            ))),
-        }
-    }
-
-    /// The name stored in the table.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relation::RelatedTo => "RELATED_TO",
-            Relation::Requires => "REQUIRES",
-            Relation::PartOf => "PART_OF",
-        }
-    }
-}
+pub use crate::engine::skills::Relation;
 
 /// The skills, each with a unit-length input embedding, in file order.
 #[derive(Debug, Clone)]
@@ -370,7 +337,7 @@ mod tests {
     fn rejects_bad_edges() {
         let nodes = parse_nodes(NODES).unwrap();
         for (text, needle) in [
-            ("a\tb\tKNOWS\t1\n", "unknown relation"),
+            ("a\tb\tKNOWS\t1\n", "unknown skill relation"),
             ("a\tb\tRELATED_TO\tmuch\n", "not a number"),
             ("a\tb\tRELATED_TO\t1.5\n", "outside [0, 1]"),
             ("a\tb\tRELATED_TO\n", "4 tab-separated"),

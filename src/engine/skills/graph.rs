@@ -40,7 +40,7 @@ pub const DEFAULT_HOP_DECAY: f64 = 0.5;
 pub const DEFAULT_REVERSE_FACTOR: f64 = 0.5;
 
 /// A relation as stored in `kg_skill_relations.relation`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Relation {
     RelatedTo,
     Requires,
