@@ -7,3 +7,4 @@ pub mod error;
 pub mod model_files;
 pub mod pooling;
 pub mod tokenization;
+pub mod taxonomy;
