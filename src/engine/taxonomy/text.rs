@@ -38,22 +38,22 @@ pub fn normalize_title(title: &str) -> String {
 }
 
 /// A word with the common English inflections removed, so "collect", "collecting",
-/// "collection" and "collects" compare equal. Crude on purpose: it is only used to ask
-/// "are these two words forms of one another", never shown.
+/// "collection" and "collects" compare equal, as do "use"/"using" and "analyse"/"analyze".
+/// Crude on purpose: it only answers "are these two words forms of one another", and its
+/// output is never shown.
 pub fn stem(word: &str) -> String {
-    let lower = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    // Longest suffixes first; each must leave a 3-letter stem ("use" stays "use").
+    let lower = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().replace("yz", "ys").replace("iz", "is");
+    // Longest suffixes first; each must leave a 2-letter stem ("us" for "use", "using").
     const SUFFIXES: &[&str] = &["ing", "ion", "ment", "ed", "es", "s", "e"];
-    let mut stemmed = lower.as_str();
+    let mut out = lower.clone();
     for suffix in SUFFIXES {
         let keep = lower.len().saturating_sub(suffix.len());
         let double_s = *suffix == "s" && lower.ends_with("ss");
-        if lower.ends_with(suffix) && keep >= 3 && !double_s && lower.is_char_boundary(keep) {
-            stemmed = &lower[..keep];
+        if lower.ends_with(suffix) && keep >= 2 && !double_s && lower.is_char_boundary(keep) {
+            out.truncate(keep);
             break;
         }
     }
-    let mut out = stemmed.to_string();
     // "planning" -> "plann" -> "plan"; l and s double in base forms ("install", "assess").
     let bytes = out.as_bytes();
     if bytes.len() >= 4 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2] && !b"aeiouls".contains(&bytes[bytes.len() - 1]) {
@@ -104,7 +104,8 @@ mod tests {
         assert_eq!(stem("collection"), stem("collect"));
         assert_eq!(stem("planning"), stem("plan"));
         assert_eq!(stem("assess"), "assess");
-        assert_eq!(stem("use"), "use");
+        assert_eq!(stem("using"), stem("use"));
+        assert_eq!(stem("analyze"), stem("analysing"));
         assert_ne!(stem("manage"), stem("map"));
     }
 
