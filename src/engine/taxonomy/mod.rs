@@ -7,12 +7,22 @@
 //! `split_accuracy`), and deriving the graph (`skill_set`, `cooccurrence`, `similarity`,
 //! `specialization`, `levels`), then `build` puts them together and `tsv` writes them.
 
+pub mod cooccurrence;
 pub mod data_files;
 pub mod description_boundary;
 pub mod esco;
 pub mod esco_split;
+pub mod levels;
 pub mod name_segmentation;
+pub mod onet;
+pub mod onet_gwa;
 pub mod records;
+pub mod similarity;
+pub mod skill_set;
+pub mod specialization;
 pub mod split_accuracy;
+pub mod tech_aliases;
+pub mod tech_names;
 pub mod text;
 pub mod token_counts;
+pub mod tsv;
