@@ -7,6 +7,7 @@
 //! `split_accuracy`), and deriving the graph (`skill_set`, `cooccurrence`, `similarity`,
 //! `specialization`, `levels`), then `build` puts them together and `tsv` writes them.
 
+pub mod build;
 pub mod cooccurrence;
 pub mod data_files;
 pub mod description_boundary;
@@ -16,7 +17,10 @@ pub mod levels;
 pub mod name_segmentation;
 pub mod onet;
 pub mod onet_gwa;
+pub mod popularity;
 pub mod records;
+pub mod report;
+pub mod reserved;
 pub mod similarity;
 pub mod skill_set;
 pub mod specialization;

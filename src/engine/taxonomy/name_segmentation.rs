@@ -198,9 +198,10 @@ impl<'a> Scorer<'a> {
             && opens == closes
     }
 
-    /// Score of tokens[s..e] as one name; `label_stems` are the label's word stems (None
-    /// when scoring the label itself).
-    fn name_score(&self, s: usize, e: usize, label_stems: Option<&HashSet<&str>>) -> Option<f64> {
+    /// Score of tokens[s..e] as one name, without the term that depends on the label's
+    /// words (`shares_label_word`); None if the name is not allowed. For s == 0 (the label)
+    /// it includes the label-only term instead.
+    fn name_score(&self, s: usize, e: usize) -> Option<f64> {
         if !self.allowed(s, e) {
             return None;
         }
@@ -230,22 +231,17 @@ impl<'a> Scorer<'a> {
         if e - s == 1 {
             score += w.single_word;
         }
-        let mut seen = HashSet::new();
-        let repeats = t[s..e].iter().filter(|x| !is_function_word(x.text) && !seen.insert(x.lower.as_str())).count();
+        // Names are at most MAX_NAME_TOKENS long: a quadratic scan beats a hash set here.
+        let repeats = (s..e)
+            .filter(|&a| !is_function_word(t[a].text) && (s..a).any(|b| t[b].lower == t[a].lower))
+            .count();
         score += w.repeated_word * repeats as f64;
-        match label_stems {
-            None => {
-                let missing = t[s..e]
-                    .iter()
-                    .filter(|x| !is_function_word(x.text) && !self.definition_stems.contains(&x.stem))
-                    .count();
-                score += w.label_word_not_in_definition * missing as f64;
-            }
-            Some(stems) => {
-                if t[s..e].iter().any(|x| !is_function_word(x.text) && stems.contains(x.stem.as_str())) {
-                    score += w.shares_label_word;
-                }
-            }
+        if s == 0 {
+            let missing = t[..e]
+                .iter()
+                .filter(|x| !is_function_word(x.text) && !self.definition_stems.contains(&x.stem))
+                .count();
+            score += w.label_word_not_in_definition * missing as f64;
         }
         Some(score)
     }
@@ -253,15 +249,25 @@ impl<'a> Scorer<'a> {
     /// Best segmentation as (start, end) pairs, label first; None if no allowed one exists.
     fn best_cuts(&self) -> Option<Vec<(usize, usize)>> {
         let n = self.tokens.len();
+        // Label-independent scores of every candidate alias, computed once:
+        // scores[s][len - 1] for the name tokens[s..s + len].
+        let scores: Vec<Vec<Option<f64>>> =
+            (0..n).map(|s| (1..=MAX_NAME_TOKENS.min(n - s)).map(|len| self.name_score(s, s + len)).collect()).collect();
         let mut best: Option<(f64, Vec<(usize, usize)>)> = None;
         for label_end in 1..=n.min(MAX_NAME_TOKENS) {
-            let Some(label_score) = self.name_score(0, label_end, None) else { continue };
+            let Some(label_score) = scores[0][label_end - 1] else { continue };
             let label_stems: HashSet<&str> = self.tokens[..label_end]
                 .iter()
                 .filter(|x| !is_function_word(x.text))
                 .map(|x| x.stem.as_str())
                 .collect();
-            let Some((rest_score, mut cuts)) = self.segment_rest(label_end, &label_stems) else { continue };
+            // shared[i]: tokens before i that share a stem with the label.
+            let mut shared = vec![0usize; n + 1];
+            for (i, x) in self.tokens.iter().enumerate() {
+                let hit = !is_function_word(x.text) && label_stems.contains(x.stem.as_str());
+                shared[i + 1] = shared[i] + usize::from(hit);
+            }
+            let Some((rest_score, mut cuts)) = self.segment_rest(label_end, &scores, &shared) else { continue };
             let total = label_score + rest_score;
             if best.as_ref().is_none_or(|(b, _)| total > *b) {
                 cuts.insert(0, (0, label_end));
@@ -271,26 +277,27 @@ impl<'a> Scorer<'a> {
         best.map(|(_, cuts)| cuts)
     }
 
-    /// Dynamic programme over tokens[from..]: the best-scoring split into allowed names.
-    fn segment_rest(&self, from: usize, label_stems: &HashSet<&str>) -> Option<(f64, Vec<(usize, usize)>)> {
+    /// Dynamic programme over tokens[from..]: the best-scoring split into allowed names,
+    /// adding `shares_label_word` to names holding a label stem (from the prefix counts).
+    fn segment_rest(&self, from: usize, scores: &[Vec<Option<f64>>], shared: &[usize]) -> Option<(f64, Vec<(usize, usize)>)> {
         let n = self.tokens.len();
-        let mut score = vec![f64::NEG_INFINITY; n + 1];
+        let mut total = vec![f64::NEG_INFINITY; n + 1];
         let mut back = vec![0usize; n + 1];
-        score[from] = 0.0;
+        total[from] = 0.0;
         for e in from + 1..=n {
             for s in e.saturating_sub(MAX_NAME_TOKENS).max(from)..e {
-                if score[s] == f64::NEG_INFINITY {
+                if total[s] == f64::NEG_INFINITY {
                     continue;
                 }
-                if let Some(v) = self.name_score(s, e, Some(label_stems)) {
-                    if score[s] + v > score[e] {
-                        score[e] = score[s] + v;
-                        back[e] = s;
-                    }
+                let Some(base) = scores[s][e - s - 1] else { continue };
+                let bonus = if shared[e] > shared[s] { self.weights.shares_label_word } else { 0.0 };
+                if total[s] + base + bonus > total[e] {
+                    total[e] = total[s] + base + bonus;
+                    back[e] = s;
                 }
             }
         }
-        if score[n] == f64::NEG_INFINITY {
+        if total[n] == f64::NEG_INFINITY {
             return None;
         }
         let mut cuts = Vec::new();
@@ -300,7 +307,7 @@ impl<'a> Scorer<'a> {
             e = back[e];
         }
         cuts.reverse();
-        Some((score[n], cuts))
+        Some((total[n], cuts))
     }
 }
 

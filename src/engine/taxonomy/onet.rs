@@ -33,6 +33,8 @@ pub struct OnetData {
     pub occupations: BTreeMap<String, OnetOccupation>,
     /// By DWA id.
     pub dwas: BTreeMap<String, Dwa>,
+    /// Task statements by task id.
+    pub task_texts: BTreeMap<String, String>,
 }
 
 /// Column positions of the fields used, found by header name.
@@ -40,6 +42,7 @@ struct Columns {
     code: usize,
     title: usize,
     task: usize,
+    task_text: usize,
     dwa: usize,
     dwa_title: usize,
     gwa: usize,
@@ -54,6 +57,7 @@ impl Columns {
             code: at("O*NET-SOC Code")?,
             title: at("Title")?,
             task: at("Task ID")?,
+            task_text: at("Task")?,
             dwa: at("DWA ID")?,
             dwa_title: at("DWA Title")?,
             gwa: at("GWA")?,
@@ -90,6 +94,7 @@ impl OnetData {
                 tasks: BTreeMap::new(),
             });
             occupation.tasks.entry(task.to_string()).or_default().insert(dwa.to_string());
+            data.task_texts.entry(task.to_string()).or_insert_with(|| field(cols.task_text).to_string());
             data.dwas.entry(dwa.to_string()).or_insert_with(|| Dwa {
                 id: dwa.to_string(),
                 title: field(cols.dwa_title).trim_end_matches('.').to_string(),
@@ -137,6 +142,7 @@ mod tests {
         assert_eq!(occ.tasks.len(), 3);
         assert_eq!(data.dwas["4.A.2.a.4.I09.D03"].title, "Analyze impact of legal changes");
         assert_eq!(data.dwas["4.A.4.c.2.I01.D01"].gwa_id, "4.A.4.c.2");
+        assert_eq!(data.task_texts["1"], "Review legislation, laws.");
     }
 
     #[test]

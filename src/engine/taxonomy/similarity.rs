@@ -70,29 +70,35 @@ pub fn top_k(queries: &EmbeddingMatrix, corpus: &EmbeddingMatrix, k: usize, same
     }
     let corpus_t = corpus.tensor()?.t()?.contiguous()?;
     let mut out = Vec::with_capacity(queries.rows);
+
     for start in (0..queries.rows).step_by(CHUNK_ROWS) {
         let end = (start + CHUNK_ROWS).min(queries.rows);
         let rows = &queries.data[start * queries.dim..end * queries.dim];
         let chunk = Tensor::from_slice(rows, (end - start, queries.dim), &Device::Cpu)?;
-        let scores: Vec<Vec<f32>> = chunk.matmul(&corpus_t)?.to_vec2()?;
-        for (offset, row) in scores.into_iter().enumerate() {
+        let scores: Vec<f32> = chunk.matmul(&corpus_t)?.flatten_all()?.to_vec1()?;
+        for (offset, row) in scores.chunks_exact(corpus.rows).enumerate() {
             out.push(best_of_row(row, k, same_matrix.then_some(start + offset)));
         }
     }
     Ok(out)
 }
 
-/// The `k` highest scores of one row, skipping index `skip`.
-fn best_of_row(row: Vec<f32>, k: usize, skip: Option<usize>) -> Vec<(usize, f32)> {
-    let mut scored: Vec<(usize, f32)> = row.into_iter().enumerate().filter(|&(j, _)| Some(j) != skip).collect();
-    let k = k.min(scored.len());
+/// The `k` highest scores of one row, skipping index `skip`, best first: one pass keeping
+/// a sorted buffer of k, no per-row allocation beyond it.
+fn best_of_row(row: &[f32], k: usize, skip: Option<usize>) -> Vec<(usize, f32)> {
     if k == 0 {
         return Vec::new();
     }
-    scored.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
-    scored.truncate(k);
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    scored
+    let mut best: Vec<(usize, f32)> = Vec::with_capacity(k + 1);
+    for (j, &score) in row.iter().enumerate() {
+        if Some(j) == skip || (best.len() == k && score <= best[k - 1].1) {
+            continue;
+        }
+        let at = best.partition_point(|&(_, b)| b >= score);
+        best.insert(at, (j, score));
+        best.truncate(k);
+    }
+    best
 }
 
 /// The `q` quantile (0..1) of cosines between `samples` random distinct row pairs, drawn

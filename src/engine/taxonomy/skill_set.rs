@@ -5,11 +5,23 @@
 //! (ESCO, O*NET) do not, since two ids are two concepts even when one's alias is the
 //! other's label. The first source to name a concept keeps its label, category and id;
 //! later sources add aliases and fill a missing description.
+//!
+//! Some ESCO skills are umbrellas whose alternative labels list kinds of the thing:
+//! "computer programming" has 56, most of them language names ("PowerShell", "OCaml").
+//! A name merging by alias into one of those would vanish into the umbrella, so alias
+//! merges only go to skills with at most `UMBRELLA_ALIAS_COUNT` aliases; the new skill
+//! stays separate and `umbrella_members` reports it as a kind of the umbrella.
 
 use std::collections::{HashMap, HashSet};
 
 use super::records::Skill;
 use super::text::{clean, name_key};
+
+/// More aliases than this make a skill an umbrella. Measured on the 877 ICT skills: 95 %
+/// have at most 12, the version-rich names top out at 20 (PHP), and the twelve above 20
+/// are all umbrellas (graphics editor software 78, computer programming 56, database
+/// management systems 45, ..., tools for software configuration management 22).
+pub const UMBRELLA_ALIAS_COUNT: usize = 20;
 
 /// What `SkillSet::insert` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +55,8 @@ impl SkillSet {
             self.merge(i, skill);
             return Some(Inserted::MergedByName(i));
         }
-        if let Some(&i) = self.by_alias.get(&key).filter(|_| merge_on_alias) {
+        let synonym_owner = |&&i: &&usize| merge_on_alias && self.skills[i].aliases.len() <= UMBRELLA_ALIAS_COUNT;
+        if let Some(&i) = self.by_alias.get(&key).filter(synonym_owner) {
             self.merge(i, skill);
             return Some(Inserted::MergedByAlias(i));
         }
@@ -122,6 +135,21 @@ impl SkillSet {
         &self.skills
     }
 
+    /// (member, umbrella) index pairs: skills whose name is an alias of an umbrella skill
+    /// ("PowerShell" of "computer programming"). Call before `into_skills`, which drops
+    /// those aliases.
+    pub fn umbrella_members(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (u, umbrella) in self.skills.iter().enumerate().filter(|(_, s)| s.aliases.len() > UMBRELLA_ALIAS_COUNT) {
+            for alias in &umbrella.aliases {
+                if let Some(&m) = self.by_name.get(&name_key(alias)).filter(|&&m| m != u) {
+                    out.push((m, u));
+                }
+            }
+        }
+        out
+    }
+
     /// The final list: aliases that equal another skill's name are dropped (the name wins,
     /// so extraction never maps one string to two skills through a name and an alias).
     /// Returns the skills and the number of aliases dropped.
@@ -191,6 +219,19 @@ mod tests {
         let (skills, dropped) = set.into_skills();
         assert!(skills[0].aliases.is_empty());
         assert_eq!(dropped, 1);
+    }
+
+    #[test]
+    fn umbrella_aliases_do_not_absorb_names() {
+        let mut set = SkillSet::default();
+        let kinds: Vec<String> = (0..UMBRELLA_ALIAS_COUNT).map(|i| format!("language{i}")).collect();
+        let mut aliases: Vec<&str> = kinds.iter().map(String::as_str).collect();
+        aliases.push("PowerShell");
+        set.insert(skill("computer programming", &aliases, "esco"), false);
+        assert_eq!(set.insert(skill("PowerShell", &[], "curated"), true), Some(Inserted::New(1)));
+        assert_eq!(set.umbrella_members(), vec![(1, 0)]);
+        let (skills, _) = set.into_skills();
+        assert!(!skills[0].aliases.iter().any(|a| a == "PowerShell"));
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //!    specialises it: "react native" -> "React", "azure kubernetes service" ->
 //!    "Kubernetes" and "Microsoft Azure" (via its alias "Azure"). Only the longest
 //!    contained names count ("spring boot security" -> "spring boot", not also "spring").
+//!    Contained names are matched by skill name, or by an alias that a technology name
+//!    list vouches for (curated aliases, skill-extractor names): ESCO's alternative labels
+//!    include ambiguous acronyms ("ICT" for in-circuit test) that would tie every
+//!    "... ICT ..." skill to printed circuit boards.
 //! 3. Co-mention with asymmetric generality. skill-extractor's compound entries list
 //!    technologies together: "python (flask, django)", "node.js/express". Of two
 //!    co-mentioned skills, the one far more general (named in at least
@@ -64,8 +68,9 @@ fn name_words(name: &str) -> Vec<String> {
     name_key(name).split(' ').map(str::to_string).collect()
 }
 
-/// Rule 2: technical names containing other technical names (or their aliases).
-pub fn containment_requires(skills: &SkillSet) -> Vec<RequiresEdge> {
+/// Rule 2: technical names containing other technical names, or aliases in `trusted_aliases`
+/// (name keys).
+pub fn containment_requires(skills: &SkillSet, trusted_aliases: &HashSet<String>) -> Vec<RequiresEdge> {
     let mut out = Vec::new();
     for (i, skill) in skills.skills().iter().enumerate().filter(|(_, s)| is_technical(s)) {
         let words = name_words(&skill.name);
@@ -80,7 +85,10 @@ pub fn containment_requires(skills: &SkillSet) -> Vec<RequiresEdge> {
                 if len == 1 && (is_function_word(&span[0]) || span[0].len() < 2) {
                     continue;
                 }
-                let Some(j) = skills.find(&span.join(" ")) else { continue };
+                let key = span.join(" ");
+                let by_name = skills.find_by_name(&key);
+                let by_alias = || skills.find(&key).filter(|_| trusted_aliases.contains(&key));
+                let Some(j) = by_name.or_else(by_alias) else { continue };
                 let inside_longer = found.iter().any(|&(s, e, _)| s <= start && start + len <= e);
                 if j != i && is_technical(skills.get(j)) && !inside_longer {
                     found.push((start, start + len, j));
@@ -202,12 +210,15 @@ mod tests {
     #[test]
     fn containment_rule_keeps_longest_technical_spans() {
         let s = set();
-        let got = pairs(&s, &containment_requires(&s));
+        let trusted: HashSet<String> = ["azure".to_string()].into();
+        let got = pairs(&s, &containment_requires(&s, &trusted));
         assert!(got.contains(&("react native".into(), "React".into())));
         assert!(got.contains(&("azure kubernetes service".into(), "Kubernetes".into())));
         assert!(got.contains(&("azure kubernetes service".into(), "Microsoft Azure".into())));
         assert!(got.contains(&("spring boot security".into(), "spring boot".into())));
         assert!(!got.iter().any(|(a, _)| a == "manage staff rotas"), "occupational names are not read: {got:?}");
+        let untrusted = pairs(&s, &containment_requires(&s, &HashSet::new()));
+        assert!(!untrusted.contains(&("azure kubernetes service".into(), "Microsoft Azure".into())), "alias not vouched for");
     }
 
     #[test]
