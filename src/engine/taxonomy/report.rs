@@ -34,6 +34,8 @@ pub struct TechReport {
     /// New names put to the vote, and how many it kept.
     pub candidates: usize,
     pub kept: usize,
+    /// Of those, kept as product names although the vote said no.
+    pub product_names: usize,
     /// Version, abbreviation and generic-suffix aliases attached.
     pub aliases_added: usize,
     /// The vote at the configured share, and at the other shares tried.
@@ -145,7 +147,11 @@ impl fmt::Display for BuildReport {
         writeln!(f, "  ESCO texts without a label: {}; aliases dropped as another skill's name: {}", self.esco_unsplittable, self.aliases_dropped)?;
         let t = &self.tech;
         writeln!(f, "skill-extractor names: {} already skills, {} compounds mined, dropped {:?}", t.merged_existing, t.compounds, t.dropped)?;
-        writeln!(f, "  technology vote: {} of {} new names kept; {} version/abbreviation/suffix aliases attached", t.kept, t.candidates, t.aliases_added)?;
+        writeln!(
+            f,
+            "  {} of {} new names kept ({} of them as product names the vote missed); {} version/abbreviation/suffix aliases attached",
+            t.kept, t.candidates, t.product_names, t.aliases_added
+        )?;
         for (mark, p) in std::iter::once(("*", &t.chosen)).chain(t.sweep.iter().map(|p| (" ", p))) {
             writeln!(
                 f,

@@ -12,9 +12,9 @@
 //!    list vouches for (curated aliases, skill-extractor names): ESCO's alternative labels
 //!    include ambiguous acronyms ("ICT" for in-circuit test) that would tie every
 //!    "... ICT ..." skill to printed circuit boards.
-//! 3. Co-mention with asymmetric generality. skill-extractor's compound entries list
-//!    technologies together: "python (flask, django)", "node.js/express". Of two
-//!    co-mentioned skills, the one far more general (named in at least
+//! 3. Co-mention with asymmetric generality. skill-extractor's compound entries qualify
+//!    technologies by others: "python (flask, django)", "aws eks (kubernetes)". Of a head
+//!    and an item co-mentioned so, the one far more general (named in at least
 //!    `GENERALITY_RATIO` times as many skill-extractor entries: "python" in hundreds,
 //!    "django" in ten) is required by the other. Weight n / (n + 1) for n co-mentions:
 //!    one mention 0.5, two 0.67, three 0.75.
@@ -126,14 +126,14 @@ pub fn generality(entries: &[String]) -> HashMap<String, u32> {
 pub fn co_mention_requires(compounds: &[Compound], generality: &HashMap<String, u32>, skills: &SkillSet) -> Vec<RequiresEdge> {
     let mut mentions: BTreeMap<(usize, usize), u32> = BTreeMap::new();
     for compound in compounds {
-        let names: Vec<&String> = compound.head.iter().chain(&compound.items).collect();
-        let resolved: Vec<(usize, u32)> = names
-            .iter()
-            .filter_map(|n| Some((skills.find(n)?, generality.get(&name_key(n)).copied().unwrap_or(0))))
-            .collect();
+        // Only "head (items)" entries: a bare list ("aws/gcp/azure", "flask/django") names
+        // siblings, and generality between siblings says nothing about specialisation.
+        let Some(head) = &compound.head else { continue };
+        let resolve = |n: &String| Some((skills.find(n)?, generality.get(&name_key(n)).copied().unwrap_or(0)));
+        let Some((a, ga)) = resolve(head) else { continue };
         let mut pairs = HashSet::new();
-        for (x, &(a, ga)) in resolved.iter().enumerate() {
-            for &(b, gb) in &resolved[x + 1..] {
+        for (b, gb) in compound.items.iter().filter_map(resolve) {
+            {
                 let (specific, general) = if ga as f64 >= GENERALITY_RATIO * gb as f64 {
                     (b, a)
                 } else if gb as f64 >= GENERALITY_RATIO * ga as f64 {
@@ -234,7 +234,7 @@ mod tests {
         let compounds: Vec<Compound> = ["python (flask, django)", "flask/django"].iter().filter_map(|e| compound(e)).collect();
         let edges = co_mention_requires(&compounds, &g, &s);
         let got = pairs(&s, &edges);
-        assert_eq!(got, vec![("Django".into(), "Python".into()), ("Flask".into(), "Python".into())], "flask/django: no asymmetry");
+        assert_eq!(got, vec![("Django".into(), "Python".into()), ("Flask".into(), "Python".into())], "flask/django: a bare list");
         assert!(edges.iter().all(|e| (e.weight - 0.5).abs() < 1e-6));
     }
 }
