@@ -21,5 +21,6 @@ pub mod pooling;
 pub mod retrieval;
 pub mod rng;
 pub mod skills;
+pub mod taxonomy;
 pub mod tokenization;
 pub mod training;

