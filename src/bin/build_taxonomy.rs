@@ -20,7 +20,7 @@ use resonance::engine::taxonomy::build::{build, Config, Sources};
 use resonance::engine::taxonomy::data_files::DataDir;
 use resonance::engine::taxonomy::esco_split::EscoSplitter;
 use resonance::engine::taxonomy::name_segmentation::SegmentWeights;
-use resonance::engine::taxonomy::reserved::ReservedOccupations;
+use resonance::engine::evaluation::reserved::ReservedOccupations;
 use resonance::engine::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
 use resonance::engine::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
 
@@ -57,9 +57,9 @@ fn run() -> Result<()> {
     let out = PathBuf::from(required(&args, "--out")?);
     std::fs::create_dir_all(&out).map_err(|e| EngineError::InvalidInput(format!("cannot create {}: {e}", out.display())))?;
     let reserved = match arg(&args, "--reserved").as_deref() {
-        Some("none") => ReservedOccupations::none(),
-        Some(path) => ReservedOccupations::read(Path::new(path))?,
-        None => ReservedOccupations::read(Path::new(DEFAULT_RESERVED))?,
+        Some("none") => ReservedOccupations::from_keys(Vec::<String>::new()),
+        Some(path) => ReservedOccupations::load(Path::new(path))?,
+        None => ReservedOccupations::load(Path::new(DEFAULT_RESERVED))?,
     };
     println!("reserved occupations kept out of relation statistics: {}", reserved.len());
 

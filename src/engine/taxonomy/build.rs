@@ -16,7 +16,7 @@ use super::onet_gwa::gwa_title;
 use super::popularity::{log_scaled, mention_counts};
 use super::records::{RelationKind, Skill, SkillCategory, SkillRelation, Title, TitleSkill};
 use super::report::{BuildReport, TechReport, VotePoint};
-use super::reserved::ReservedOccupations;
+use crate::engine::evaluation::reserved::ReservedOccupations;
 use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix};
 use super::skill_set::{Inserted, SkillSet};
 use super::specialization::{co_mention_requires, containment_requires, generality, qualifier_requires, RequiresEdge};
@@ -881,7 +881,7 @@ mod tests {
     }
 
     fn build_small() -> (Taxonomy, BuildReport) {
-        build(&sources(), &ReservedOccupations::none(), &config(), &mut fake_embed).unwrap()
+        build(&sources(), &ReservedOccupations::from_keys(Vec::<String>::new()), &config(), &mut fake_embed).unwrap()
     }
 
     fn has(t: &Taxonomy, a: &str, b: &str, kind: RelationKind) -> bool {
@@ -943,6 +943,6 @@ mod tests {
     #[test]
     fn embedder_errors_propagate() {
         let mut failing = |_: &[&str]| -> Result<Vec<Vec<f32>>> { Err(crate::engine::error::EngineError::Canceled) };
-        assert!(build(&sources(), &ReservedOccupations::none(), &config(), &mut failing).is_err());
+        assert!(build(&sources(), &ReservedOccupations::from_keys(Vec::<String>::new()), &config(), &mut failing).is_err());
     }
 }

@@ -20,7 +20,6 @@ pub mod onet_gwa;
 pub mod popularity;
 pub mod records;
 pub mod report;
-pub mod reserved;
 pub mod similarity;
 pub mod skill_set;
 pub mod specialization;
