@@ -26,7 +26,14 @@ for track in "${tracks[@]}"; do
     psql_ -d "$db" -c "\\copy public.eval_qrels FROM '$eval_dir/$track/qrels.tsv'"
     psql_ -d "$db" -f "$here/scripts/load_eval.sql"
     psql_ -d "$db" -c "CALL resonance_embed_pending(256)" 2>&1 | tail -1
-    if [ -f "$here/scripts/load_taxonomy.sh" ]; then bash "$here/scripts/load_taxonomy.sh" "$port" "$db"; fi
+    # The skill taxonomy: copied from the demo database when it has one (the embedding of
+    # ~28k skills is the slow part of loading), else loaded from the built TSVs.
+    if [ "$(psql_ -d resonance_demo -At -c "SELECT count(*) > 0 FROM resonance.kg_skills" 2>/dev/null)" = t ]; then
+      pg_dump -h /tmp -p "$port" -U postgres --data-only -t 'resonance.kg_*' -T resonance.kg_version resonance_demo \
+        | psql_ -d "$db" >/dev/null
+    else
+      bash "$here/scripts/load_taxonomy.sh" "$port" "$db"
+    fi
   fi
   for config in '{"use_skill_graph": false, "use_cross_encoder": false}' \
                 '{"use_skill_graph": true, "use_cross_encoder": false}' \

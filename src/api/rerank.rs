@@ -56,19 +56,28 @@ fn resonance_rerank_ids(
             .ok()
             .and_then(|rows| rows.first().get_one::<String>().ok().flatten())
             .unwrap_or_else(|| raise(EngineError::InvalidInput(format!("resume {resume_id} does not exist in resonance.resumes"))));
-        let mut docs = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let doc = client
-                .select(
-                    "SELECT resonance.job_document(title, description) FROM resonance.jobs WHERE id = $1",
-                    Some(1),
-                    &[(*id).into()],
-                )
-                .ok()
-                .and_then(|rows| rows.first().get_one::<String>().ok().flatten())
-                .unwrap_or_else(|| raise(EngineError::InvalidInput(format!("job {id} does not exist in resonance.jobs"))));
-            docs.push(doc);
+        // One query for all jobs, then back into the caller's order.
+        let mut found: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+        let rows = client
+            .select(
+                "SELECT id, resonance.job_document(title, description) FROM resonance.jobs WHERE id = ANY($1)",
+                None,
+                &[ids.clone().into()],
+            )
+            .unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("reading resonance.jobs failed: {e}"))));
+        for row in rows {
+            if let (Ok(Some(id)), Ok(doc)) = (row.get::<Uuid>(1), row.get::<String>(2)) {
+                found.insert(id, doc.unwrap_or_default());
+            }
         }
+        let docs: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                found.get(id).cloned().unwrap_or_else(|| {
+                    raise(EngineError::InvalidInput(format!("job {id} does not exist in resonance.jobs")))
+                })
+            })
+            .collect();
         (resume, docs)
     });
     let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
