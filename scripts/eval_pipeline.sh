@@ -13,7 +13,8 @@ bash "$here/scripts/cluster.sh" start "$port" >/dev/null
 psql_() { bash "$here/scripts/cluster.sh" psql "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
 for track in "${tracks[@]}"; do
   db="resonance_eval_$track"
-  if ! psql_ -d "$db" -c "SELECT 1 FROM public.eval_qrels LIMIT 1" >/dev/null 2>&1; then
+  # public.eval_loaded is created last, so an interrupted load is redone, not reused.
+  if ! psql_ -d "$db" -c "SELECT 1 FROM public.eval_loaded" >/dev/null 2>&1; then
     echo "[eval] loading $track into $db"
     psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     psql_ -d "$db" -c "CREATE EXTENSION resonance CASCADE" 2>/dev/null
@@ -34,6 +35,7 @@ for track in "${tracks[@]}"; do
     else
       bash "$here/scripts/load_taxonomy.sh" "$port" "$db"
     fi
+    psql_ -d "$db" -c "CREATE TABLE public.eval_loaded AS SELECT now() AS at"
   fi
   for config in '{"use_skill_graph": false, "use_cross_encoder": false}' \
                 '{"use_skill_graph": true, "use_cross_encoder": false}' \
