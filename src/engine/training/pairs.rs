@@ -304,7 +304,8 @@ pub fn label_pairs(
     }
     // The guards upstream already exclude these; a pair of one occupation labelled 0 would
     // teach the opposite of the task, so none may pass whatever changes there.
-    set.pairs.retain(|p| p.kind == PairKind::Positive || texts.jobs[p.job].occupation != texts.resumes[p.resume].occupation);
+    set.pairs
+        .retain(|p| p.kind == PairKind::Positive || texts.jobs[p.job].occupation != texts.resumes[p.resume].occupation);
     rng.shuffle(&mut set.pairs);
     Ok(set)
 }
@@ -448,7 +449,7 @@ mod tests {
         let negatives: usize = counts.iter().filter(|(k, _)| **k != PairKind::Positive).map(|(_, n)| n).sum();
         assert_eq!(positives, texts.positives.iter().map(Vec::len).sum::<usize>(), "every positive pair once");
         assert_eq!(negatives + pairs.missing_negatives, positives * 3, "1:3 as configured");
-        assert!(counts.get(&PairKind::MinedBm25).is_some() && counts.get(&PairKind::InBatch).is_some());
+        assert!(counts.contains_key(&PairKind::MinedBm25) && counts.contains_key(&PairKind::InBatch));
     }
 
     #[test]

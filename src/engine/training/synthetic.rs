@@ -136,7 +136,8 @@ fn posting_title(profile: &OccupationProfile, rng: &mut Rng) -> String {
     } else {
         &profile.title
     };
-    let title = if rng.chance(0.3) { format!("{} {base}", SENIORITY[rng.below(SENIORITY.len())]) } else { base.clone() };
+    let title =
+        if rng.chance(0.3) { format!("{} {base}", SENIORITY[rng.below(SENIORITY.len())]) } else { base.clone() };
     capitalise(&title)
 }
 
@@ -341,7 +342,10 @@ mod tests {
     fn texts_repeat_for_a_seed() {
         let profile = onet_profile();
         let pool: Vec<usize> = (0..5).collect();
-        assert_eq!(resume_text(&profile, &pool, &[], &mut Rng::new(7)), resume_text(&profile, &pool, &[], &mut Rng::new(7)));
+        assert_eq!(
+            resume_text(&profile, &pool, &[], &mut Rng::new(7)),
+            resume_text(&profile, &pool, &[], &mut Rng::new(7))
+        );
         assert_eq!(job_text(&profile, &pool, &mut Rng::new(7)), job_text(&profile, &pool, &mut Rng::new(7)));
     }
 
