@@ -8,8 +8,11 @@
 pub mod augmentation;
 pub mod bi_encoder;
 pub mod losses;
+pub mod occupations;
 pub mod optimizer;
+pub mod pairs;
 pub mod schedule;
+pub mod synthetic;
 pub mod tiny_model;
 pub mod trainer;
 pub mod weights;
