@@ -19,7 +19,7 @@ use super::report::{BuildReport, TechReport, VotePoint};
 use super::reserved::ReservedOccupations;
 use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix};
 use super::skill_set::{Inserted, SkillSet};
-use super::specialization::{co_mention_requires, containment_requires, generality, qualifier_requires, RequiresEdge};
+use super::specialization::{containment_requires, enumeration_requires, qualifier_requires, RequiresEdge};
 use super::split_accuracy::{label_errors, measure, Half, LabelledConcept};
 use super::tech_aliases::CURATED_TECHNOLOGIES;
 use super::tech_names::{classify, compound, display_casing, read_skill_extractor, Compound, Verdict};
@@ -200,7 +200,7 @@ pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config,
     let (similar, measured) = similarity_edges(&set, &all, &rows, config, &alias_pairs)?;
     report.similarity = measured;
     relations.extend(similar);
-    let requires = requires_edges(&set, &tech, &sources.skill_extractor);
+    let requires = requires_edges(&set, &tech);
     report.requires_samples = requires_samples(&set, &requires);
     relations.extend(requires.iter().map(|e| SkillRelation {
         source_skill: set.get(e.specific).name.clone(),
@@ -648,8 +648,8 @@ fn similarity_edges(
 /// REQUIRES from the rules of `specialization` plus ESCO umbrellas (a skill named by an
 /// umbrella's alias is a kind of it: "PowerShell" -> "computer programming"); of two
 /// opposite edges the one from the stronger rule (umbrella, qualifier, containment,
-/// co-mention, in that order) stays.
-fn requires_edges(set: &SkillSet, tech: &TechNames, entries: &[String]) -> Vec<RequiresEdge> {
+/// enumeration, in that order) stays.
+fn requires_edges(set: &SkillSet, tech: &TechNames) -> Vec<RequiresEdge> {
     let mut trusted: HashSet<String> = CURATED_TECHNOLOGIES.iter().flat_map(|(_, a)| a.iter().map(|x| name_key(x))).collect();
     trusted.extend(tech.new_candidates.iter().map(|c| name_key(&c.display)));
     trusted.extend(tech.aliases.iter().map(|(_, alias)| name_key(alias)));
@@ -660,7 +660,7 @@ fn requires_edges(set: &SkillSet, tech: &TechNames, entries: &[String]) -> Vec<R
         .collect();
     edges.extend(qualifier_requires(set));
     edges.extend(containment_requires(set, &trusted));
-    edges.extend(co_mention_requires(&tech.compounds, &generality(entries), set));
+    edges.extend(enumeration_requires(&tech.compounds, set));
     let mut kept: Vec<RequiresEdge> = Vec::new();
     let mut pairs: HashSet<(usize, usize)> = HashSet::new();
     for e in edges {
@@ -907,6 +907,7 @@ mod tests {
         let (t, _) = build_small();
         assert!(has(&t, "Program computer systems", "Working with Computers", RelationKind::PartOf));
         assert!(has(&t, "Python (computer programming)", "computer programming", RelationKind::Requires), "ESCO qualifier");
+        assert!(has(&t, "Django", "Python (computer programming)", RelationKind::Requires), "enumeration");
         assert!(has(&t, "Program computer systems", "Test software performance", RelationKind::RelatedTo), "O*NET co-requirement");
         assert!(has(&t, "Test software performance", "Program computer systems", RelationKind::RelatedTo), "both directions");
         assert!(t.relations.iter().all(|r| (0.0..=1.0).contains(&r.weight) && r.source_skill != r.target_skill));
