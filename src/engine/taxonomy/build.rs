@@ -164,7 +164,8 @@ pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config,
     let esco_index = add_esco_skills(sources, &skill_splitter, &mut set, &mut report);
     let onet_index = add_onet_activities(&sources.onet, &mut set);
     add_curated(&mut set);
-    let tech = classify_skill_extractor(sources, &mut set);
+    let vocabulary = esco_vocabulary(sources);
+    let tech = classify_skill_extractor(sources, &vocabulary, &mut set);
     lap(&mut report, "merge skill lists");
 
     // One embedding pass over distinct texts: current skills, new candidates, ICT
@@ -216,7 +217,7 @@ pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config,
     let title_skills = title_skill_links(sources, &title_keys, &onet_index, &esco_index, &set);
     let (mut skills, aliases_dropped) = set.into_skills();
     report.aliases_dropped = aliases_dropped;
-    score_popularity(sources, &mut skills, &title_skills)?;
+    score_popularity(sources, &mut skills, &title_skills, &vocabulary.common)?;
     lap(&mut report, "titles and popularity");
 
     report.count(&skills, &titles, &relations, &title_skills);
@@ -361,8 +362,8 @@ struct TechNames {
 /// Applies the lexical rule to every skill-extractor name: names already known merge now,
 /// versions and abbreviations become aliases, compounds are kept for relations, and the
 /// rest are candidates for the vote.
-fn classify_skill_extractor(sources: &Sources, set: &mut SkillSet) -> TechNames {
-    let (common, casing, esco_words) = esco_vocabulary(sources);
+fn classify_skill_extractor(sources: &Sources, vocabulary: &EscoVocabulary, set: &mut SkillSet) -> TechNames {
+    let EscoVocabulary { common, casing, seen: esco_words } = vocabulary;
     let curated: HashSet<String> = CURATED_TECHNOLOGIES
         .iter()
         .flat_map(|(n, a)| std::iter::once(*n).chain(a.iter().copied()))
@@ -372,7 +373,7 @@ fn classify_skill_extractor(sources: &Sources, set: &mut SkillSet) -> TechNames 
     let mut seen = HashSet::new();
     for entry in &sources.skill_extractor {
         let name = name_key(entry);
-        match classify(entry, &common, &curated) {
+        match classify(entry, common, &curated) {
             Verdict::Candidate => {
                 if let Some(i) = set.find(&name) {
                     set.add_alias(i, &name);
@@ -380,16 +381,16 @@ fn classify_skill_extractor(sources: &Sources, set: &mut SkillSet) -> TechNames 
                 } else if let Some(base) = generic_base(&name, set) {
                     out.aliases.push((base, name));
                 } else if seen.insert(name.clone()) {
-                    let product_name = is_product_name(&name, &esco_words);
-                    out.new_candidates.push(Candidate { display: display_casing(&name, &casing), product_name });
+                    let product_name = is_product_name(&name, esco_words);
+                    out.new_candidates.push(Candidate { display: display_casing(&name, casing), product_name });
                 }
             }
             Verdict::VersionOf(base) => out.aliases.push((base, name)),
             Verdict::Abbreviation { name: full, abbreviation } => {
                 out.aliases.push((full.clone(), abbreviation));
                 if set.find(&full).is_none() && seen.insert(full.clone()) {
-                    let product_name = is_product_name(&full, &esco_words);
-                    out.new_candidates.push(Candidate { display: display_casing(&full, &casing), product_name });
+                    let product_name = is_product_name(&full, esco_words);
+                    out.new_candidates.push(Candidate { display: display_casing(&full, casing), product_name });
                 }
             }
             Verdict::Compound => out.compounds.extend(compound(entry)),
@@ -405,10 +406,18 @@ fn generic_base(name: &str, set: &SkillSet) -> Option<String> {
     (GENERIC_SUFFIXES.contains(&last) && set.find(base).is_some()).then(|| base.to_string())
 }
 
-/// From ESCO's texts: the words used as ordinary lowercase words (at least twice), each
-/// word's most frequent cased form where that is not lowercase, and every word seen
-/// (lowercased).
-fn esco_vocabulary(sources: &Sources) -> (HashSet<String>, HashMap<String, String>, HashSet<String>) {
+/// Words of ESCO's texts.
+struct EscoVocabulary {
+    /// Used as ordinary lowercase words, at least twice.
+    common: HashSet<String>,
+    /// Lowercase word -> its most frequent cased form, where that is not lowercase.
+    casing: HashMap<String, String>,
+    /// Every word seen, lowercased.
+    seen: HashSet<String>,
+}
+
+/// Collects the vocabulary of ESCO's texts.
+fn esco_vocabulary(sources: &Sources) -> EscoVocabulary {
     let mut lower: HashMap<String, u32> = HashMap::new();
     let mut forms: HashMap<String, HashMap<String, u32>> = HashMap::new();
     let texts = sources.esco_skills.iter().chain(&sources.esco_occupations).map(|t| t.text.as_str());
@@ -435,7 +444,7 @@ fn esco_vocabulary(sources: &Sources) -> (HashSet<String>, HashMap<String, Strin
             (best != key).then_some((key, best))
         })
         .collect();
-    (common, casing, seen)
+    EscoVocabulary { common, casing, seen }
 }
 
 /// Shares tried by the vote sweep in the report (the configured one is used).
@@ -678,7 +687,7 @@ fn requires_samples(set: &SkillSet, edges: &[RequiresEdge]) -> Vec<(String, Stri
     for e in edges {
         let n = per_rule.entry(e.rule).or_insert(0);
         // Spread the samples: every 97th edge of a rule, four of each.
-        if *n < 4 * 97 && *n % 97 == 0 {
+        if *n < 4 * 97 && n.is_multiple_of(97) {
             out.push((set.get(e.specific).name.clone(), set.get(e.general).name.clone(), e.rule));
         }
         *n += 1;
@@ -767,10 +776,10 @@ fn title_skill_links(
 }
 
 /// Fills `popularity_score` from mentions in job documents plus title links.
-fn score_popularity(sources: &Sources, skills: &mut [Skill], links: &[TitleSkill]) -> Result<()> {
+fn score_popularity(sources: &Sources, skills: &mut [Skill], links: &[TitleSkill], common: &HashSet<String>) -> Result<()> {
     let mut documents: Vec<String> = esco_occupations(sources).map(|t| t.text.clone()).collect();
     documents.extend(sources.onet.task_texts.values().cloned());
-    let mut counts = mention_counts(skills, &documents)?;
+    let mut counts = mention_counts(skills, &documents, common)?;
     let index: HashMap<&str, usize> = skills.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
     for link in links {
         if let Some(&i) = index.get(link.skill.as_str()) {
