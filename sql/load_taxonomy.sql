@@ -57,7 +57,7 @@ DELETE FROM resonance.kg_titles t
 
 -- Relations: the taxonomy's derivation sources are one or more of these names joined by '+'.
 DELETE FROM resonance.kg_skill_relations
- WHERE source ~ '^(onet_dwa_gwa|cooccurrence_onet|cooccurrence_esco_ict|embedding|esco_umbrella|esco_qualifier|name_containment|co_mention)(\+(onet_dwa_gwa|cooccurrence_onet|cooccurrence_esco_ict|embedding|esco_umbrella|esco_qualifier|name_containment|co_mention))*$';
+ WHERE source ~ '^(onet_dwa_gwa|cooccurrence_onet|cooccurrence_esco_ict|embedding|esco_umbrella|esco_qualifier|name_containment|enumeration)(\+(onet_dwa_gwa|cooccurrence_onet|cooccurrence_esco_ict|embedding|esco_umbrella|esco_qualifier|name_containment|enumeration))*$';
 
 INSERT INTO resonance.kg_skill_relations (source_skill_id, target_skill_id, relation, weight, source)
 SELECT a.id, b.id, r.relation, r.weight, r.source

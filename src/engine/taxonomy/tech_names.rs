@@ -14,6 +14,7 @@
 //! - `MAX_SHORT_CHARS` characters or fewer: ambiguous acronyms ("aca", "acc", "aar");
 //! - a single word that ESCO's definitions use as an ordinary lowercase word ("adoption",
 //!   "alerts", "arrow"): generic, and ESCO already covers the concept.
+//!
 //! Curated technologies (`tech_aliases`) pass regardless.
 
 use std::collections::{HashMap, HashSet};
