@@ -18,7 +18,10 @@ tables="$HOME/.cache/resonance/taxonomy_tables"
 bash "$here/scripts/fetch_taxonomy.sh"
 if [ ! -f "$tables/kg_skills.tsv" ]; then
   (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release --no-default-features --bin build_taxonomy -q)
-  "$here/target/release/build_taxonomy" --data "$HOME/.cache/resonance/taxonomy" \
+  # Held-out benchmark occupations stay out of the co-requirement statistics when the
+  # benchmark sits beside the checkout (../shared/eval); a user install has none to hide.
+  reserved="$here/../shared/eval/reserved.txt"; [ -f "$reserved" ] || reserved=none
+  "$here/target/release/build_taxonomy" --data "$HOME/.cache/resonance/taxonomy" --reserved "$reserved" \
     --model "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2" --out "$tables"
 fi
 bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
