@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Levels lowest first, as in the `resonance.experience_level` domain (sql/resonance.sql).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExperienceLevel {
     Intern,

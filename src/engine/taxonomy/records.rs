@@ -71,32 +71,8 @@ pub struct Skill {
     pub popularity_score: f32,
 }
 
-/// Experience levels in `resonance.experience_level`, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Level {
-    Intern,
-    Junior,
-    Mid,
-    Senior,
-    Lead,
-    Principal,
-    Executive,
-}
-
-impl Level {
-    /// The text the `resonance.experience_level` domain accepts.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Intern => "intern",
-            Level::Junior => "junior",
-            Level::Mid => "mid",
-            Level::Senior => "senior",
-            Level::Lead => "lead",
-            Level::Principal => "principal",
-            Level::Executive => "executive",
-        }
-    }
-}
+/// Experience levels: the engine's one ladder (`resonance.experience_level`).
+pub use crate::engine::experience::ExperienceLevel as Level;
 
 /// One `kg_titles` row.
 #[derive(Debug, Clone, PartialEq)]

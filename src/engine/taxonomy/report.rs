@@ -79,7 +79,7 @@ impl BuildReport {
         }
         for t in titles {
             *self.titles_by_source.entry(t.source.clone()).or_insert(0) += 1;
-            let level = t.level.map_or("(none)", |l| l.as_str());
+            let level = t.level.map_or("(none)", |l| l.name());
             *self.titles_by_level.entry(level.to_string()).or_insert(0) += 1;
         }
         for r in relations {

@@ -74,7 +74,7 @@ pub fn write_titles(path: &Path, titles: &[Title]) -> Result<usize> {
             vec![
                 copy_field(&t.name),
                 copy_field(&t.normalized_name),
-                copy_optional(t.level.map(|l| l.as_str())),
+                copy_optional(t.level.map(|l| l.name())),
                 copy_field(&t.source),
                 copy_field(&t.source_key),
             ]
