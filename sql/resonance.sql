@@ -333,7 +333,7 @@ $$;
 
 ------------------------------------------------------------------------------------------
 -- Skill graph: a version number that moves whenever the taxonomy changes, so each
--- backend knows when to rebuild its in-memory index (automaton + graph).
+-- backend knows when to rebuild its in-memory index (automaton, graph, occupation profiles).
 ------------------------------------------------------------------------------------------
 
 CREATE TABLE resonance.kg_version (
@@ -354,6 +354,10 @@ $$;
 CREATE TRIGGER kg_skills_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_skills
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
 CREATE TRIGGER kg_skill_relations_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_skill_relations
+  FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+CREATE TRIGGER kg_titles_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_titles
+  FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+CREATE TRIGGER kg_title_skills_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_title_skills
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
 
 ------------------------------------------------------------------------------------------

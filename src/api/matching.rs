@@ -10,14 +10,16 @@ use pgrx::{JsonB, Uuid};
 
 use crate::api::model_cache::{bi_encoder, check_for_interrupts, cross_encoder, raise, registered_model};
 use crate::api::skill_index::skills;
+use crate::engine::cross_encoder::BatchedReranker;
 use crate::engine::error::EngineError;
 use crate::engine::experience::ExperienceLevel;
 use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
 use crate::engine::fusion::{fuse, similarity_score, StageScores};
 use crate::engine::location::Place;
 use crate::engine::match_request::{MatchFilters, MatchOptions};
-use crate::engine::cross_encoder::BatchedReranker;
-use crate::engine::matching::{rank_candidates, JobCandidate, PairScorer, RankedJob, ResumeInput, SkillScorer};
+use crate::engine::matching::{
+    rank_candidates, JobCandidate, JobText, PairScorer, RankedJob, ResumeInput, SkillScorer,
+};
 use crate::settings;
 
 thread_local! {
@@ -315,18 +317,17 @@ fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
 }
 
 /// The skill graph's evidence for one pair (empty when no taxonomy is loaded).
-fn skill_evidence(resume: &str, job: &str) -> SkillEvidence {
-    skills().index.evidence(resume, &[job]).pop().unwrap_or_default()
+fn skill_evidence(resume: &str, job: &str, title: Option<&str>) -> SkillEvidence {
+    skills().index.evidence(resume, &[JobText { title, document: job }]).pop().unwrap_or_default()
 }
 
 /// The explanation with the score resonance_match would give the pair: bi-encoder, skill
 /// graph and, when one is active, the cross-encoder.
 fn explanation_json(resume: &str, job: &str, cos: f32, job_facts: &JobFacts, candidate: &CandidateFacts) -> JsonB {
     let options = MatchOptions::default();
-    let skills = skill_evidence(resume, job);
-    let ce = registered_model("cross_encoder", None).map(|m| {
-        cross_encoder(&m).score_batch(resume, &[job]).unwrap_or_else(|e| raise(e))[0]
-    });
+    let skills = skill_evidence(resume, job, job_facts.title.as_deref());
+    let ce = registered_model("cross_encoder", None)
+        .map(|m| cross_encoder(&m).score_batch(resume, &[job]).unwrap_or_else(|e| raise(e))[0]);
     let scores = StageScores { cross_encoder: ce, bi_encoder: Some(similarity_score(cos)), skill_graph: skills.score };
     JsonB(explain(fuse(scores, options.weights), skills, job_facts, candidate).to_json())
 }

@@ -1,6 +1,6 @@
-//! The backend's copy of the skill taxonomy (automaton + graph), built from the kg_* tables
-//! on first use and rebuilt when resonance.kg_version moves (statement triggers on
-//! kg_skills and kg_skill_relations bump it). Read-only: works on a hot standby.
+//! The backend's copy of the skill taxonomy (automaton, graph, occupation profiles), built
+//! from the kg_* tables on first use and rebuilt when resonance.kg_version moves (statement
+//! triggers on every kg_* table bump it). Read-only: works on a hot standby.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -11,7 +11,7 @@ use pgrx::Uuid;
 
 use crate::api::model_cache::raise;
 use crate::engine::error::EngineError;
-use crate::engine::skills::{AmbiguityRules, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
+use crate::engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
 
 /// The index with the uuid of each SkillId.
 pub struct LoadedSkills {
@@ -65,10 +65,15 @@ fn load() -> LoadedSkills {
         let position: HashMap<Uuid, SkillId> = ids.iter().enumerate().map(|(i, u)| (*u, SkillId(i as u32))).collect();
         let mut edges = Vec::new();
         for row in client
-            .select("SELECT source_skill_id, target_skill_id, relation, weight FROM resonance.kg_skill_relations", None, &[])
+            .select(
+                "SELECT source_skill_id, target_skill_id, relation, weight FROM resonance.kg_skill_relations",
+                None,
+                &[],
+            )
             .unwrap_or_else(|e| spi_error(e))
         {
-            let id = |i: usize| row.get::<Uuid>(i).unwrap_or_else(|e| spi_error(e)).and_then(|u| position.get(&u).copied());
+            let id =
+                |i: usize| row.get::<Uuid>(i).unwrap_or_else(|e| spi_error(e)).and_then(|u| position.get(&u).copied());
             let (Some(source), Some(target)) = (id(1), id(2)) else { continue };
             let relation = row.get::<String>(3).unwrap_or_else(|e| spi_error(e)).unwrap_or_default();
             edges.push(SkillEdge {
@@ -78,7 +83,24 @@ fn load() -> LoadedSkills {
                 weight: row.get::<f32>(4).unwrap_or_else(|e| spi_error(e)).unwrap_or(1.0),
             });
         }
-        let index = SkillIndex::build(&records, &edges, &AmbiguityRules::default()).unwrap_or_else(|e| raise(e));
+        let mut occupations: Vec<OccupationProfile> = Vec::new();
+        for row in client
+            .select(
+                "SELECT t.name, array_agg(ts.skill_id) FROM resonance.kg_titles t
+                   JOIN resonance.kg_title_skills ts ON ts.title_id = t.id GROUP BY t.id, t.name ORDER BY t.id",
+                None,
+                &[],
+            )
+            .unwrap_or_else(|e| spi_error(e))
+        {
+            let skills = row.get::<Vec<Option<Uuid>>>(2).unwrap_or_else(|e| spi_error(e)).unwrap_or_default();
+            occupations.push(OccupationProfile {
+                name: row.get::<String>(1).unwrap_or_else(|e| spi_error(e)).unwrap_or_default(),
+                skills: skills.into_iter().flatten().filter_map(|u| position.get(&u).copied()).collect(),
+            });
+        }
+        let index =
+            SkillIndex::build(&records, &edges, &occupations, &AmbiguityRules::default()).unwrap_or_else(|e| raise(e));
         LoadedSkills { index, ids }
     })
 }

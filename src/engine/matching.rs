@@ -26,10 +26,17 @@ pub struct ResumeInput {
     pub facts: CandidateFacts,
 }
 
+/// A job as stage 2 reads it: the title names its occupation, the document its skills.
+#[derive(Debug, Clone, Copy)]
+pub struct JobText<'a> {
+    pub title: Option<&'a str>,
+    pub document: &'a str,
+}
+
 /// Stage 2: skill-graph evidence of one resume against many jobs, in job order (one call,
 /// so an implementation reads the resume's skills once).
 pub trait SkillScorer {
-    fn evidence(&self, resume_text: &str, job_texts: &[&str]) -> Vec<SkillEvidence>;
+    fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence>;
 }
 
 /// Stage 3: a cross-encoder's scores in [0, 1] for one resume against many jobs, in order.
@@ -116,9 +123,10 @@ pub fn rank_candidates(
     let mut timings = StageTimings::default();
 
     let t = Instant::now();
-    let docs: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
+    let jobs: Vec<JobText> =
+        candidates.iter().map(|c| JobText { title: c.facts.title.as_deref(), document: &c.document }).collect();
     let evidence: Vec<Option<SkillEvidence>> = match skills.filter(|_| options.use_skill_graph) {
-        Some(s) => s.evidence(&resume.text, &docs).into_iter().map(Some).collect(),
+        Some(s) => s.evidence(&resume.text, &jobs).into_iter().map(Some).collect(),
         None => vec![None; candidates.len()],
     };
     timings.skill_graph_ms = ms_since(t);
@@ -177,10 +185,10 @@ mod tests {
     /// Skill score = share of the job's words found in the resume.
     struct WordOverlap;
     impl SkillScorer for WordOverlap {
-        fn evidence(&self, resume: &str, jobs: &[&str]) -> Vec<SkillEvidence> {
+        fn evidence(&self, resume: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
             jobs.iter()
                 .map(|job| {
-                    let words: Vec<&str> = job.split_whitespace().collect();
+                    let words: Vec<&str> = job.document.split_whitespace().collect();
                     let hits = words.iter().filter(|w| resume.contains(*w)).count();
                     SkillEvidence { score: Some(hits as f32 / words.len() as f32), ..Default::default() }
                 })
@@ -244,14 +252,10 @@ mod tests {
     #[test]
     fn cancel_between_batches_stops_the_ranking() {
         let cands = [candidate("django", 0.5)];
-        let result = rank_candidates(
-            &resume(),
-            &cands,
-            None,
-            Some(&KeywordReranker),
-            &MatchOptions::default(),
-            &mut || Err(crate::engine::error::EngineError::Canceled),
-        );
+        let result =
+            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &MatchOptions::default(), &mut || {
+                Err(crate::engine::error::EngineError::Canceled)
+            });
         assert!(matches!(result, Err(crate::engine::error::EngineError::Canceled)));
     }
 
@@ -259,7 +263,8 @@ mod tests {
     fn a_spent_budget_leaves_the_weakest_candidates_unscored() {
         let cands: Vec<JobCandidate> = (0..20).map(|i| candidate("django", i as f32 / 20.0)).collect();
         let opts = MatchOptions { rerank_budget_ms: Some(0.0), use_skill_graph: false, ..Default::default() };
-        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &opts, &mut || Ok(())).unwrap();
+        let (ranked, _) =
+            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &opts, &mut || Ok(())).unwrap();
         assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_none()), "a zero budget scores nothing");
 
         /// Takes at least 5 ms per call, so a 1 ms budget is spent after the first call.
@@ -271,9 +276,11 @@ mod tests {
             }
         }
         let cands: Vec<JobCandidate> = (0..40).map(|i| candidate("django", i as f32 / 40.0)).collect();
-        let opts = MatchOptions { rerank_budget_ms: Some(1.0), use_skill_graph: false, top_k_final: 40, ..Default::default() };
+        let opts =
+            MatchOptions { rerank_budget_ms: Some(1.0), use_skill_graph: false, top_k_final: 40, ..Default::default() };
         let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &mut || Ok(())).unwrap();
-        let scored: Vec<usize> = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).map(|r| r.candidate).collect();
+        let scored: Vec<usize> =
+            ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).map(|r| r.candidate).collect();
         assert_eq!(scored.len(), RERANK_CHUNK);
         // The best first-stage candidates (highest cosine) were the ones scored.
         assert!(scored.iter().all(|&c| c >= 40 - RERANK_CHUNK), "{scored:?}");
@@ -285,9 +292,15 @@ mod tests {
 
     #[test]
     fn no_candidates_is_an_empty_result() {
-        let (ranked, _) =
-            rank_candidates(&resume(), &[], Some(&WordOverlap), Some(&KeywordReranker), &MatchOptions::default(), &mut || Ok(()))
-                .unwrap();
+        let (ranked, _) = rank_candidates(
+            &resume(),
+            &[],
+            Some(&WordOverlap),
+            Some(&KeywordReranker),
+            &MatchOptions::default(),
+            &mut || Ok(()),
+        )
+        .unwrap();
         assert!(ranked.is_empty());
     }
 }

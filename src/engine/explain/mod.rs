@@ -16,8 +16,22 @@ pub struct SkillEvidence {
     pub missing: Vec<String>,
     pub related: Vec<RelatedSkill>,
     pub bonus: Vec<String>,
-    /// None when the job lists no skill the taxonomy knows: nothing to compare.
+    /// The skill stage's score: coverage of the job's skills combined with occupation fit
+    /// (`skills::occupation`). None when neither can be computed: nothing to compare.
     pub score: Option<f32>,
+    /// How typical the candidate's skills are of the job title's occupation, when the
+    /// taxonomy knows the title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<OccupationEvidence>,
+}
+
+/// The occupation a job's title names and how the candidate's skills fit its profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OccupationEvidence {
+    pub title: String,
+    pub fit: f32,
+    /// The candidate's skills that the occupation's profile holds.
+    pub typical_skills: Vec<String>,
 }
 
 /// A job skill the candidate lacks but comes close to through a related skill.
@@ -148,7 +162,13 @@ fn experience_of(job: &JobFacts, candidate: &CandidateFacts) -> ExperienceFit {
 
 fn location_of(job: &JobFacts, candidate: &CandidateFacts) -> LocationFit {
     let kind = location_match(&job.place, job.remote, &candidate.place);
-    LocationFit { job: job.place.label(), candidate: candidate.place.label(), remote: job.remote, kind, score: kind.score() }
+    LocationFit {
+        job: job.place.label(),
+        candidate: candidate.place.label(),
+        remote: job.remote,
+        kind,
+        score: kind.score(),
+    }
 }
 
 #[cfg(test)]
@@ -171,6 +191,11 @@ mod tests {
             related: vec![RelatedSkill { resume: "Docker".into(), job: "Podman".into(), similarity: 0.6 }],
             bonus: vec!["Celery".into()],
             score: Some(0.75),
+            occupation: Some(OccupationEvidence {
+                title: "Software Developers".into(),
+                fit: 0.8,
+                typical_skills: vec!["Python".into(), "Celery".into()],
+            }),
         }
     }
 
@@ -197,6 +222,11 @@ mod tests {
         assert_eq!(e.location.score, 1.0);
         assert!(e.summary.starts_with("Strong match"), "{}", e.summary);
         assert!(e.highlights.iter().any(|h| h.contains("Python") && h.contains("Django")), "{:?}", e.highlights);
+        assert!(
+            e.highlights.iter().any(|h| h == "Skills typical of Software Developers: Python, Celery"),
+            "{:?}",
+            e.highlights
+        );
         assert!(e.concerns.iter().any(|c| c.contains("Kubernetes")), "{:?}", e.concerns);
         assert!(!e.concerns.iter().any(|c| c.contains("level")), "{:?}", e.concerns);
     }
@@ -220,10 +250,23 @@ mod tests {
     #[test]
     fn serializes_to_the_contract_shape() {
         let json = explain(0.6, evidence(), &backend_job(), &CandidateFacts::default()).to_json();
-        for key in ["overall_score", "overall_strength", "summary", "highlights", "concerns", "skills", "experience", "location"] {
+        for key in [
+            "overall_score",
+            "overall_strength",
+            "summary",
+            "highlights",
+            "concerns",
+            "skills",
+            "experience",
+            "location",
+        ] {
             assert!(json.get(key).is_some(), "missing {key}");
         }
         assert_eq!(json["overall_strength"], "moderate");
+        assert_eq!(json["skills"]["occupation"]["title"], "Software Developers");
+        let without = SkillEvidence { occupation: None, ..evidence() };
+        let json = explain(0.6, without, &backend_job(), &CandidateFacts::default()).to_json();
+        assert!(json["skills"].get("occupation").is_none(), "an unknown occupation is left out");
         assert_eq!(json["overall_score"], serde_json::json!(0.6));
         assert_eq!(json["skills"]["related"][0]["resume"], "Docker");
         assert_eq!(json["location"]["match"], "unknown");

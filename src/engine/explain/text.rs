@@ -78,6 +78,9 @@ pub fn highlights(skills: &SkillEvidence, experience: &ExperienceFit, location: 
         (LocationMatch::SameMetroArea, Some(place)) => out.push(format!("Lives within commuting distance of {place}")),
         _ => {}
     }
+    if let Some(o) = skills.occupation.as_ref().filter(|o| !o.typical_skills.is_empty()) {
+        out.push(format!("Skills typical of {}: {}", o.title, list(&o.typical_skills)));
+    }
     if !skills.bonus.is_empty() {
         out.push(format!("Also brings: {}", list(&skills.bonus)));
     }

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use super::extract::{distinct_skills, SkillEntry, SkillExtractor, SkillMatch};
 use super::fold::fold_name;
 use super::graph::{Related, SkillEdge, SkillGraph};
+use super::occupation::{combined_skill_score, occupation_fit, OccupationProfile, Occupations, ResumeSkills};
 use super::score::{skill_graph_score, JobSkill, ScoreParams};
 use super::{AmbiguityRules, SkillId};
 use crate::engine::error::Result;
-use crate::engine::explain::{RelatedSkill, SkillEvidence};
-use crate::engine::matching::SkillScorer;
+use crate::engine::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
+use crate::engine::matching::{JobText, SkillScorer};
 
 /// One skill as stored: the preferred label and its aliases. Its position in the list
 /// given to [`SkillIndex::build`] is its `SkillId`.
@@ -30,12 +31,19 @@ pub struct SkillIndex {
     lookup: HashMap<String, SkillId>,
     extractor: SkillExtractor,
     graph: SkillGraph,
+    occupations: Occupations,
     params: ScoreParams,
 }
 
 impl SkillIndex {
-    /// Builds the automaton and the graph. `edges` refer to positions in `records`.
-    pub fn build(records: &[SkillRecord], edges: &[SkillEdge], rules: &AmbiguityRules) -> Result<Self> {
+    /// Builds the automaton, the graph and the occupation profiles. `edges` and the profiles'
+    /// skills refer to positions in `records`.
+    pub fn build(
+        records: &[SkillRecord],
+        edges: &[SkillEdge],
+        occupations: &[OccupationProfile],
+        rules: &AmbiguityRules,
+    ) -> Result<Self> {
         let entries: Vec<SkillEntry> = records
             .iter()
             .enumerate()
@@ -56,6 +64,7 @@ impl SkillIndex {
             lookup,
             extractor: SkillExtractor::new(&entries, rules)?,
             graph: SkillGraph::new(records.len(), edges)?,
+            occupations: Occupations::new(occupations),
             params: ScoreParams::default(),
         })
     }
@@ -93,13 +102,26 @@ impl SkillIndex {
         ids.iter().map(|&id| self.name(id).to_string()).collect()
     }
 
-    /// Skill evidence for one job text against a resume's extracted skills.
-    fn evidence_against(&self, resume_skills: &[SkillId], job_text: &str) -> SkillEvidence {
-        let job: Vec<JobSkill> = distinct_skills(&self.extract(job_text)).into_iter().map(JobSkill::new).collect();
+    /// How `resume` fits the occupation `title` names, if the taxonomy knows it.
+    fn occupation_evidence(&self, resume: &ResumeSkills, title: Option<&str>) -> Option<OccupationEvidence> {
+        let occupation = self.occupations.find(title?)?;
+        let fit = occupation_fit(&self.occupations, occupation, resume, &self.params)?;
+        Some(OccupationEvidence {
+            title: self.occupations.name(occupation).to_string(),
+            fit: fit.score,
+            typical_skills: self.names_of(&fit.typical[..fit.typical.len().min(MAX_BONUS_IN_EXPLANATION)]),
+        })
+    }
+
+    /// Skill evidence for one job against a resume's extracted skills.
+    fn evidence_against(&self, resume_skills: &[SkillId], resume: &ResumeSkills, job_text: JobText) -> SkillEvidence {
+        let job: Vec<JobSkill> =
+            distinct_skills(&self.extract(job_text.document)).into_iter().map(JobSkill::new).collect();
         // Ids come from this index's own extractor, so the graph knows them all.
         let Ok(s) = skill_graph_score(&self.graph, resume_skills, &job, &self.params) else {
             return SkillEvidence::default();
         };
+        let occupation = self.occupation_evidence(resume, job_text.title);
         SkillEvidence {
             matched: self.names_of(&s.matched),
             missing: self.names_of(&s.missing),
@@ -113,15 +135,20 @@ impl SkillIndex {
                 })
                 .collect(),
             bonus: self.names_of(&s.bonus[..s.bonus.len().min(MAX_BONUS_IN_EXPLANATION)]),
-            score: s.score,
+            score: combined_skill_score(s.score, occupation.as_ref().map(|o| o.fit)),
+            occupation,
         }
     }
 }
 
 impl SkillScorer for SkillIndex {
-    fn evidence(&self, resume_text: &str, job_texts: &[&str]) -> Vec<SkillEvidence> {
-        let resume = distinct_skills(&self.extract(resume_text));
-        job_texts.iter().map(|job| self.evidence_against(&resume, job)).collect()
+    fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+        let skills = distinct_skills(&self.extract(resume_text));
+        // Ids come from this index's own extractor, so the graph knows them all.
+        let Ok(resume) = ResumeSkills::new(&self.graph, &skills, &self.params) else {
+            return vec![SkillEvidence::default(); jobs.len()];
+        };
+        jobs.iter().map(|&job| self.evidence_against(&skills, &resume, job)).collect()
     }
 }
 
@@ -138,13 +165,22 @@ mod tests {
             ("Kubernetes", vec!["k8s"]),
             ("Flask", vec![]),
         ]
-        .map(|(n, a): (&str, Vec<&str>)| SkillRecord { name: n.into(), aliases: a.into_iter().map(String::from).collect() });
+        .map(|(n, a): (&str, Vec<&str>)| SkillRecord {
+            name: n.into(),
+            aliases: a.into_iter().map(String::from).collect(),
+        });
         let edges = [
             SkillEdge { source: SkillId(1), target: SkillId(0), relation: Relation::Requires, weight: 1.0 },
             SkillEdge { source: SkillId(4), target: SkillId(0), relation: Relation::Requires, weight: 1.0 },
             SkillEdge { source: SkillId(1), target: SkillId(4), relation: Relation::RelatedTo, weight: 0.8 },
         ];
-        SkillIndex::build(&records, &edges, &AmbiguityRules::default()).unwrap()
+        let occupations =
+            [OccupationProfile { name: "Backend Developers".into(), skills: vec![SkillId(0), SkillId(1), SkillId(2)] }];
+        SkillIndex::build(&records, &edges, &occupations, &AmbiguityRules::default()).unwrap()
+    }
+
+    fn job<'a>(title: Option<&'a str>, document: &'a str) -> JobText<'a> {
+        JobText { title, document }
     }
 
     #[test]
@@ -165,7 +201,8 @@ mod tests {
     #[test]
     fn evidence_names_matched_missing_related_and_bonus() {
         let idx = index();
-        let ev = idx.evidence("Python and Flask developer, some Postgres", &["Django, PostgreSQL and Kubernetes"]);
+        let ev = idx
+            .evidence("Python and Flask developer, some Postgres", &[job(None, "Django, PostgreSQL and Kubernetes")]);
         let e = &ev[0];
         assert_eq!(e.matched, vec!["PostgreSQL"]);
         assert_eq!(e.missing, vec!["Kubernetes"]);
@@ -178,7 +215,28 @@ mod tests {
 
     #[test]
     fn job_without_known_skills_has_no_score() {
-        let ev = index().evidence("Python", &["Friendly team, free coffee"]);
+        let ev = index().evidence("Python", &[job(Some("Barista"), "Friendly team, free coffee")]);
         assert_eq!(ev[0].score, None);
+        assert_eq!(ev[0].occupation, None);
+    }
+
+    #[test]
+    fn a_known_title_adds_occupation_fit_to_the_score() {
+        let idx = index();
+        let resume = "Python, Flask and Kubernetes";
+        let document = "Django and PostgreSQL";
+        let plain = idx.evidence(resume, &[job(None, document)]).pop().unwrap();
+        let titled = idx.evidence(resume, &[job(Some("Senior Backend Developer"), document)]).pop().unwrap();
+        let occupation = titled.occupation.clone().unwrap();
+        assert_eq!(occupation.title, "Backend Developers");
+        assert_eq!(occupation.typical_skills, vec!["Python"]);
+        // Python typical (1), Flask near Django (0.7 cap), Kubernetes neither: 1.7 / 3.
+        assert!((occupation.fit - 1.7 / 3.0).abs() < 1e-6, "{}", occupation.fit);
+        let expected = combined_skill_score(plain.score, Some(occupation.fit)).unwrap();
+        assert!((titled.score.unwrap() - expected).abs() < 1e-6);
+        assert_ne!(titled.score, plain.score);
+        // A job with no listed skills is still scored through its title.
+        let only_title = idx.evidence(resume, &[job(Some("Backend Developers"), "Great team")]).pop().unwrap();
+        assert!((only_title.score.unwrap() - occupation.fit).abs() < 1e-6);
     }
 }

@@ -1,5 +1,6 @@
 //! The skill knowledge graph: finding taxonomy skills in free text (`extract`), walking the
-//! relations between skills (`graph`), and scoring a resume's skills against a job's (`score`).
+//! relations between skills (`graph`), scoring a resume's skills against a job's (`score`)
+//! and against the profile of the job title's occupation (`occupation`).
 //!
 //! Everything here works on `SkillId`, a dense index the caller assigns (the SQL layer maps the
 //! `kg_skills` uuids to 0..n), so the engine never sees where the taxonomy came from.
@@ -10,12 +11,14 @@ pub mod extract;
 pub mod fold;
 pub mod graph;
 pub mod index;
+pub mod occupation;
 pub mod score;
 
 pub use ambiguity::AmbiguityRules;
 pub use extract::{char_positions, distinct_skills, CharSpan, SkillEntry, SkillExtractor, SkillMatch};
-pub use index::{SkillIndex, SkillRecord};
 pub use graph::{Link, Related, Relation, SkillEdge, SkillGraph, TraversalParams};
+pub use index::{SkillIndex, SkillRecord};
+pub use occupation::{OccupationProfile, Occupations};
 pub use score::{skill_graph_score, JobSkill, RelatedCredit, ScoreParams, SkillScore};
 
 /// A skill's compact id: an index into the caller's skill table (0..skill_count).
