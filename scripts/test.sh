@@ -33,7 +33,7 @@ bash scripts/cluster.sh destroy "$port" >/dev/null
 bash scripts/cluster.sh start "$port"
 out=/tmp/resonance-regress
 rm -rf "$out"; mkdir -p "$out"
-tests=(setup encode tables sample skills match rerank ab_test)
+tests=(setup encode tables sample skills match models rerank ab_test)
 bash scripts/cluster.sh psql "$port" -X -q -d postgres -c "DROP DATABASE IF EXISTS resonance_regress" -c "CREATE DATABASE resonance_regress"
 /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
   --use-existing --host=/tmp --port="$port" --user=postgres \

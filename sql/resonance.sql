@@ -80,6 +80,7 @@ CREATE TABLE resonance.interactions (
 CREATE INDEX interactions_resume ON resonance.interactions (resume_id);
 CREATE INDEX interactions_job ON resonance.interactions (job_id);
 
+
 CREATE TABLE resonance.kg_skills (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   name             text NOT NULL UNIQUE,
@@ -165,8 +166,20 @@ VALUES ('all-minilm-l6-v2', '1', 'bi_encoder', 'all-minilm-l6-v2',
         '{"dev_onet": {"ndcg@10": 0.500, "mrr": 0.549}, "dev_esco_ict": {"ndcg@10": 0.544, "mrr": 0.452}}',
         true);
 
--- pg_dump keeps users' rows in extension tables only when told to; the base model row is
--- recreated by CREATE EXTENSION, so it is left out.
+-- The fine-tuned bi-encoder this project trained (models/resonance-bi-projection, installed
+-- by models/fetch.sh): a projection over the base embeddings (src/engine/projection.rs).
+-- Better than the base as a bi-encoder on the dev benchmark, but not active: inside
+-- resonance_match, with the skill graph on, it measured slightly worse (README, "Models").
+-- Activate: UPDATE resonance.ml_models SET is_active = (version = '2') WHERE model_type = 'bi_encoder';
+INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config, metrics, is_active)
+VALUES ('resonance-bi-projection', '2', 'bi_encoder', 'resonance-bi-projection',
+        '{"base": "all-minilm-l6-v2", "kind": "projection", "sha256": "339c8d5e7a952b9c7bac25ae697928ca8af48dc6aaf9b0bd879cbbd7c8485062", "trained_by": "scripts/train_bi_encoder.sh", "steps": 300, "learning_rate": 0.0003}',
+        '{"dev_onet": {"ndcg@10": 0.550, "mrr": 0.602, "eval_half_ndcg@10": 0.544, "eval_half_base_ndcg@10": 0.519},
+          "dev_esco_ict": {"ndcg@10": 0.732, "mrr": 0.654, "eval_half_ndcg@10": 0.657, "eval_half_base_ndcg@10": 0.530}}',
+        false);
+
+-- pg_dump keeps users' rows in extension tables only when told to; the shipped model rows
+-- are recreated by CREATE EXTENSION, so they are left out.
 SELECT pg_catalog.pg_extension_config_dump('resonance.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.resumes', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.interactions', '');
@@ -174,7 +187,8 @@ SELECT pg_catalog.pg_extension_config_dump('resonance.kg_skills', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.kg_titles', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.kg_skill_relations', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_skills', '');
-SELECT pg_catalog.pg_extension_config_dump('resonance.ml_models', $$WHERE NOT (name = 'all-minilm-l6-v2' AND version = '1')$$);
+SELECT pg_catalog.pg_extension_config_dump('resonance.ml_models',
+  $$WHERE NOT ((name, version) IN (('all-minilm-l6-v2', '1'), ('resonance-bi-projection', '2')))$$);
 SELECT pg_catalog.pg_extension_config_dump('resonance.ml_training_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.ab_test_assignments', '');
 
@@ -193,6 +207,23 @@ AS $$ SELECT nullif(concat_ws(' ', nullif(btrim(title), ''), nullif(btrim(descri
 CREATE FUNCTION resonance.resume_document(body text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT nullif(btrim(body), '') $$;
+
+-- Users' own training signal, in the pairs.jsonl layout the training programs read
+-- (src/engine/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard
+-- negative; the latest event of a (resume, job) pair wins. Export with
+--   psql -At -c 'SELECT row_to_json(p) FROM resonance.training_pairs p' > run/pairs.jsonl
+-- then `train_bi_encoder --run run --out model` (README, "Training on your interactions").
+CREATE VIEW resonance.training_pairs AS
+SELECT r.text AS resume,
+       resonance.job_document(j.title, j.description) AS job,
+       CASE WHEN i.event = 'rejected' THEN 0.0 ELSE 1.0 END::real AS label,
+       CASE WHEN i.event = 'rejected' THEN 'rejected' ELSE 'positive' END AS kind,
+       r.id::text AS resume_occupation,
+       j.id::text AS job_occupation
+FROM (SELECT DISTINCT ON (resume_id, job_id) resume_id, job_id, event
+      FROM resonance.interactions ORDER BY resume_id, job_id, at DESC, id DESC) i
+JOIN resonance.resumes r ON r.id = i.resume_id
+JOIN resonance.jobs j ON j.id = i.job_id;
 
 -- resonance.embed_on_write, readable before the library is loaded in this backend.
 CREATE FUNCTION resonance.embed_on_write() RETURNS boolean

@@ -5,6 +5,7 @@
 //! only with the `pg` feature.
 
 pub mod allocator;
+pub mod cli;
 pub mod engine;
 
 #[cfg(feature = "pg")]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
-use crate::api::model_cache::{bi_encoder, check_for_interrupts, cross_encoder, raise, registered_model};
+use crate::api::model_cache::{bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model};
 use crate::api::skill_index::skills;
 use crate::engine::cross_encoder::BatchedReranker;
 use crate::engine::error::EngineError;
@@ -16,6 +16,8 @@ use crate::engine::experience::ExperienceLevel;
 use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
 use crate::engine::fusion::{fuse, similarity_score, StageScores};
 use crate::engine::location::Place;
+use crate::engine::model_files::BASE_BI_ENCODER;
+use crate::engine::projection::Projection;
 use crate::engine::match_request::{MatchFilters, MatchOptions};
 use crate::engine::matching::{
     rank_candidates, JobCandidate, JobText, PairScorer, RankedJob, ResumeInput, SkillScorer,
@@ -105,8 +107,36 @@ fn embedding_or_encode(stored: Option<Vec<f32>>, text: &str) -> Vec<f32> {
     })
 }
 
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
+fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The bi-encoder similarity of a resume embedding to job embeddings (stored, unit length):
+/// their cosine, or with a fine-tuned bi-encoder active the cosine of their projections.
+fn bi_similarities(projection: Option<&Projection>, resume: &[f32], jobs: &[Vec<f32>]) -> Vec<f32> {
+    match projection {
+        None => jobs.iter().map(|j| dot(resume, j)).collect(),
+        Some(p) => {
+            let r = p.apply(&[resume.to_vec()]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default();
+            p.apply(jobs).unwrap_or_else(|e| raise(e)).iter().map(|j| dot(&r, j)).collect()
+        }
+    }
+}
+
+/// The stored embeddings of the jobs `ids`, in that order.
+fn job_embeddings(ids: &[Uuid]) -> Vec<Vec<f32>> {
+    Spi::connect(|client| {
+        client
+            .select(
+                "SELECT j.embedding::real[] FROM unnest($1::uuid[]) WITH ORDINALITY AS w(id, n)
+                 JOIN resonance.jobs j ON j.id = w.id ORDER BY w.n",
+                None,
+                &[ids.to_vec().into()],
+            )
+            .unwrap_or_else(|e| spi_error(e))
+            .map(|row| row.get::<Vec<f32>>(1).unwrap_or_else(|e| spi_error(e)).unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Stage 1: the filtered nearest jobs, with ids kept beside the engine's candidates.
@@ -173,8 +203,19 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     let resume_ms = ms(t);
 
     let t = Instant::now();
-    let (ids, candidates) = retrieve(&query, filters, options.top_k_retrieve);
+    let (ids, mut candidates) = retrieve(&query, filters, options.top_k_retrieve);
     let retrieval_ms = ms(t);
+
+    // A fine-tuned bi-encoder rescores the candidates stage 1 found with the base embeddings.
+    let t = Instant::now();
+    let projection = bi_projection();
+    if let Some((_, p)) = &projection {
+        let similarities = bi_similarities(Some(p), &query, &job_embeddings(&ids));
+        for (c, s) in candidates.iter_mut().zip(similarities) {
+            c.cosine = s;
+        }
+    }
+    let bi_rescore_ms = ms(t);
 
     let t = Instant::now();
     let taxonomy = options.use_skill_graph.then(skills).filter(|s| !s.index.is_empty());
@@ -213,6 +254,7 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
         "candidates": candidates.len(),
         "returned": ranked.len(),
         "stages": {
+            "bi_encoder": projection.as_ref().map_or(BASE_BI_ENCODER.to_string(), |(m, _)| format!("{}@{}", m.name, m.version)),
             "cross_encoder": reranker_model.as_ref().map(|m| format!("{}@{}", m.name, m.version)),
             "reranked_returned": reranked,
             "skill_graph": skill_scorer.is_some(),
@@ -221,6 +263,7 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
         "ms": {
             "resume": round(resume_ms),
             "retrieval": round(retrieval_ms),
+            "bi_rescore": round(bi_rescore_ms),
             "skill_index": round(skill_index_ms),
             "model_load": round(model_load_ms),
             "skill_graph": round(timings.skill_graph_ms),
@@ -303,7 +346,7 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
     }
     let v = bi_encoder().encode_batch(&[resume, job]).unwrap_or_else(|e| raise(e));
     let facts = JobFacts::default();
-    explanation_json(resume, job, cosine(&v[0], &v[1]), &facts, &CandidateFacts::default())
+    explanation_json(resume, job, pair_similarity(&v[0], &v[1]), &facts, &CandidateFacts::default())
 }
 
 /// The explanation of a stored (resume, job) pair, with their locations and levels.
@@ -313,7 +356,13 @@ fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
     let (document, facts, job_embedding) = load_job(job_id);
     let r = embedding_or_encode(resume.embedding.clone(), &resume.text);
     let j = embedding_or_encode(job_embedding, &document);
-    explanation_json(&resume.text, &document, cosine(&r, &j), &facts, &resume.facts)
+    explanation_json(&resume.text, &document, pair_similarity(&r, &j), &facts, &resume.facts)
+}
+
+/// The bi-encoder similarity of one pair, with the active bi-encoder.
+fn pair_similarity(resume: &[f32], job: &[f32]) -> f32 {
+    let projection = bi_projection();
+    bi_similarities(projection.as_ref().map(|(_, p)| p.as_ref()), resume, &[job.to_vec()])[0]
 }
 
 /// The skill graph's evidence for one pair (empty when no taxonomy is loaded).

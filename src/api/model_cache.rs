@@ -15,6 +15,7 @@ use crate::engine::bi_encoder::BiEncoder;
 use crate::engine::cross_encoder::CrossEncoder;
 use crate::engine::error::EngineError;
 use crate::engine::model_files::BASE_BI_ENCODER;
+use crate::engine::projection::{Projection, PROJECTION_FILE};
 use crate::settings;
 
 #[derive(PartialEq)]
@@ -27,6 +28,7 @@ thread_local! {
     // A backend is single-threaded: thread_local is per backend.
     static BI_ENCODER: RefCell<Option<(LoadKey, Rc<BiEncoder>)>> = const { RefCell::new(None) };
     static CROSS_ENCODER: RefCell<Option<(LoadKey, Rc<CrossEncoder>)>> = const { RefCell::new(None) };
+    static PROJECTION: RefCell<Option<(PathBuf, Rc<Projection>)>> = const { RefCell::new(None) };
 }
 
 /// A model row of resonance.ml_models.
@@ -101,6 +103,38 @@ pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
         *cell.borrow_mut() = Some((key, m.clone()));
         m
     })
+}
+
+/// The active bi-encoder's projection when the active bi-encoder is a fine-tuned one (its
+/// directory holds projection.safetensors, `engine::projection`); None for the base model.
+/// A fine-tuned row whose directory has no projection file falls back to the base model
+/// with a WARNING, so a half-installed model never stops matching.
+pub fn bi_projection() -> Option<(RegisteredModel, Rc<Projection>)> {
+    let model = registered_model("bi_encoder", None)?;
+    let dir = model.dir();
+    let path = dir.join(PROJECTION_FILE);
+    if !path.exists() {
+        if dir != settings::model_dir().join(BASE_BI_ENCODER) {
+            pgrx::warning!(
+                "bi-encoder {}@{}: {} is missing, using the base model {BASE_BI_ENCODER}",
+                model.name,
+                model.version,
+                path.display()
+            );
+        }
+        return None;
+    }
+    let projection = PROJECTION.with(|cell| {
+        if let Some((loaded, p)) = cell.borrow().as_ref() {
+            if *loaded == path {
+                return p.clone();
+            }
+        }
+        let p = Rc::new(Projection::load(&path).unwrap_or_else(|e| raise(e)));
+        *cell.borrow_mut() = Some((path, p.clone()));
+        p
+    });
+    Some((model, projection))
 }
 
 /// The bi-encoder for the current settings, loading it on first use.

@@ -24,6 +24,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
+use resonance::cli::progress;
 use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance::engine::error::{EngineError, Result};
 use resonance::engine::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
@@ -226,17 +227,6 @@ fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     Ok(scores)
 }
 
-/// A between-batches callback printing progress to stderr every 10 batches.
-fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
-    let mut batches = 0usize;
-    move |done, total| {
-        if batches.is_multiple_of(10) {
-            eprintln!("encoding {what}: {done}/{total}");
-        }
-        batches += 1;
-        Ok(())
-    }
-}
 
 /// Prints the metrics and timings, one per line.
 fn print_report(report: &MetricReport, timings: &Timings) {

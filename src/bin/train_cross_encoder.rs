@@ -25,39 +25,37 @@
 //! of TRAIN occupations, a check of the fit that looks at no benchmark data.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use resonance::cli::{progress, read, Flags};
 use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance::engine::cross_encoder::CrossEncoder;
 use resonance::engine::error::{EngineError, Result};
 use resonance::engine::evaluation::benchmark::{Benchmark, Track};
 use resonance::engine::evaluation::metrics::{evaluate, MetricReport};
-use resonance::engine::evaluation::qrels::Qrels;
 use resonance::engine::evaluation::reserved::ReservedOccupations;
 use resonance::engine::evaluation::run::Run;
 use resonance::engine::fusion::{fuse, similarity_score, FusionWeights, StageScores};
-use resonance::engine::model_files::BASE_BI_ENCODER;
 use resonance::engine::retrieval::dense::cosine_scores;
 use resonance::engine::retrieval::ranking::rank_descending;
+use resonance::engine::training::embedding_cache::cached_embeddings;
 use resonance::engine::training::losses::binary_cross_entropy;
 use resonance::engine::training::occupations::{read_esco_ict, read_onet_task_dwa, OccupationProfile};
 use resonance::engine::training::optimizer::AdamWConfig;
 use resonance::engine::training::pairs::{
-    half_of, label_pairs, synthesize, Half, PairConfig, PairSet, SyntheticText, TrainingTexts, MIN_DUTIES, SPLIT_RULE,
+    half_of, label_pairs, read_pair_file, synthesize, write_pair_file, Half, PairConfig, PairRecord, SyntheticText,
+    MIN_DUTIES, SPLIT_RULE,
 };
 use resonance::engine::rng::Rng;
 use resonance::engine::training::trainer::{Trainer, TrainerConfig};
 use resonance::engine::training::weights::{load_delta, save_delta, write_failed, TrainableScope};
 
-/// Where the extension installs its models (models/fetch.sh).
-const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";
 /// Training truncates pairs at 128 tokens: a step costs about half of one at 256, and the
 /// brief's CPU budget (12 minutes on 2 shared cores) buys twice the pairs.
 const TRAIN_MAX_SEQ_LENGTH: usize = 128;
@@ -103,73 +101,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `--flag value` pairs of a subcommand.
-struct Flags(HashMap<String, String>);
-
-impl Flags {
-    /// Reads `--flag value` pairs; a flag without a value is an error.
-    fn parse(args: &[String]) -> Result<Self> {
-        let mut flags = HashMap::new();
-        let mut iter = args.iter();
-        while let Some(flag) = iter.next() {
-            let name = flag
-                .strip_prefix("--")
-                .ok_or_else(|| EngineError::InvalidInput(format!("expected a --flag, got {flag:?}")))?;
-            let value = iter.next().ok_or_else(|| EngineError::InvalidInput(format!("{flag} needs a value")))?;
-            flags.insert(name.to_owned(), value.clone());
-        }
-        Ok(Self(flags))
-    }
-
-    /// A required flag.
-    fn required(&self, name: &str) -> Result<&str> {
-        self.0.get(name).map(String::as_str).ok_or_else(|| EngineError::InvalidInput(format!("--{name} is required")))
-    }
-
-    /// A required path.
-    fn path(&self, name: &str) -> Result<PathBuf> {
-        self.required(name).map(PathBuf::from)
-    }
-
-    /// A number flag, or `default` when absent.
-    fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T> {
-        match self.0.get(name) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| EngineError::InvalidInput(format!("--{name} needs a number, got {v:?}"))),
-        }
-    }
-
-    /// The bi-encoder directory: --model, else the installed base model.
-    fn model(&self) -> PathBuf {
-        self.0.get("model").map_or_else(|| PathBuf::from(INSTALLED_MODELS).join(BASE_BI_ENCODER), PathBuf::from)
-    }
-
-    /// The benchmark directory: --eval-dir, else $RESONANCE_EVAL_DIR, else ../shared/eval.
-    fn eval_dir(&self) -> PathBuf {
-        self.0
-            .get("eval-dir")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("RESONANCE_EVAL_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("../shared/eval"))
-    }
-}
-
-/// One line of pairs.jsonl.
-#[derive(Serialize, Deserialize)]
-struct PairRecord {
-    resume: String,
-    job: String,
-    label: f32,
-    kind: String,
-    resume_occupation: String,
-    job_occupation: String,
-}
-
-/// Reads a text file, naming it in the error.
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))
-}
-
 /// Writes a JSON value, pretty-printed.
 fn write_json(path: &Path, value: &Value) -> Result<()> {
     std::fs::write(path, format!("{value:#}\n")).map_err(|e| write_failed(path, e))
@@ -198,7 +129,7 @@ fn prepare(flags: &Flags) -> Result<()> {
     let (resume_embeddings, job_embeddings) = (embed(&texts.resumes, "resumes")?, embed(&texts.jobs, "postings")?);
     let embedded_s = started.elapsed().as_secs_f64();
     let set = label_pairs(&texts, &resume_embeddings, &job_embeddings, &reserved, &config)?;
-    write_pairs(&run.join("pairs.jsonl"), &texts, &set)?;
+    write_pair_file(&run.join("pairs.jsonl"), &texts, &set)?;
     let counts: BTreeMap<&str, Value> = texts
         .counts
         .iter()
@@ -233,54 +164,6 @@ fn prepare(flags: &Flags) -> Result<()> {
     Ok(())
 }
 
-/// Writes the pairs as JSON lines with their texts, label, kind and occupations.
-fn write_pairs(path: &Path, texts: &TrainingTexts, set: &PairSet) -> Result<()> {
-    let mut lines = String::new();
-    for pair in &set.pairs {
-        let (resume, job) = (&texts.resumes[pair.resume], &texts.jobs[pair.job]);
-        let record = PairRecord {
-            resume: resume.text.clone(),
-            job: job.text.clone(),
-            label: pair.kind.label(),
-            kind: pair.kind.name().into(),
-            resume_occupation: resume.occupation.clone(),
-            job_occupation: job.occupation.clone(),
-        };
-        lines.push_str(&serde_json::to_string(&record).expect("plain data serialises"));
-        lines.push('\n');
-    }
-    std::fs::write(path, lines).map_err(|e| write_failed(path, e))
-}
-
-/// A between-batches callback printing progress to stderr every 10 batches.
-fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
-    let mut batches = 0usize;
-    move |done, total| {
-        if batches.is_multiple_of(10) {
-            eprintln!("{what}: {done}/{total}");
-        }
-        batches += 1;
-        Ok(())
-    }
-}
-
-/// Reads pairs.jsonl.
-fn read_pairs(path: &Path) -> Result<Vec<PairRecord>> {
-    let text = read(path)?;
-    let pairs: Vec<PairRecord> = text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_str(line)
-                .map_err(|e| EngineError::InvalidInput(format!("{} line {}: {e}", path.display(), i + 1)))
-        })
-        .collect::<Result<_>>()?;
-    if pairs.is_empty() {
-        return Err(EngineError::InvalidInput(format!("{} holds no pairs", path.display())));
-    }
-    Ok(pairs)
-}
-
 /// The trainer's configuration for a run of `steps` steps peaking at `learning_rate`.
 fn trainer_config(steps: usize, learning_rate: f64) -> TrainerConfig {
     TrainerConfig {
@@ -300,7 +183,7 @@ fn train(flags: &Flags) -> Result<()> {
     let stop_at: usize = flags.number("stop-at", steps)?;
     let resume = flags.0.get("resume").is_some_and(|v| v == "true");
     let learning_rate: f64 = flags.number("learning-rate", DEFAULT_LEARNING_RATE)?;
-    let pairs = read_pairs(&run.join("pairs.jsonl"))?;
+    let pairs = read_pair_file(&run.join("pairs.jsonl"))?;
     let config = trainer_config(steps, learning_rate);
     let vars = VarMap::new();
     let model = CrossEncoder::for_training(
@@ -484,7 +367,7 @@ fn subset_reports(
             .map(|&r| benchmark.resumes[r].id.as_str())
             .filter(|id| half.is_none_or(|h| benchmark.occupations.resume(id).is_some_and(|o| half_of(o) == h)))
             .collect();
-        let qrels = qrels_of(&benchmark.qrels, &ids);
+        let qrels = benchmark.qrels.subset(&ids);
         let mut systems = serde_json::Map::new();
         for reranker in Reranker::ALL {
             let report = evaluate(&reranked_run(benchmark, ranked, reranker), &qrels)?;
@@ -532,7 +415,7 @@ fn rank_track(
 ) -> Result<Vec<RankedResume>> {
     let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text()).collect();
     let cache = run_dir.join(format!("bi_jobs_{}.safetensors", benchmark.track.dir_name()));
-    let jobs = cached_embeddings(bi_encoder, &job_texts, &cache)?;
+    let jobs = cached_embeddings(bi_encoder, &job_texts, &cache, progress("dev postings"))?;
     let resume_texts: Vec<&str> = chosen.iter().map(|&r| benchmark.resumes[r].text.as_str()).collect();
     let resumes = bi_encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("dev resumes"))?;
     let started = Instant::now();
@@ -556,22 +439,6 @@ fn rank_track(
         ranked.push(RankedResume { id: benchmark.resumes[r].id.clone(), bi, ce });
     }
     Ok(ranked)
-}
-
-/// Bi-encoder embeddings of `texts`, read from `cache` when it holds as many rows, else
-/// computed and written there.
-fn cached_embeddings(encoder: &BiEncoder, texts: &[String], cache: &Path) -> Result<Vec<Vec<f32>>> {
-    if let Ok(stored) = load_delta(cache) {
-        if let Some(t) = stored.get("embeddings").filter(|t| t.dims().first() == Some(&texts.len())) {
-            return Ok(t.to_vec2::<f32>()?);
-        }
-    }
-    let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let rows = encoder.encode(&strs, DEFAULT_BATCH_SIZE, progress("dev postings"))?;
-    let tensor = Tensor::new(rows.clone(), &Device::Cpu)?;
-    candle_core::safetensors::save(&HashMap::from([("embeddings".to_string(), tensor)]), cache)
-        .map_err(|e| write_failed(cache, e))?;
-    Ok(rows)
 }
 
 /// The ways to order a resume's bi-encoder top-k.
@@ -631,15 +498,6 @@ fn reranked_run(benchmark: &Benchmark, ranked: &[RankedResume], reranker: Rerank
     run
 }
 
-/// The judgements of the resumes in `ids` only.
-fn qrels_of(qrels: &Qrels, ids: &[&str]) -> Qrels {
-    let mut subset = Qrels::default();
-    for (resume, job, grade) in qrels.iter().filter(|(r, _, _)| ids.contains(r)) {
-        subset.insert(resume, job, grade);
-    }
-    subset
-}
-
 /// nDCG@10 and MRR with their 95 % half-widths, and the resume count.
 fn summary(report: &MetricReport) -> Value {
     json!({"nDCG@10": report.mean.ndcg_at_10, "nDCG@10_ci95": report.ci95.ndcg_at_10,
@@ -681,7 +539,7 @@ fn validate(flags: &Flags) -> Result<()> {
     let run = flags.path("run")?;
     let seen: usize = flags.number("seen", 0)?;
     let wanted: usize = flags.number("pairs", 320)?;
-    let pairs = read_pairs(&run.join("pairs.jsonl"))?;
+    let pairs = read_pair_file(&run.join("pairs.jsonl"))?;
     let held_out: Vec<&PairRecord> = pairs.iter().skip(seen).take(wanted).collect();
     if held_out.is_empty() {
         return Err(EngineError::InvalidInput(format!("no pairs after the first {seen} of {}", pairs.len())));

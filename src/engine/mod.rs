@@ -18,6 +18,7 @@ pub mod matching;
 pub mod mining;
 pub mod model_files;
 pub mod pooling;
+pub mod projection;
 pub mod retrieval;
 pub mod rng;
 pub mod skills;

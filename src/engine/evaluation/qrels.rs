@@ -50,6 +50,15 @@ impl Qrels {
         }
     }
 
+    /// The judgements of the resumes in `ids` only.
+    pub fn subset(&self, ids: &[&str]) -> Qrels {
+        let mut out = Qrels::default();
+        for (resume, job, grade) in self.iter().filter(|(r, _, _)| ids.contains(r)) {
+            out.insert(resume, job, grade);
+        }
+        out
+    }
+
     /// Judged resume ids, in byte order (the order metrics.py averages in).
     pub fn resume_ids(&self) -> impl Iterator<Item = &str> {
         self.judged.keys().map(String::as_str)

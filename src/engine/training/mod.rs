@@ -6,11 +6,13 @@
 //! `CrossEncoder::for_training`.
 
 pub mod augmentation;
+pub mod embedding_cache;
 pub mod bi_encoder;
 pub mod losses;
 pub mod occupations;
 pub mod optimizer;
 pub mod pairs;
+pub mod projection;
 pub mod schedule;
 pub mod synthetic;
 pub mod tiny_model;

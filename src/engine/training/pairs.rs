@@ -13,6 +13,9 @@
 //!    the miner's batch planner, which never puts two examples of one occupation together.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
 
 use super::occupations::{OccupationProfile, Taxonomy};
 use crate::engine::rng::Rng;
@@ -483,4 +486,52 @@ mod tests {
         let pairs = label_pairs(&texts, &[], &[], &reserved, &PairConfig::default()).unwrap();
         assert!(pairs.pairs.is_empty());
     }
+}
+
+/// One line of a run's pairs.jsonl: the texts, label, kind and both occupations of a pair.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairRecord {
+    pub resume: String,
+    pub job: String,
+    pub label: f32,
+    pub kind: String,
+    pub resume_occupation: String,
+    pub job_occupation: String,
+}
+
+/// Writes `set` as JSON lines of [`PairRecord`].
+pub fn write_pair_file(path: &Path, texts: &TrainingTexts, set: &PairSet) -> Result<()> {
+    let mut lines = String::new();
+    for pair in &set.pairs {
+        let (resume, job) = (&texts.resumes[pair.resume], &texts.jobs[pair.job]);
+        let record = PairRecord {
+            resume: resume.text.clone(),
+            job: job.text.clone(),
+            label: pair.kind.label(),
+            kind: pair.kind.name().into(),
+            resume_occupation: resume.occupation.clone(),
+            job_occupation: job.occupation.clone(),
+        };
+        lines.push_str(&serde_json::to_string(&record).expect("plain data serialises"));
+        lines.push('\n');
+    }
+    std::fs::write(path, lines).map_err(|e| EngineError::InvalidInput(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Reads a pairs.jsonl written by [`write_pair_file`]; an empty file is an error.
+pub fn read_pair_file(path: &Path) -> Result<Vec<PairRecord>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    let pairs: Vec<PairRecord> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .map_err(|e| EngineError::InvalidInput(format!("{} line {}: {e}", path.display(), i + 1)))
+        })
+        .collect::<Result<_>>()?;
+    if pairs.is_empty() {
+        return Err(EngineError::InvalidInput(format!("{} holds no pairs", path.display())));
+    }
+    Ok(pairs)
 }

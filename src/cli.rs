@@ -1,0 +1,79 @@
+//! What the command-line programs in src/bin share: `--flag value` parsing, file reading
+//! with the path in the error, and progress lines. Not used by the extension.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::engine::error::{EngineError, Result};
+use crate::engine::model_files::BASE_BI_ENCODER;
+
+/// Where the extension installs its models (models/fetch.sh).
+pub const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";
+
+/// `--flag value` pairs of a subcommand.
+pub struct Flags(pub HashMap<String, String>);
+
+impl Flags {
+    /// Reads `--flag value` pairs; a flag without a value is an error.
+    pub fn parse(args: &[String]) -> Result<Self> {
+        let mut flags = HashMap::new();
+        let mut iter = args.iter();
+        while let Some(flag) = iter.next() {
+            let name = flag
+                .strip_prefix("--")
+                .ok_or_else(|| EngineError::InvalidInput(format!("expected a --flag, got {flag:?}")))?;
+            let value = iter.next().ok_or_else(|| EngineError::InvalidInput(format!("{flag} needs a value")))?;
+            flags.insert(name.to_owned(), value.clone());
+        }
+        Ok(Self(flags))
+    }
+
+    /// A required flag.
+    pub fn required(&self, name: &str) -> Result<&str> {
+        self.0.get(name).map(String::as_str).ok_or_else(|| EngineError::InvalidInput(format!("--{name} is required")))
+    }
+
+    /// A required path.
+    pub fn path(&self, name: &str) -> Result<PathBuf> {
+        self.required(name).map(PathBuf::from)
+    }
+
+    /// A number flag, or `default` when absent.
+    pub fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T> {
+        match self.0.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| EngineError::InvalidInput(format!("--{name} needs a number, got {v:?}"))),
+        }
+    }
+
+    /// The bi-encoder directory: --model, else the installed base model.
+    pub fn model(&self) -> PathBuf {
+        self.0.get("model").map_or_else(|| PathBuf::from(INSTALLED_MODELS).join(BASE_BI_ENCODER), PathBuf::from)
+    }
+
+    /// The benchmark directory: --eval-dir, else $RESONANCE_EVAL_DIR, else ../shared/eval.
+    pub fn eval_dir(&self) -> PathBuf {
+        self.0
+            .get("eval-dir")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("RESONANCE_EVAL_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("../shared/eval"))
+    }
+}
+
+/// Reads a text file, naming it in the error.
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))
+}
+
+/// A between-batches callback printing progress to stderr every 10 batches.
+pub fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
+    let mut batches = 0usize;
+    move |done, total| {
+        if batches.is_multiple_of(10) {
+            eprintln!("{what}: {done}/{total}");
+        }
+        batches += 1;
+        Ok(())
+    }
+}
