@@ -7,8 +7,9 @@
 --        -f sql/load_gnn_embeddings.sql
 -- run_dir holds metrics.json and gnn_embeddings.tsv as train_gnn wrote them; artifact_path is
 -- where the weights were put, relative to resonance.model_dir; kg_version is the
--- resonance.kg_version the training graph was exported at. Idempotent: running it again for
--- the same run_dir leaves the same state (the model row is keyed by name and version).
+-- resonance.kg_version the training graph was exported at; if the graph changed since, it
+-- refuses before writing anything. Writing gnn_embedding bumps kg_version, so loading the same
+-- kept run twice refuses the second time; scripts/train_gnn.sh checks and skips instead.
 
 \set ON_ERROR_STOP on
 \if :{?run_dir}
