@@ -25,5 +25,9 @@ if [ ! -f "$tables/kg_skills.tsv" ]; then
     --model "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2" --out "$tables"
 fi
 bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
+# The skill GAT: trained on the loaded graph by link prediction within a time budget, kept
+# (kg_skills.gnn_embedding, active 'skill_gnn') only if it beats the plain embeddings on
+# held-out links; skipped when this graph version already has a run.
+bash "$here/scripts/train_gnn.sh" "$port" resonance_demo "${RESONANCE_GNN_BUDGET:-180}"
 psql_ -d resonance_demo -f "$here/scripts/demo_query.sql"
 echo "[demo] cluster left running on port $port: scripts/cluster.sh psql $port -d resonance_demo"

@@ -7,7 +7,7 @@ use resonance::engine::gnn::input::{format_embeddings_tsv, Relation, RelationEdg
 use resonance::engine::gnn::links::SkillLinks;
 use resonance::engine::gnn::model::{GatConfig, SkillGat};
 use resonance::engine::rng::Rng as SeededRng;
-use resonance::engine::gnn::train::{enrich, train_link_prediction, TrainConfig};
+use resonance::engine::gnn::train::{enrich, test_graph_flags, train_link_prediction, TrainConfig, TrainedGat};
 use resonance::engine::gnn::{parse_edges, parse_nodes};
 
 const DIM: usize = 16;
@@ -114,27 +114,47 @@ fn same_seed_gives_the_same_run() {
     assert_ne!(a.split.test, c.split.test);
 }
 
-#[test]
-fn held_out_links_do_not_influence_training() {
-    // Changing only the held-out pairs' relation weights (their attention prior) must leave
-    // training bit-identical: those pairs never send a message while the model learns.
-    let nodes = random_nodes(60, 31);
-    let edges = community_edges(60, 15, 32);
-    let links = SkillLinks::new(60, &edges).unwrap();
-    let mut config = small_config(9);
-    config.epochs = 3;
-    let first = train_link_prediction(&nodes, &links, &config, |_| {}).unwrap();
-    let held_out: Vec<(u32, u32)> =
-        first.split.test.iter().chain(&first.split.validation).map(|&i| links.pairs()[i]).collect();
+/// `edges` with the relation rows of `pairs` (either direction) given weight 0.01, which
+/// changes only their attention prior: an outcome that moves is one those rows reached.
+fn reweighted(edges: &[RelationEdge], pairs: &[(u32, u32)]) -> Vec<RelationEdge> {
     let changed: Vec<RelationEdge> = edges
         .iter()
         .map(|e| {
             let pair = (e.source.min(e.target), e.source.max(e.target));
-            RelationEdge { weight: if held_out.contains(&pair) { 0.01 } else { e.weight }, ..*e }
+            RelationEdge { weight: if pairs.contains(&pair) { 0.01 } else { e.weight }, ..*e }
         })
         .collect();
     assert_ne!(changed, edges, "the test must change something");
-    let changed_links = SkillLinks::new(60, &changed).unwrap();
+    changed
+}
+
+/// A 3-epoch run on 60 random skills in communities: the graph, its config and the result.
+struct SmallRun {
+    nodes: SkillNodes,
+    edges: Vec<RelationEdge>,
+    links: SkillLinks,
+    config: TrainConfig,
+    trained: TrainedGat,
+}
+
+fn small_run(seed: u64) -> SmallRun {
+    let nodes = random_nodes(60, seed);
+    let edges = community_edges(60, 15, seed + 1);
+    let links = SkillLinks::new(60, &edges).unwrap();
+    let mut config = small_config(seed + 2);
+    config.epochs = 3;
+    let trained = train_link_prediction(&nodes, &links, &config, |_| {}).unwrap();
+    SmallRun { nodes, edges, links, config, trained }
+}
+
+#[test]
+fn held_out_links_do_not_influence_training() {
+    // Changing only the held-out pairs' relation weights must leave training bit-identical:
+    // those pairs never send a message while the model learns.
+    let SmallRun { nodes, edges, links, config, trained: first } = small_run(31);
+    let held_out: Vec<(u32, u32)> =
+        first.split.test.iter().chain(&first.split.validation).map(|&i| links.pairs()[i]).collect();
+    let changed_links = SkillLinks::new(60, &reweighted(&edges, &held_out)).unwrap();
     let second = train_link_prediction(&nodes, &changed_links, &config, |_| {}).unwrap();
     assert_eq!(first.split.test, second.split.test);
     let (a, b) = (first.model.snapshot().unwrap(), second.model.snapshot().unwrap());
@@ -145,6 +165,28 @@ fn held_out_links_do_not_influence_training() {
         );
     }
     assert_eq!(first.report.validation_auc_best, second.report.validation_auc_best);
+}
+
+#[test]
+fn test_links_send_no_message_when_the_test_auc_is_measured() {
+    // Changing the test pairs' relation weights must move neither the test AUC nor the
+    // embeddings it is computed from, while the same change to validation pairs, which do
+    // send messages then, must move the embeddings.
+    let SmallRun { nodes, edges, links, config, trained: first } = small_run(41);
+    let split = &first.split;
+    let pairs_of = |indices: &[usize]| -> Vec<(u32, u32)> { indices.iter().map(|&i| links.pairs()[i]).collect() };
+    let test_embeddings = |links: &SkillLinks| -> Vec<Vec<f32>> {
+        let graph = links.message_graph(&test_graph_flags(links, split), &Device::Cpu).unwrap();
+        first.model.forward(&input_tensor(&nodes), &graph, None).unwrap().to_vec2::<f32>().unwrap()
+    };
+
+    let test_changed = SkillLinks::new(60, &reweighted(&edges, &pairs_of(&split.test))).unwrap();
+    assert_eq!(test_embeddings(&links), test_embeddings(&test_changed));
+    let second = train_link_prediction(&nodes, &test_changed, &config, |_| {}).unwrap();
+    assert_eq!(first.report.test_auc_gnn, second.report.test_auc_gnn);
+
+    let validation_changed = SkillLinks::new(60, &reweighted(&edges, &pairs_of(&split.validation))).unwrap();
+    assert_ne!(test_embeddings(&links), test_embeddings(&validation_changed), "the check could not see a message");
 }
 
 #[test]

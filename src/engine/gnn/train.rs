@@ -226,8 +226,7 @@ pub fn train_link_prediction(
     let training_seconds = started.elapsed().as_secs_f64();
     model.restore(&best.2)?;
 
-    // Test: messages over every pair not held out for testing.
-    let test_flags = flags(links.pairs().len(), &[split.train.as_slice(), &split.validation].concat());
+    let test_flags = test_graph_flags(links, &split);
     let test_graph = links.message_graph(&test_flags, &device)?;
     let test_positives = pairs_of(links, &split.test);
     let test_auc_input = cosine_auc(&x, &test_positives, &split.test_negatives)?;
@@ -345,6 +344,12 @@ pub fn mean_cosine_to_input(nodes: &SkillNodes, enriched: &[Vec<f32>]) -> f64 {
 /// The input embeddings as an (N, dim) tensor.
 fn input_tensor(nodes: &SkillNodes, device: &Device) -> Result<Tensor> {
     Ok(Tensor::from_slice(nodes.embeddings(), (nodes.len(), nodes.dim()), device)?)
+}
+
+/// The pairs that send messages while the test AUC is measured: training and validation
+/// pairs, never a test pair (its relation rows would hand the model the answer).
+pub fn test_graph_flags(links: &SkillLinks, split: &LinkSplit) -> Vec<bool> {
+    flags(links.pairs().len(), &[split.train.as_slice(), &split.validation].concat())
 }
 
 /// One flag per pair, set for `indices`.
