@@ -173,9 +173,9 @@ VALUES ('all-minilm-l6-v2', '1', 'bi_encoder', 'all-minilm-l6-v2',
 -- Activate: UPDATE resonance.ml_models SET is_active = (version = '2') WHERE model_type = 'bi_encoder';
 INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config, metrics, is_active)
 VALUES ('resonance-bi-projection', '2', 'bi_encoder', 'resonance-bi-projection',
-        '{"base": "all-minilm-l6-v2", "kind": "projection", "sha256": "339c8d5e7a952b9c7bac25ae697928ca8af48dc6aaf9b0bd879cbbd7c8485062", "trained_by": "scripts/train_bi_encoder.sh", "steps": 300, "learning_rate": 0.0003}',
-        '{"dev_onet": {"ndcg@10": 0.550, "mrr": 0.602, "eval_half_ndcg@10": 0.544, "eval_half_base_ndcg@10": 0.519},
-          "dev_esco_ict": {"ndcg@10": 0.732, "mrr": 0.654, "eval_half_ndcg@10": 0.657, "eval_half_base_ndcg@10": 0.530}}',
+        '{"base": "all-minilm-l6-v2", "kind": "projection", "sha256": "f2d8ee850c5b75458304c06bd6549f7405a104540f0797490bb22c96693e8566", "trained_by": "scripts/train_bi_encoder.sh", "steps": 300, "learning_rate": 0.0003}',
+        '{"dev_onet": {"ndcg@10": 0.563, "mrr": 0.607, "eval_half_ndcg@10": 0.558, "eval_half_base_ndcg@10": 0.523},
+          "dev_esco_ict": {"ndcg@10": 0.742, "mrr": 0.667, "eval_half_ndcg@10": 0.662, "eval_half_base_ndcg@10": 0.547}}',
         false);
 
 -- pg_dump keeps users' rows in extension tables only when told to; the shipped model rows
