@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, Uuid};
 
@@ -36,13 +37,27 @@ pub struct CacheKey<'a> {
     pub model: &'a RegisteredModel,
 }
 
+impl<'a> CacheKey<'a> {
+    /// The leading arguments of resonance.cached_rerank_scores and store_rerank_scores,
+    /// followed by `rest`.
+    fn args(&self, rest: impl IntoIterator<Item = DatumWithOid<'a>>) -> Vec<DatumWithOid<'a>> {
+        let key = [
+            self.resume_id.into(),
+            self.model.id.into(),
+            (settings::max_seq_length() as i32).into(),
+            self.resume_text.into(),
+        ];
+        key.into_iter().chain(rest).collect()
+    }
+}
+
 fn query_failed(e: pgrx::spi::Error) -> ! {
     raise(EngineError::InvalidInput(format!("resonance.rerank_scores: {e}")))
 }
 
 impl<'a> CachedPairScorer<'a> {
     /// Reads the cache rows of `key` for the candidates (one query), in front of `model`.
-    pub fn load(model: &'a dyn PairScorer, key: &CacheKey, ids: &[Uuid], candidates: &[JobCandidate]) -> Self {
+    pub fn load(model: &'a dyn PairScorer, key: &CacheKey<'_>, ids: &[Uuid], candidates: &[JobCandidate]) -> Self {
         let mut scores = HashMap::new();
         let mut hits = vec![false; candidates.len()];
         if !candidates.is_empty() {
@@ -52,14 +67,7 @@ impl<'a> CachedPairScorer<'a> {
                     .select(
                         "SELECT job_id, score FROM resonance.cached_rerank_scores($1, $2, $3, $4, $5, $6)",
                         None,
-                        &[
-                            key.resume_id.into(),
-                            key.model.id.into(),
-                            (settings::max_seq_length() as i32).into(),
-                            key.resume_text.into(),
-                            ids.to_vec().into(),
-                            documents(candidates).into(),
-                        ],
+                        &key.args([ids.to_vec().into(), documents(candidates).into()]),
                     )
                     .unwrap_or_else(|e| query_failed(e));
                 for row in rows {
@@ -88,7 +96,7 @@ impl<'a> CachedPairScorer<'a> {
     /// Writes the scores known now for candidates that had no valid cache row, unless this
     /// transaction may not write (a hot standby, a read-only transaction, a parallel
     /// operation): then the cache is only read. Returns the rows written, None if read-only.
-    pub fn store(&self, key: &CacheKey, ids: &[Uuid], candidates: &[JobCandidate]) -> Option<usize> {
+    pub fn store(&self, key: &CacheKey<'_>, ids: &[Uuid], candidates: &[JobCandidate]) -> Option<usize> {
         if !may_write() {
             return None;
         }
@@ -107,15 +115,11 @@ impl<'a> CachedPairScorer<'a> {
                 .update(
                     "SELECT resonance.store_rerank_scores($1, $2, $3, $4, $5, $6, $7)",
                     None,
-                    &[
-                        key.resume_id.into(),
-                        key.model.id.into(),
-                        (settings::max_seq_length() as i32).into(),
-                        key.resume_text.into(),
+                    &key.args([
                         new.iter().map(|n| n.0).collect::<Vec<_>>().into(),
                         new.iter().map(|n| n.1.document.clone()).collect::<Vec<_>>().into(),
                         new.iter().map(|n| n.2).collect::<Vec<_>>().into(),
-                    ],
+                    ]),
                 )
                 .unwrap_or_else(|e| query_failed(e));
         });
