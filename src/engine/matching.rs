@@ -82,8 +82,9 @@ fn first_stage_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options
     fuse(scores, options.weights)
 }
 
-/// Cross-encoder scores: known ones first, then the rest best first-stage candidates first,
-/// until all are scored or the budget is spent; candidates left over get None (fusion leaves the stage out for them).
+/// Cross-encoder scores: known ones as they are, then the rest best first-stage candidates
+/// first, until all are scored or the budget is spent; candidates left over get None
+/// (fusion leaves the stage out for them).
 fn rerank_within_budget(
     reranker: &dyn PairScorer,
     resume: &ResumeInput,
