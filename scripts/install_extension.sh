@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Builds the extension (release) and installs it into the system PostgreSQL 15.
 # cargo's incremental build makes a second run with no changes take seconds.
+# `cargo pgrx package` builds into target/release/resonance-pg15/; the files are then copied
+# with --remove-destination, so each is a new file: a backend that has the old resonance.so
+# mapped keeps it intact (`cargo pgrx install` rewrites the file in place, which can crash
+# running backends).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$here"
 start=$(date +%s)
-cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config 2>&1 | grep -E '^(error|warning: unused)|Installing|Finished' || true
-test -f "$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/resonance.so"
+pg_config=/usr/lib/postgresql/15/bin/pg_config
+cargo pgrx package --pg-config "$pg_config" 2>&1 | grep -E '^(error|warning: unused)|Finished' || true
+pkg="${CARGO_TARGET_DIR:-$here/target}/release/resonance-pg15"
+test -f "$pkg$("$pg_config" --pkglibdir)/resonance.so"
+cp -R --remove-destination "$pkg/." /
+test -f "$("$pg_config" --pkglibdir)/resonance.so"
 echo "[install] extension built and installed in $(( $(date +%s) - start )) s"

@@ -33,7 +33,10 @@ bash scripts/cluster.sh destroy "$port" >/dev/null
 bash scripts/cluster.sh start "$port"
 out=/tmp/resonance-regress
 rm -rf "$out"; mkdir -p "$out"
-tests=(setup encode tables sample skills match models rerank ab_test)
+tests=(setup encode tables sample skills match models rerank ab_test rerank_cache)
+# rerank_cache needs a cross-encoder and none ships: a fixed untrained head (its scores are
+# deterministic, which is all the cache tests need).
+python3 scripts/make_test_cross_encoder.py "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/test-cross-encoder/delta.safetensors"
 bash scripts/cluster.sh psql "$port" -X -q -d postgres -c "DROP DATABASE IF EXISTS resonance_regress" -c "CREATE DATABASE resonance_regress"
 /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
   --use-existing --host=/tmp --port="$port" --user=postgres \
@@ -42,6 +45,13 @@ bash scripts/cluster.sh psql "$port" -X -q -d postgres -c "DROP DATABASE IF EXIS
 regress_failed=$(grep -cE '^(not ok|test .* FAILED)|\.\.\. FAILED' "$out/summary.txt" || true)
 passed=$((passed + ${#tests[@]} - regress_failed)); failed=$((failed + regress_failed))
 if [ "$regress_failed" -gt 0 ] && [ -f "$out/regression.diffs" ]; then head -200 "$out/regression.diffs"; fi
+
+echo "== hot standby (pg_basebackup -R, resonance_match on the standby)"
+standby_log="$out/standby.txt"
+bash scripts/test_standby.sh "$port" "${RESONANCE_STANDBY_PORT:-55441}" 2>&1 | tee "$standby_log"
+standby_passed=$(grep -c '^ok ' "$standby_log" || true); standby_failed=$(grep -c '^not ok ' "$standby_log" || true)
+grep -q '^standby: ' "$standby_log" || standby_failed=$((standby_failed + 1))
+passed=$((passed + standby_passed)); failed=$((failed + standby_failed))
 bash scripts/cluster.sh stop "$port"
 
 echo "== done in $(( $(date +%s) - start )) s"

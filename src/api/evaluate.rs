@@ -82,7 +82,9 @@ fn resonance_evaluate(qrels: &str, options: default!(JsonB, "'{}'"), label: defa
 
 /// Stores the evaluation in resonance.ml_training_runs (skipped on a read-only standby).
 fn record(table: &str, options: &serde_json::Value, metrics: &serde_json::Value, label: Option<&str>) {
-    if Spi::get_one::<bool>("SELECT pg_is_in_recovery()").ok().flatten().unwrap_or(false) {
+    // SAFETY: a plain read of backend state. (Spi::get_one would take a transaction id,
+    // which a standby refuses.)
+    if unsafe { pgrx::pg_sys::RecoveryInProgress() } {
         return;
     }
     let config = serde_json::json!({ "qrels": table, "options": options, "label": label });

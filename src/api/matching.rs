@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
 use crate::api::model_cache::{bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model};
+use crate::api::rerank_cache::{CacheKey, CachedPairScorer};
 use crate::api::skill_index::skills;
 use crate::engine::cross_encoder::BatchedReranker;
 use crate::engine::error::EngineError;
@@ -238,13 +239,23 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     let reranker = cross.as_ref().map(|m| BatchedReranker { model: m, batch_size: settings::batch_size() });
     let model_load_ms = ms(t);
 
-    let input = ResumeInput { text: resume.text, facts: resume.facts };
-    let pair_scorer = reranker.as_ref().map(|r| r as &dyn PairScorer);
+    // Stage 3 reads resonance.rerank_scores first and computes only what it lacks.
+    let t = Instant::now();
+    let cache_key = reranker_model.as_ref().map(|model| CacheKey { resume_id, resume_text: &resume.text, model });
+    let cached = reranker.as_ref().zip(cache_key.as_ref()).map(|(r, key)| CachedPairScorer::load(r, key, &ids, &candidates));
+    let cache_read_ms = ms(t);
+
+    let input = ResumeInput { text: resume.text.clone(), facts: resume.facts };
+    let pair_scorer = cached.as_ref().map(|r| r as &dyn PairScorer);
     let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, options, &mut || {
         check_for_interrupts();
         Ok(())
     })
     .unwrap_or_else(|e| raise(e));
+
+    let t = Instant::now();
+    let stored = cached.as_ref().zip(cache_key.as_ref()).map(|(c, key)| c.store(key, &ids, &candidates));
+    let cache_write_ms = ms(t);
 
     let reranked = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
     let latency_ms = ms(start);
@@ -259,6 +270,13 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
             "reranked_returned": reranked,
             "skill_graph": skill_scorer.is_some(),
             "explain": options.explain,
+            // hits: candidates with a valid cache row; computed: distinct job texts scored now;
+            // stored: rows written back (null: read-only, e.g. on a hot standby).
+            "rerank_cache": cached.as_ref().map(|c| serde_json::json!({
+                "hits": c.hits(),
+                "computed": c.computed(),
+                "stored": stored.flatten(),
+            })),
         },
         "ms": {
             "resume": round(resume_ms),
@@ -267,7 +285,9 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
             "skill_index": round(skill_index_ms),
             "model_load": round(model_load_ms),
             "skill_graph": round(timings.skill_graph_ms),
+            "rerank_cache_read": round(cache_read_ms),
             "cross_encoder": round(timings.cross_encoder_ms),
+            "rerank_cache_write": round(cache_write_ms),
             "fusion": round(timings.fusion_ms),
             "explain": round(timings.explain_ms),
             "total": round(latency_ms),

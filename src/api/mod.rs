@@ -7,6 +7,7 @@ mod evaluate;
 mod matching;
 mod model_cache;
 mod rerank;
+mod rerank_cache;
 mod schema;
 mod skill_index;
 mod skills;

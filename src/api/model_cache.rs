@@ -33,6 +33,7 @@ thread_local! {
 
 /// A model row of resonance.ml_models.
 pub struct RegisteredModel {
+    pub id: pgrx::Uuid,
     pub name: String,
     pub version: String,
     artifact_path: String,
@@ -61,7 +62,7 @@ pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<Regis
     Spi::connect(|client| {
         let rows = client
             .select(
-                "SELECT name, version, artifact_path, config->>'base' FROM resonance.ml_models
+                "SELECT id, name, version, artifact_path, config->>'base' FROM resonance.ml_models
                  WHERE model_type = $1 AND ($2::text IS NULL AND is_active OR version = $2)
                  ORDER BY is_active DESC, created_at DESC LIMIT 1",
                 Some(1),
@@ -71,10 +72,11 @@ pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<Regis
         rows.into_iter().next().map(|row| {
             let text = |i: usize| row.get::<String>(i).ok().flatten();
             RegisteredModel {
-                name: text(1).unwrap_or_default(),
-                version: text(2).unwrap_or_default(),
-                artifact_path: text(3).unwrap_or_default(),
-                base: text(4),
+                id: row.get::<pgrx::Uuid>(1).ok().flatten().expect("primary key"),
+                name: text(2).unwrap_or_default(),
+                version: text(3).unwrap_or_default(),
+                artifact_path: text(4).unwrap_or_default(),
+                base: text(5),
             }
         })
     })

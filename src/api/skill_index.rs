@@ -27,8 +27,16 @@ fn spi_error(e: pgrx::spi::Error) -> ! {
     raise(EngineError::InvalidInput(format!("reading the skill taxonomy failed: {e}")))
 }
 
+/// Read with a plain SELECT: pgrx's `Spi::get_one` runs as an update and takes a
+/// transaction id, which a hot standby refuses ("cannot assign TransactionIds during recovery").
 fn current_version() -> i64 {
-    Spi::get_one::<i64>("SELECT version FROM resonance.kg_version").unwrap_or_else(|e| spi_error(e)).unwrap_or(0)
+    Spi::connect(|client| {
+        client
+            .select("SELECT version FROM resonance.kg_version", Some(1), &[])
+            .and_then(|rows| rows.first().get_one::<i64>())
+            .unwrap_or_else(|e| spi_error(e))
+            .unwrap_or(0)
+    })
 }
 
 /// The taxonomy as of now, rebuilding it if the tables changed since it was built.

