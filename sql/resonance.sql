@@ -170,7 +170,7 @@ VALUES ('all-minilm-l6-v2', '1', 'bi_encoder', 'all-minilm-l6-v2',
 -- by models/fetch.sh): a projection over the base embeddings (src/engine/projection.rs).
 -- Better than the base as a bi-encoder on the dev benchmark, but not active: inside
 -- resonance_match, with the skill graph on, it measured slightly worse (README, "Models").
--- Activate: UPDATE resonance.ml_models SET is_active = (version = '2') WHERE model_type = 'bi_encoder';
+-- Activate: SELECT resonance_activate_model('resonance-bi-projection', '2');
 INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config, metrics, is_active)
 VALUES ('resonance-bi-projection', '2', 'bi_encoder', 'resonance-bi-projection',
         '{"base": "all-minilm-l6-v2", "kind": "projection", "sha256": "f2d8ee850c5b75458304c06bd6549f7405a104540f0797490bb22c96693e8566", "trained_by": "scripts/train_bi_encoder.sh", "steps": 300, "learning_rate": 0.0003}',
@@ -327,6 +327,25 @@ AS $$
     'bi_encoder',    (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type = 'bi_encoder'),
     'cross_encoder', (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type = 'cross_encoder'),
     'skill_gnn',     (SELECT name || '@' || version FROM resonance.ml_models WHERE is_active AND model_type LIKE '%gnn%'))
+$$;
+
+-- Makes one registered model the active one of its type (and so rolls back: activate the
+-- previous version). Two statements, because the one-active-per-type unique index is
+-- checked row by row: a single UPDATE flipping both rows can fail depending on row order.
+CREATE FUNCTION @extschema@.resonance_activate_model(model_name text, model_version text) RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  kind text;
+BEGIN
+  SELECT model_type INTO kind FROM resonance.ml_models WHERE name = model_name AND version = model_version;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no model %@% in resonance.ml_models', model_name, model_version USING ERRCODE = 'no_data_found';
+  END IF;
+  UPDATE resonance.ml_models SET is_active = false WHERE model_type = kind AND is_active;
+  UPDATE resonance.ml_models SET is_active = true WHERE name = model_name AND version = model_version;
+  RETURN kind || ': ' || model_name || '@' || model_version;
+END
 $$;
 
 ------------------------------------------------------------------------------------------

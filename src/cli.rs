@@ -77,3 +77,19 @@ pub fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_need_values_and_numbers() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(Flags::parse(&args(&["--steps"])).is_err());
+        assert!(Flags::parse(&args(&["steps", "3"])).is_err());
+        let flags = Flags::parse(&args(&["--steps", "x"])).unwrap();
+        assert!(flags.number::<usize>("steps", 0).is_err());
+        assert_eq!(flags.number::<usize>("other", 4).unwrap(), 4);
+        assert!(flags.required("run").is_err());
+    }
+}

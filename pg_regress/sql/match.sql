@@ -89,3 +89,23 @@ FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0
 -- Turning the skill graph off renormalises the weights onto the bi-encoder.
 SELECT bool_and(skill_graph_score IS NULL) AS no_sg, bool_and(abs(final_score - bi_encoder_score) < 1e-6) AS bi_only
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"use_skill_graph": false}');
+
+-- Occupation fit: a job title the taxonomy knows brings its occupation's skill profile.
+INSERT INTO resonance.kg_titles (name, normalized_name, source) VALUES ('Backend Engineers', 'backend engineers', 'test');
+INSERT INTO resonance.kg_title_skills (title_id, skill_id, importance)
+SELECT t.id, s.id, 1.0 FROM resonance.kg_titles t, resonance.kg_skills s
+WHERE t.name = 'Backend Engineers' AND s.name IN ('Python', 'Django', 'PostgreSQL', 'Celery', 'Redis');
+SELECT e->'skills'->'occupation'->>'title' AS occupation,
+       e->'skills'->'occupation'->'typical_skills' AS typical,
+       (e->'skills'->'occupation'->>'fit')::real > 0.5 AS fits,
+       (SELECT count(*) FROM jsonb_array_elements_text(e->'highlights') h WHERE h LIKE 'Skills typical of Backend Engineers%') AS highlighted
+FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000001'::uuid) e;
+CREATE TEMP TABLE with_title AS
+SELECT job_id, skill_graph_score FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}');
+DELETE FROM resonance.kg_titles WHERE source = 'test';
+SELECT e->'skills' ? 'occupation' AS has_occupation
+FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000001'::uuid) e;
+-- The title's profile moved that job's skill score, and no other job's.
+SELECT count(*) AS changed, bool_and(m.job_id = '00000000-0000-4000-a000-000000000001') AS only_titled_job
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}') m JOIN with_title w USING (job_id)
+WHERE w.skill_graph_score IS DISTINCT FROM m.skill_graph_score;

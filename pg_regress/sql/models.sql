@@ -5,7 +5,7 @@ SELECT job_id, bi_encoder_score FROM resonance_match('00000000-0000-4000-b000-00
 SELECT resonance_last_match_stats()->'stages'->>'bi_encoder' AS bi_encoder;
 
 -- Activating version 2 rescores the same candidates with the projection.
-UPDATE resonance.ml_models SET is_active = (version = '2') WHERE model_type = 'bi_encoder';
+SELECT resonance_activate_model('resonance-bi-projection', '2');
 SELECT resonance_models_active()->>'bi_encoder' AS active;
 CREATE TEMP TABLE tuned_scores AS
 SELECT job_id, bi_encoder_score FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 10}');
@@ -19,7 +19,7 @@ FROM tuned_scores LIMIT 1;
 
 -- A registered fine-tuned model whose files are missing: a WARNING, and the base model.
 INSERT INTO resonance.ml_models (name, version, model_type, artifact_path) VALUES ('half-installed', '3', 'bi_encoder', 'no-such-model');
-UPDATE resonance.ml_models SET is_active = (version = '3') WHERE model_type = 'bi_encoder';
+SELECT resonance_activate_model('half-installed', '3');
 SELECT count(*) AS rows FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 10}');
 SELECT resonance_last_match_stats()->'stages'->>'bi_encoder' AS bi_encoder;
 -- An artifact path that leaves resonance.model_dir is refused.
@@ -27,7 +27,8 @@ UPDATE resonance.ml_models SET artifact_path = '../../../../etc' WHERE version =
 SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000001');
 
 -- Roll back to the base model.
-UPDATE resonance.ml_models SET is_active = (version = '1') WHERE model_type = 'bi_encoder';
+SELECT resonance_activate_model('all-minilm-l6-v2', '1');
+SELECT resonance_activate_model('all-minilm-l6-v2', '7');
 DELETE FROM resonance.ml_models WHERE version = '3';
 SELECT resonance_models_active()->>'bi_encoder' AS active;
 SELECT count(*) AS same_as_before FROM base_scores b

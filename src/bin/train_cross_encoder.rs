@@ -632,33 +632,11 @@ mod tests {
     }
 
     #[test]
-    fn flags_need_values_and_numbers() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(Flags::parse(&args(&["--steps"])).is_err());
-        assert!(Flags::parse(&args(&["steps", "3"])).is_err());
-        let flags = Flags::parse(&args(&["--steps", "x"])).unwrap();
-        assert!(flags.number::<usize>("steps", 0).is_err());
-        assert_eq!(flags.number::<usize>("other", 4).unwrap(), 4);
-        assert!(flags.required("run").is_err());
-    }
-
-    #[test]
     fn rerankers_score_as_documented() {
         assert_eq!(Reranker::BiEncoder.score(0.4, 0.9), 0.4);
         assert_eq!(Reranker::CrossEncoder.score(0.4, 0.9), 0.9);
         // 0.5 ce + 0.3 bi renormalised without the skill graph: (0.45 + 0.12) / 0.8.
         assert!((Reranker::Fused.score(0.4, 0.9) - 0.7125).abs() < 1e-6);
         assert!((Reranker::Fused.score(-0.2, 0.8) - 0.5).abs() < 1e-6, "negative cosine clamps to 0");
-    }
-
-    #[test]
-    fn qrels_subset_keeps_only_the_named_resumes() {
-        let mut qrels = Qrels::default();
-        qrels.insert("r1", "j1", 2);
-        qrels.insert("r2", "j1", 1);
-        let subset = qrels_of(&qrels, &["r2"]);
-        assert_eq!(subset.len(), 1);
-        assert_eq!(subset.grade("r2", "j1"), 1);
-        assert_eq!(subset.grade("r1", "j1"), 0);
     }
 }

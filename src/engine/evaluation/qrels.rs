@@ -93,3 +93,19 @@ impl Qrels {
         self.judged.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qrels_subset_keeps_only_the_named_resumes() {
+        let mut qrels = Qrels::default();
+        qrels.insert("r1", "j1", 2);
+        qrels.insert("r2", "j1", 1);
+        let subset = qrels.subset(&["r2"]);
+        assert_eq!(subset.len(), 1);
+        assert_eq!(subset.grade("r2", "j1"), 1);
+        assert_eq!(subset.grade("r1", "j1"), 0);
+    }
+}

@@ -34,10 +34,24 @@ const FIT_RELATED_DEPTH: usize = 1;
 const LEVEL_WORDS: &[&str] =
     &["junior", "jr", "senior", "sr", "lead", "principal", "staff", "mid", "entry", "level", "trainee", "intern"];
 
-/// The key under which a title is looked up: lowercase words, leading level words dropped,
-/// each word stemmed ("Senior Data Engineers" and "data engineer" share one key).
+/// The key under which a title is looked up: the title without qualifiers (a parenthesis,
+/// or what follows " - " or " | "), lowercase words, leading level words dropped, each word
+/// stemmed ("Senior Data Engineers", "data engineer" and "Data Engineer (Spark) - Berlin"
+/// share one key). Not cut at commas: O*NET titles use them ("Sales Representatives,
+/// Wholesale and Manufacturing, ..."), and cutting there merges 22 of its occupations.
 pub fn title_key(title: &str) -> String {
-    let normalized = normalize_title(title);
+    let mut core = String::with_capacity(title.len());
+    let mut depth = 0usize;
+    for c in title.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => core.push(c),
+            _ => {}
+        }
+    }
+    let core = [" - ", " | ", " – "].iter().fold(core.as_str(), |t, sep| t.split(sep).next().unwrap_or(t));
+    let normalized = normalize_title(core);
     let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
     let start = words.iter().position(|w| !LEVEL_WORDS.contains(w)).unwrap_or(words.len());
     words[start..].iter().map(|w| stem(w)).collect::<Vec<_>>().join(" ")
@@ -203,6 +217,10 @@ mod tests {
         assert_eq!(title_key("Lead  First-Line Supervisors"), title_key("first line supervisor"));
         assert_ne!(title_key("Software Developers"), title_key("Software Testers"));
         assert_eq!(title_key("Senior"), "");
+        assert_eq!(title_key("Senior Backend Engineer (Python/Django)"), title_key("Backend Engineers"));
+        assert_eq!(title_key("Data Engineer - Berlin, remote"), title_key("data engineer"));
+        assert_ne!(title_key("Cooks, Restaurant"), title_key("Cooks, Fast Food"));
+        assert_eq!(title_key("Nurse [night shifts] | Oslo"), title_key("nurses"));
     }
 
     #[test]
