@@ -265,6 +265,24 @@ impl SkillGraph {
         }
     }
 
+    /// The skills one relation away from `skill`, with the weight a one-hop walk gives them
+    /// (the strongest arc when two relations join the same pair); nothing for an id outside
+    /// the graph.
+    pub fn neighbours(&self, skill: SkillId) -> impl Iterator<Item = (SkillId, f64)> + '_ {
+        let arcs = match self.first_arc.get(skill.index()..=skill.index() + 1) {
+            Some(&[first, end]) => &self.arcs[first..end],
+            _ => &[][..],
+        };
+        // Arcs are sorted by target, so repeats of a target are adjacent.
+        arcs.iter().enumerate().filter_map(move |(i, arc)| {
+            if arcs.get(i + 1).is_some_and(|next| next.to == arc.to) {
+                return None;
+            }
+            let best = arcs[..=i].iter().rev().take_while(|a| a.to == arc.to).map(|a| a.weight).fold(0.0, f64::max);
+            Some((SkillId(arc.to), best))
+        })
+    }
+
     /// Errors unless `skill` is in the graph.
     pub fn check_id(&self, skill: SkillId) -> Result<()> {
         if skill.index() < self.skill_count() {
@@ -511,6 +529,32 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, [(SkillId(2), SkillId(0)), (SkillId(3), SkillId(1))]);
+    }
+
+    #[test]
+    fn neighbours_are_the_one_hop_walk() {
+        // Two relations join 0 and 1 (the stronger counts); REQUIRES reads backwards too.
+        let edges = [
+            edge(0, 1, Relation::RelatedTo, 0.4),
+            edge(1, 0, Relation::Requires, 0.9),
+            edge(0, 2, Relation::RelatedTo, 0.5),
+            edge(2, 3, Relation::RelatedTo, 0.9),
+        ];
+        let g = SkillGraph::new(5, &edges).unwrap();
+        for skill in 0..5 {
+            let mut walked = Vec::new();
+            g.walk(&[SkillId(skill)], 1, |r| {
+                walked.push((r.skill, r.weight));
+                true
+            })
+            .unwrap();
+            let mut near: Vec<(SkillId, f64)> = g.neighbours(SkillId(skill)).collect();
+            walked.sort_by_key(|x| x.0);
+            near.sort_by_key(|x| x.0);
+            assert_eq!(near, walked, "skill {skill}");
+        }
+        assert_eq!(g.neighbours(SkillId(0)).count(), 2);
+        assert_eq!(g.neighbours(SkillId(9)).count(), 0, "an id outside the graph has none");
     }
 
     #[test]

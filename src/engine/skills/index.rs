@@ -102,9 +102,8 @@ impl SkillIndex {
         ids.iter().map(|&id| self.name(id).to_string()).collect()
     }
 
-    /// How `resume` fits the occupation `title` names, if the taxonomy knows it.
-    fn occupation_evidence(&self, resume: &ResumeSkills, title: Option<&str>) -> Option<OccupationEvidence> {
-        let occupation = self.occupations.find(title?)?;
+    /// How `resume` fits `occupation`.
+    fn occupation_evidence(&self, resume: &ResumeSkills, occupation: usize) -> Option<OccupationEvidence> {
         let fit = occupation_fit(&self.occupations, occupation, resume, &self.params)?;
         Some(OccupationEvidence {
             title: self.occupations.name(occupation).to_string(),
@@ -113,15 +112,14 @@ impl SkillIndex {
         })
     }
 
-    /// Skill evidence for one job against a resume's extracted skills.
-    fn evidence_against(&self, resume_skills: &[SkillId], resume: &ResumeSkills, job_text: JobText) -> SkillEvidence {
-        let job: Vec<JobSkill> =
-            distinct_skills(&self.extract(job_text.document)).into_iter().map(JobSkill::new).collect();
+    /// Skill evidence for one job against a resume's extracted skills, with the fit to the
+    /// job title's occupation when the taxonomy knows it.
+    fn evidence_against(&self, resume_skills: &[SkillId], job_text: &str, fit: Option<OccupationEvidence>) -> SkillEvidence {
+        let job: Vec<JobSkill> = distinct_skills(&self.extract(job_text)).into_iter().map(JobSkill::new).collect();
         // Ids come from this index's own extractor, so the graph knows them all.
         let Ok(s) = skill_graph_score(&self.graph, resume_skills, &job, &self.params) else {
             return SkillEvidence::default();
         };
-        let occupation = self.occupation_evidence(resume, job_text.title);
         SkillEvidence {
             matched: self.names_of(&s.matched),
             missing: self.names_of(&s.missing),
@@ -135,8 +133,8 @@ impl SkillIndex {
                 })
                 .collect(),
             bonus: self.names_of(&s.bonus[..s.bonus.len().min(MAX_BONUS_IN_EXPLANATION)]),
-            score: combined_skill_score(s.score, occupation.as_ref().map(|o| o.fit)),
-            occupation,
+            score: combined_skill_score(s.score, fit.as_ref().map(|o| o.fit)),
+            occupation: fit,
         }
     }
 }
@@ -144,11 +142,20 @@ impl SkillIndex {
 impl SkillScorer for SkillIndex {
     fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
         let skills = distinct_skills(&self.extract(resume_text));
-        // Ids come from this index's own extractor, so the graph knows them all.
-        let Ok(resume) = ResumeSkills::new(&self.graph, &skills, &self.params) else {
-            return vec![SkillEvidence::default(); jobs.len()];
-        };
-        jobs.iter().map(|&job| self.evidence_against(&skills, &resume, job)).collect()
+        let occupations: Vec<Option<usize>> =
+            jobs.iter().map(|j| j.title.and_then(|t| self.occupations.find(t))).collect();
+        // The resume's relations are only needed when some job's title names a known occupation.
+        let resume = occupations
+            .iter()
+            .any(Option::is_some)
+            .then(|| ResumeSkills::new(&self.graph, &skills, &self.params));
+        jobs.iter()
+            .zip(&occupations)
+            .map(|(job, occupation)| {
+                let fit = resume.as_ref().zip(*occupation).and_then(|(r, o)| self.occupation_evidence(r, o));
+                self.evidence_against(&skills, job.document, fit)
+            })
+            .collect()
     }
 }
 

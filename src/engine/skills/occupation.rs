@@ -16,7 +16,6 @@ use std::collections::{HashMap, HashSet};
 use super::graph::SkillGraph;
 use super::score::ScoreParams;
 use super::SkillId;
-use crate::engine::error::Result;
 use crate::engine::taxonomy::text::{normalize_title, stem};
 
 /// Share of the skill-stage score that occupation fit takes when both parts exist; the rest
@@ -25,10 +24,6 @@ use crate::engine::taxonomy::text::{normalize_title, stem};
 /// 0.933; 0.75 gives 0.726, 0.960; 1.0 gives 0.745, 0.965. 0.75 keeps the posting's own
 /// list (what the explanation shows as matched and missing) a real part of the score.
 pub const OCCUPATION_FIT_SHARE: f32 = 0.75;
-
-/// Hops a resume skill may take to reach the profile: one. A relation says the two skills
-/// go together; two hops away most of the taxonomy is reachable.
-const FIT_RELATED_DEPTH: usize = 1;
 
 /// Leading words of a job title that state its level, not its occupation.
 const LEVEL_WORDS: &[&str] =
@@ -116,22 +111,22 @@ pub struct ResumeSkills {
 }
 
 impl ResumeSkills {
-    /// `skills` without repeats, with their relations of at least `min_related_similarity`.
-    pub fn new(graph: &SkillGraph, skills: &[SkillId], params: &ScoreParams) -> Result<Self> {
+    /// `skills` without repeats, each with its direct relations of at least
+    /// `min_related_similarity`, strongest first. Ids must be in `graph` (the caller's own
+    /// extractor produced them); an unknown id simply has no relations.
+    pub fn new(graph: &SkillGraph, skills: &[SkillId], params: &ScoreParams) -> Self {
         let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for &s in skills.iter().filter(|s| seen.insert(**s)) {
-            let mut near = Vec::new();
-            graph.walk(&[s], FIT_RELATED_DEPTH, |r| {
-                if r.weight < params.min_related_similarity {
-                    return false;
-                }
-                near.push((r.skill, r.weight));
-                true
-            })?;
-            out.push((s, near));
-        }
-        Ok(ResumeSkills { skills: out })
+        let skills = skills
+            .iter()
+            .filter(|s| seen.insert(**s))
+            .map(|&s| {
+                let mut near: Vec<(SkillId, f64)> =
+                    graph.neighbours(s).filter(|&(_, w)| w >= params.min_related_similarity).collect();
+                near.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                (s, near)
+            })
+            .collect();
+        ResumeSkills { skills }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -208,7 +203,7 @@ mod tests {
 
     fn resume(skills: &[u32]) -> ResumeSkills {
         let ids: Vec<SkillId> = skills.iter().map(|&s| SkillId(s)).collect();
-        ResumeSkills::new(&graph(), &ids, &ScoreParams::default()).unwrap()
+        ResumeSkills::new(&graph(), &ids, &ScoreParams::default())
     }
 
     #[test]
