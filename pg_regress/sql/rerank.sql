@@ -3,23 +3,16 @@ SELECT count(*) AS active_cross_encoders FROM resonance.ml_models WHERE model_ty
 SELECT resonance_rerank('Python developer', ARRAY['Django engineer']) IS NOT NULL AS scored
 WHERE NOT EXISTS (SELECT FROM resonance.ml_models WHERE model_type = 'cross_encoder' AND is_active);
 -- A registered artifact must be a sequence classifier inside resonance.model_dir.
-BEGIN;
-UPDATE resonance.ml_models SET is_active = false WHERE model_type = 'cross_encoder';
-INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, is_active)
-VALUES ('not-a-classifier', '1', 'cross_encoder', 'all-minilm-l6-v2', true);
+INSERT INTO resonance.ml_models (name, version, model_type, artifact_path) VALUES
+  ('not-a-classifier', '1', 'cross_encoder', 'all-minilm-l6-v2'),
+  ('escapee', '1', 'cross_encoder', '../../../../etc'),
+  ('missing', '1', 'cross_encoder', 'no-such-model');
+SELECT resonance_activate_model('not-a-classifier', '1');
 SELECT resonance_rerank('Python developer', ARRAY['Django engineer']);
-ROLLBACK;
-BEGIN;
-UPDATE resonance.ml_models SET is_active = false WHERE model_type = 'cross_encoder';
-INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, is_active)
-VALUES ('escapee', '1', 'cross_encoder', '../../../../etc', true);
+SELECT resonance_activate_model('escapee', '1');
 SELECT resonance_rerank('Python developer', ARRAY['Django engineer']);
-ROLLBACK;
-BEGIN;
-UPDATE resonance.ml_models SET is_active = false WHERE model_type = 'cross_encoder';
-INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, is_active)
-VALUES ('missing', '1', 'cross_encoder', 'no-such-model', true);
+SELECT resonance_activate_model('missing', '1');
 SELECT resonance_rerank('Python developer', ARRAY['Django engineer']);
-ROLLBACK;
+DELETE FROM resonance.ml_models WHERE name IN ('not-a-classifier', 'escapee', 'missing');
 -- model_version must name a registered cross-encoder.
 SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"model_version": "nope"}');

@@ -15,8 +15,8 @@ pub fn active_cross_encoder() -> Rc<CrossEncoder> {
     match registered_model("cross_encoder", None) {
         Some(model) => cross_encoder(&model),
         None => raise(EngineError::InvalidInput(
-            "no cross-encoder is active in resonance.ml_models: install the shipped one (models/fetch.sh) \
-             or register a BertForSequenceClassification checkpoint (see README)"
+            "no cross-encoder is active in resonance.ml_models (none ships): register a \
+             BertForSequenceClassification checkpoint and SELECT resonance_activate_model(name, version) (see README)"
                 .into(),
         )),
     }
