@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use resonance::cli::{progress, Flags};
 use resonance::engine::bi_encoder::BiEncoder;
-use resonance::engine::error::{EngineError, Result};
+use resonance::engine::error::Result;
 use resonance::engine::evaluation::benchmark::{Benchmark, Track};
 use resonance::engine::evaluation::metrics::evaluate;
 use resonance::engine::evaluation::run::Run;
@@ -219,9 +219,6 @@ fn evaluate_track(benchmark: &Benchmark, encoder: &BiEncoder, projection: &Proje
             );
         }
         subsets.insert(subset.into(), Value::Object(systems));
-    }
-    if subsets.is_empty() {
-        return Err(EngineError::InvalidInput(format!("{name}: no resumes to evaluate")));
     }
     Ok(Value::Object(subsets))
 }
