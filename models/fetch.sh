@@ -6,7 +6,7 @@
 # Usage: models/fetch.sh [target_dir]   (skips files already present with the right hash)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
+source "$here/../scripts/pg_env.sh"
 target="${1:-$($PG_CONFIG --sharedir)/resonance/models}"
 mkdir -p "$target"
 

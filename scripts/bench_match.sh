@@ -22,6 +22,7 @@
 #        BUDGET_MS (60), CE_DELTA (/tmp/ce-run/delta-f16.safetensors), SKIP_INSTALL (0)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
 PORT="${PORT:-55440}"; TEXTS="${TEXTS:-5000}"; PER_TEXT="${PER_TEXT:-20}"; RESUMES="${RESUMES:-100}"
 QUERIES="${QUERIES:-200}"; SECONDS_PER_RUN="${RUN_SECONDS:-40}"; BUDGET_MS="${BUDGET_MS:-60}"
 CE_DELTA="${CE_DELTA:-/tmp/ce-run/delta-f16.safetensors}"
@@ -106,7 +107,7 @@ if built; then log "reusing database $db on port $PORT"; else build; fi
 
 # The measured, not shipped, cross-encoder: registered in this database only.
 [ -f "$CE_DELTA" ] || { log "no cross-encoder delta at $CE_DELTA: run scripts/train_cross_encoder.sh /tmp/ce-run"; exit 1; }
-models="$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models"
+models="$(pg_path sharedir)/resonance/models"
 install -D -m 644 "$CE_DELTA" "$models/resonance-ce-measured/delta.safetensors"
 psql_ -d "$db" -c "
   INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config)

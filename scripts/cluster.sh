@@ -3,7 +3,8 @@
 # Usage: scripts/cluster.sh start|stop|psql [port]   (data under /tmp/resonance-pg-<port>)
 set -euo pipefail
 cmd="${1:?start|stop|psql}"; port="${2:-${RESONANCE_PORT:-55432}}"
-bin=/usr/lib/postgresql/15/bin
+source "$(dirname "$0")/pg_env.sh"
+bin="$(pg_path bindir)"
 data="/tmp/resonance-pg-$port"
 as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres "$@"; fi; }
 

@@ -3,6 +3,7 @@
 # create the extension, load the sample jobs and resumes, and show the nearest jobs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
 port="${RESONANCE_PORT:-55432}"
 bash "$here/scripts/setup.sh"
 bash "$here/scripts/install_extension.sh"
@@ -22,7 +23,7 @@ if [ ! -f "$tables/kg_skills.tsv" ]; then
   # benchmark sits beside the checkout (../shared/eval); a user install has none to hide.
   reserved="$here/../shared/eval/reserved.txt"; [ -f "$reserved" ] || reserved=none
   "$here/target/release/build_taxonomy" --data "$HOME/.cache/resonance/taxonomy" --reserved "$reserved" \
-    --model "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2" --out "$tables"
+    --model "$(pg_path sharedir)/resonance/models/all-minilm-l6-v2" --out "$tables"
 fi
 bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
 # The skill GAT: trained on the loaded graph by link prediction within a time budget, kept

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the extension (release) and installs it into the system PostgreSQL 15.
 # cargo's incremental build makes a second run with no changes take seconds.
-# `cargo pgrx package` builds into target/release/resonance-pg15/; the files are then copied
+# `cargo pgrx package` builds into target/release/resonance-pg<major>/; the files are then copied
 # with --remove-destination, so each is a new file: a backend that has the old resonance.so
 # mapped keeps it intact (`cargo pgrx install` rewrites the file in place, which can crash
 # running backends).
@@ -10,9 +10,10 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$here"
 start=$(date +%s)
-pg_config=/usr/lib/postgresql/15/bin/pg_config
+source "$here/scripts/pg_env.sh"
+pg_config="$PG_CONFIG"
 cargo pgrx package --pg-config "$pg_config" 2>&1 | grep -E '^(error|warning: unused)|Finished' || true
-pkg="${CARGO_TARGET_DIR:-$here/target}/release/resonance-pg15"
+pkg="${CARGO_TARGET_DIR:-$here/target}/release/resonance-pg$PG_MAJOR"
 test -f "$pkg$("$pg_config" --pkglibdir)/resonance.so"
 cp -R --remove-destination "$pkg/." /
 test -f "$("$pg_config" --pkglibdir)/resonance.so"

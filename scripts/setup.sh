@@ -4,7 +4,7 @@
 # Network: only Debian's mirror, crates.io and PyPI (DESIGN.md §3, §5).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+source "$here/scripts/pg_env.sh"
 PGRX_VERSION=0.18.0
 PGVECTOR_VERSION=0.8.0
 
@@ -13,7 +13,7 @@ log() { printf '[setup] %s\n' "$*"; }
 # Debian packages: the server, its headers for the build, sudo to run as postgres,
 # libclang for pgrx's bindgen.
 install_debian_packages() {
-  local pkgs=(postgresql-15 postgresql-server-dev-15 sudo clang libclang-dev pkg-config make gcc dpkg-dev unzip python3-pip)
+  local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" sudo clang libclang-dev pkg-config make gcc dpkg-dev unzip python3-pip)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -eq 0 ]; then log "debian packages present"; return; fi
@@ -21,8 +21,8 @@ install_debian_packages() {
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   # Debian's package creates a default cluster we don't use; keep it from holding port 5432.
-  if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q '^15 main'; then
-    pg_ctlcluster 15 main stop 2>/dev/null || true
+  if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q "^$PG_MAJOR main"; then
+    pg_ctlcluster "$PG_MAJOR" main stop 2>/dev/null || true
   fi
 }
 
@@ -51,17 +51,29 @@ install_cargo_pgrx() {
   export PATH="$HOME/.cargo/bin:$PATH"
   if cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then log "cargo-pgrx $PGRX_VERSION present";
   else log "installing cargo-pgrx $PGRX_VERSION (about 6 min)"; cargo install cargo-pgrx --version "$PGRX_VERSION" --locked -q; fi
-  if [ -f "$HOME/.pgrx/config.toml" ] && grep -q pg15 "$HOME/.pgrx/config.toml"; then log "pgrx pg15 configured";
-  else cargo pgrx init --pg15 $PG_CONFIG >/dev/null; fi
+  if [ -f "$HOME/.pgrx/config.toml" ] && grep -q "pg$PG_MAJOR" "$HOME/.pgrx/config.toml"; then log "pgrx pg$PG_MAJOR configured";
+  else cargo pgrx init "--pg$PG_MAJOR" "$PG_CONFIG" >/dev/null; fi
 }
 
 install_models() { bash "$here/models/fetch.sh"; }
+
+# psycopg for tests/fuzz_sql.py, pinned; PyPI only, and only when python3 lacks it.
+# Debian's own python3 refuses pip installs (PEP 668) unless told otherwise.
+PSYCOPG_VERSION=3.2.13
+install_python_packages() {
+  if python3 -c 'import psycopg' >/dev/null 2>&1; then log "psycopg present"; return; fi
+  local flags=(-q)
+  if python3 -m pip install --help 2>/dev/null | grep -q -- --break-system-packages; then flags+=(--break-system-packages); fi
+  log "installing psycopg $PSYCOPG_VERSION"
+  python3 -m pip install "${flags[@]}" "psycopg[binary]==$PSYCOPG_VERSION"
+}
 
 main() {
   install_debian_packages
   install_pgvector
   install_cargo_pgrx
   install_models
+  install_python_packages
   log "done"
 }
 main "$@"

@@ -9,7 +9,8 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 primary="${1:?primary port}"; standby="${2:?standby port}"
-bin=/usr/lib/postgresql/15/bin
+source "$here/scripts/pg_env.sh"
+bin="$(pg_path bindir)"
 db=resonance_standby
 data="/tmp/resonance-pg-$standby"
 cd "$here"
@@ -22,7 +23,7 @@ check() { # check <name> <expected> <actual>
 r1=00000000-0000-4000-b000-000000000001
 budget0='{"explain": false, "rerank_budget_ms": 0, "top_k_final": 40}'
 
-python3 scripts/make_test_cross_encoder.py "$($bin/pg_config --sharedir)/resonance/models/test-cross-encoder/delta.safetensors"
+python3 scripts/make_test_cross_encoder.py "$(pg_path sharedir)/resonance/models/test-cross-encoder/delta.safetensors"
 psql -h /tmp -p "$primary" -U postgres -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 on "$primary" -c "CREATE EXTENSION resonance CASCADE" -c "SET client_min_messages = warning" -f sql/sample_data.sql >/dev/null
 on "$primary" -c "INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config, is_active)

@@ -6,9 +6,10 @@
 # Usage: scripts/train_bi_encoder.sh [run_dir]   env: STEPS, LR, EVAL_DIR, MODEL_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
 run="${1:-/tmp/resonance-bi-run}"
 EVAL_DIR="${EVAL_DIR:-$here/../shared/eval}"
-MODEL_DIR="${MODEL_DIR:-$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2}"
+MODEL_DIR="${MODEL_DIR:-$(pg_path sharedir)/resonance/models/all-minilm-l6-v2}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 bash "$here/scripts/prepare_pairs.sh" "$run"

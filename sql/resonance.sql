@@ -45,7 +45,9 @@ CREATE TABLE resonance.jobs (
   remote           boolean NOT NULL DEFAULT false,
   experience_level resonance.experience_level,
   metadata         jsonb NOT NULL DEFAULT '{}',
-  embedding        vector(384),
+  -- An all-zero vector has no direction: every cosine with it is NaN. Refused here, so
+  -- no score is ever NaN (resonance_match leaves out rows stored before this check).
+  embedding        vector(384) CONSTRAINT jobs_embedding_not_zero CHECK (vector_norm(embedding) > 0),
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
@@ -64,7 +66,9 @@ CREATE TABLE resonance.resumes (
   experience_level resonance.experience_level,
   years_experience real CHECK (years_experience >= 0),
   metadata         jsonb NOT NULL DEFAULT '{}',
-  embedding        vector(384),
+  -- An all-zero vector has no direction: every cosine with it is NaN. Refused here, so
+  -- no score is ever NaN (resonance_match leaves out rows stored before this check).
+  embedding        vector(384) CONSTRAINT resumes_embedding_not_zero CHECK (vector_norm(embedding) > 0),
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
@@ -202,11 +206,11 @@ SELECT pg_catalog.pg_extension_config_dump('resonance.ab_test_assignments', '');
 -- esco_ict) against 0.498 / 0.531 for "title. description" (src/bin/evaluate.rs).
 CREATE FUNCTION resonance.job_document(title text, description text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT nullif(concat_ws(' ', nullif(btrim(title), ''), nullif(btrim(description), '')), '') $$;
+AS $$ SELECT nullif(pg_catalog.concat_ws(' ', nullif(pg_catalog.btrim(title), ''), nullif(pg_catalog.btrim(description), '')), '') $$;
 
 CREATE FUNCTION resonance.resume_document(body text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT nullif(btrim(body), '') $$;
+AS $$ SELECT nullif(pg_catalog.btrim(body), '') $$;
 
 -- Users' own training signal, in the pairs.jsonl layout the training programs read
 -- (src/engine/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard
@@ -397,7 +401,7 @@ $$;
 -- The fingerprint of a text the cross-encoder read (128-bit md5 as a uuid: 16 bytes a row).
 CREATE FUNCTION resonance.rerank_text_key(body text) RETURNS uuid
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT md5(body)::uuid $$;
+AS $$ SELECT pg_catalog.md5(body)::uuid $$;
 
 -- One cross-encoder score per (resume, job, model), with the fingerprints of the resume
 -- text and job document it was computed from and the truncation length in force
@@ -565,3 +569,38 @@ BEGIN
   RETURN chosen;
 END
 $$;
+
+------------------------------------------------------------------------------------------
+-- A fixed search_path for every function of the extension
+------------------------------------------------------------------------------------------
+
+-- Each function and procedure runs with the same search_path whatever the caller's:
+-- pg_catalog first (so no user object shadows a built-in), then this extension's schema,
+-- its data schema and pgvector's schema (for the vector type and its operators), and
+-- pg_temp last. Without it, pg_restore (which runs with search_path = '') failed to COPY
+-- rows whose embedding the insert trigger had to compute, and SET search_path = '' broke
+-- every call. None of these functions is SECURITY DEFINER. Runs last, over every routine
+-- this script and the generated part created, with two exceptions that name every object
+-- schema-qualified instead: the procedures, because Postgres forbids COMMIT in a routine
+-- with a SET clause, and the IMMUTABLE SQL helpers (job_document, resume_document,
+-- rerank_text_key), because a SET clause would stop the planner from inlining them.
+DO $pin$
+DECLARE
+  routine regprocedure;
+  path text := concat_ws(', ', 'pg_catalog', quote_ident('@extschema@'), 'resonance',
+    (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'),
+    'pg_temp');
+BEGIN
+  FOR routine IN
+    SELECT p.oid::regprocedure FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+    WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'e'
+      AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+      AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'resonance')
+      AND p.prokind <> 'p'
+      AND NOT (p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'sql') AND p.provolatile = 'i')
+  LOOP
+    EXECUTE format('ALTER ROUTINE %s SET search_path = %s', routine, path);
+  END LOOP;
+END
+$pin$;

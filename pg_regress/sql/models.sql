@@ -1,3 +1,6 @@
+-- Model files are named under a fixed link to the installed models (scripts/test.sh), so
+-- the expected output holds no install path.
+SET resonance.model_dir = '/tmp/resonance-regress-models';
 -- The model registry: the shipped fine-tuned bi-encoder, activated and rolled back by SQL.
 SELECT name, version, is_active FROM resonance.ml_models WHERE model_type = 'bi_encoder' ORDER BY version;
 CREATE TEMP TABLE base_scores AS

@@ -1,8 +1,8 @@
 //! The pure part of `resonance_ab_variant` (sql/resonance.sql persists the result).
 
 use pgrx::prelude::*;
-use pgrx::JsonB;
 
+use crate::api::json_arg::JsonArg;
 use crate::api::model_cache::raise;
 use crate::engine::ab_test::assign_variant;
 use crate::engine::error::EngineError;
@@ -13,10 +13,8 @@ mod resonance {
 
     /// The variant `user_id` draws in `experiment`; `variants` is {"name": weight, ...}.
     #[pg_extern(immutable, strict, parallel_safe)]
-    fn ab_draw(user_id: &str, experiment: &str, variants: JsonB) -> String {
-        let serde_json::Value::Object(map) = variants.0 else {
-            raise(EngineError::InvalidInput("variants must be a JSON object of {\"name\": weight}".into()))
-        };
+    fn ab_draw(user_id: &str, experiment: &str, variants: JsonArg) -> String {
+        let serde_json::Value::Object(map) = variants.object("variants") else { unreachable!("object() is an object") };
         let weights: Vec<(String, f64)> = map
             .into_iter()
             .map(|(name, w)| match w.as_f64() {

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 
 use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
 use crate::engine::error::EngineError;
+use crate::engine::tokenization::has_content;
 use crate::settings;
 
 #[pg_schema]
@@ -56,10 +57,10 @@ mod resonance {
     }
 }
 
-/// An empty or blank text has no meaning to embed; an embedding of it would still rank
-/// against everything, so it is an error rather than a silent vector.
+/// A text with no letter or digit has no meaning to embed (`has_content`); an embedding of
+/// it would still rank against everything, so it is an error rather than a silent vector.
 fn reject_empty(text: &str, position: Option<usize>) {
-    if text.trim().is_empty() {
+    if !has_content(text) {
         let what = match position {
             Some(p) => format!("array element {p} is empty"),
             None => "input text is empty".to_string(),

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
+use crate::api::json_arg::JsonArg;
 use crate::api::matching::{match_options, run_match};
-use crate::api::model_cache::{check_for_interrupts, raise};
+use crate::api::model_cache::{check_for_interrupts, raise, spi_failure};
 use crate::engine::error::EngineError;
 use crate::engine::evaluation::metrics::evaluate;
 use crate::engine::evaluation::qrels::Qrels;
@@ -20,8 +21,14 @@ use crate::engine::match_request::MatchFilters;
 /// resonance.ml_training_runs (run_type 'evaluation') unless the server is a standby.
 /// Rankings are 100 deep unless the options say otherwise, so MRR sees past rank 25.
 #[pg_extern(volatile, parallel_unsafe)]
-fn resonance_evaluate(qrels: &str, options: default!(JsonB, "'{}'"), label: default!(Option<String>, "NULL")) -> JsonB {
-    let mut json = options.0.clone();
+fn resonance_evaluate(
+    qrels: Option<&str>,
+    options: default!(Option<JsonArg>, "'{}'"),
+    label: default!(Option<String>, "NULL"),
+) -> JsonB {
+    // Not STRICT, so that label may be NULL; the other two may not.
+    let qrels = qrels.unwrap_or_else(|| raise(EngineError::NullArgument("qrels".into())));
+    let mut json = options.unwrap_or_else(|| raise(EngineError::NullArgument("options".into()))).object("options");
     if let serde_json::Value::Object(map) = &mut json {
         map.entry("top_k_retrieve").or_insert(100.into());
         map.entry("top_k_final").or_insert(100.into());
@@ -32,7 +39,7 @@ fn resonance_evaluate(qrels: &str, options: default!(JsonB, "'{}'"), label: defa
     let table = Spi::get_one_with_args::<String>("SELECT $1::regclass::text", &[qrels.into()])
         .ok()
         .flatten()
-        .unwrap_or_else(|| raise(EngineError::InvalidInput(format!("qrels: no table or view named {qrels:?}"))));
+        .unwrap_or_else(|| raise(EngineError::NotFound(format!("qrels: no table or view named {qrels:?}"))));
 
     let mut judged = Qrels::default();
     let mut resume_uuids: HashMap<String, Uuid> = HashMap::new();
@@ -93,5 +100,5 @@ fn record(table: &str, options: &serde_json::Value, metrics: &serde_json::Value,
          VALUES ('evaluation', $1, $2, 'finished', now())",
         &[JsonB(config).into(), JsonB(metrics.clone()).into()],
     )
-    .unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("recording the evaluation failed: {e}"))));
+    .unwrap_or_else(|e| spi_failure("recording the evaluation", e));
 }

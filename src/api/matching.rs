@@ -6,13 +6,17 @@ use std::cell::RefCell;
 use std::time::Instant;
 
 use pgrx::prelude::*;
-use pgrx::{JsonB, Uuid};
+use pgrx::{pg_sys, JsonB, Uuid};
 
-use crate::api::model_cache::{bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model};
+use crate::api::model_cache::{
+    bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model, spi_failure,
+};
+use crate::api::json_arg::JsonArg;
 use crate::api::rerank_cache::{CacheKey, CachedPairScorer};
 use crate::api::skill_index::skills;
 use crate::engine::cross_encoder::BatchedReranker;
 use crate::engine::error::EngineError;
+use crate::engine::tokenization::has_content;
 use crate::engine::experience::ExperienceLevel;
 use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
 use crate::engine::fusion::{fuse, similarity_score, StageScores};
@@ -26,8 +30,15 @@ use crate::engine::matching::{
 use crate::settings;
 
 thread_local! {
-    /// Per-stage breakdown of this backend's last resonance_match call.
-    static LAST_MATCH_STATS: RefCell<serde_json::Value> = const { RefCell::new(serde_json::Value::Null) };
+    /// Per-stage breakdown of this backend's last resonance_match call, with the role that
+    /// made it: after SET ROLE another role must not read it (it names the resume).
+    static LAST_MATCH_STATS: RefCell<Option<(pg_sys::Oid, serde_json::Value)>> = const { RefCell::new(None) };
+}
+
+/// The role the current statement runs as (SET ROLE and SECURITY DEFINER included).
+fn current_role() -> pg_sys::Oid {
+    // SAFETY: reads a backend global; no allocation, no error path.
+    unsafe { pg_sys::GetUserId() }
 }
 
 /// A resume row as the pipeline needs it.
@@ -38,7 +49,7 @@ struct ResumeRow {
 }
 
 fn spi_error(e: pgrx::spi::Error) -> ! {
-    raise(EngineError::InvalidInput(format!("query failed: {e}")))
+    spi_failure("reading resumes and jobs", e)
 }
 
 fn level(name: Option<String>) -> Option<ExperienceLevel> {
@@ -56,7 +67,7 @@ fn load_resume(id: Uuid) -> ResumeRow {
             )
             .unwrap_or_else(|e| spi_error(e));
         let Some(row) = rows.into_iter().next() else {
-            raise(EngineError::InvalidInput(format!("resume {id} does not exist in resonance.resumes")))
+            raise(EngineError::NotFound(format!("resume {id} does not exist in resonance.resumes")))
         };
         let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
         ResumeRow {
@@ -85,7 +96,7 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
             )
             .unwrap_or_else(|e| spi_error(e));
         let Some(row) = rows.into_iter().next() else {
-            raise(EngineError::InvalidInput(format!("job {id} does not exist in resonance.jobs")))
+            raise(EngineError::NotFound(format!("job {id} does not exist in resonance.jobs")))
         };
         let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
         let facts = JobFacts {
@@ -98,10 +109,17 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
     })
 }
 
-/// The stored embedding, or one computed now (rows written with embed_on_write off).
-fn embedding_or_encode(stored: Option<Vec<f32>>, text: &str) -> Vec<f32> {
+/// The stored embedding, or one computed now (rows written with embed_on_write off). A
+/// stored all-zero embedding (the tables refuse them now, but older rows may hold one) has
+/// no direction to compare: every score would be NaN, so it is an error naming the row.
+fn embedding_or_encode(stored: Option<Vec<f32>>, text: &str, row: &str) -> Vec<f32> {
+    if stored.as_ref().is_some_and(|e| e.iter().all(|x| *x == 0.0)) {
+        raise(EngineError::InvalidInput(format!(
+            "{row} has an all-zero embedding: set it to NULL and CALL resonance_embed_pending(), or store a real one"
+        )));
+    }
     stored.unwrap_or_else(|| {
-        if text.trim().is_empty() {
+        if !has_content(text) {
             raise(EngineError::InvalidInput("cannot match: the row's text is empty".into()));
         }
         bi_encoder().encode_batch(&[text]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
@@ -162,7 +180,15 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
             .unwrap_or_else(|e| spi_error(e));
         let mut ids = Vec::new();
         let mut candidates = Vec::new();
+        let mut zero_embeddings = 0;
         for row in rows {
+            // pgvector's cosine distance to an all-zero vector is NaN: such a job (stored
+            // before the tables refused them) has no score, so it is left out, with a NOTICE.
+            let cosine = row.get::<f32>(8).unwrap_or_else(|e| spi_error(e)).unwrap_or(0.0);
+            if !cosine.is_finite() {
+                zero_embeddings += 1;
+                continue;
+            }
             let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
             ids.push(row.get::<Uuid>(1).unwrap_or_else(|e| spi_error(e)).expect("primary key"));
             candidates.push(JobCandidate {
@@ -173,8 +199,14 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
                     remote: row.get::<bool>(6).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
                     level: level(get_text(7)),
                 },
-                cosine: row.get::<f32>(8).unwrap_or_else(|e| spi_error(e)).unwrap_or(0.0),
+                cosine,
             });
+        }
+        if zero_embeddings > 0 {
+            pgrx::notice!(
+                "resonance_match: {zero_embeddings} job(s) with an all-zero embedding were left out; \
+                 set their embedding to NULL and CALL resonance_embed_pending()"
+            );
         }
         (ids, candidates)
     })
@@ -200,7 +232,7 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     let start = Instant::now();
     let t = Instant::now();
     let resume = load_resume(resume_id);
-    let query = embedding_or_encode(resume.embedding.clone(), &resume.text);
+    let query = embedding_or_encode(resume.embedding.clone(), &resume.text, &format!("resume {resume_id}"));
     let resume_ms = ms(t);
 
     let t = Instant::now();
@@ -230,7 +262,7 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
         .then(|| registered_model("cross_encoder", options.model_version.as_deref()))
         .flatten();
     if options.model_version.is_some() && reranker_model.is_none() {
-        raise(EngineError::InvalidInput(format!(
+        raise(EngineError::NotFound(format!(
             "option \"model_version\": no cross-encoder version {:?} in resonance.ml_models",
             options.model_version.as_deref().unwrap_or_default()
         )));
@@ -306,8 +338,8 @@ pub fn match_options(json: &serde_json::Value) -> MatchOptions {
 #[allow(clippy::type_complexity)]
 fn resonance_match(
     resume_id: Uuid,
-    filters: default!(JsonB, "'{}'"),
-    options: default!(JsonB, "'{}'"),
+    filters: default!(JsonArg, "'{}'"),
+    options: default!(JsonArg, "'{}'"),
 ) -> TableIterator<
     'static,
     (
@@ -322,10 +354,10 @@ fn resonance_match(
         name!(latency_ms, f32),
     ),
 > {
-    let filters = MatchFilters::from_json(&filters.0).unwrap_or_else(|e| raise(e));
-    let options = match_options(&options.0);
+    let filters = MatchFilters::from_json(&filters.object("filters")).unwrap_or_else(|e| raise(e));
+    let options = match_options(&options.object("options"));
     let MatchOutcome { ids, candidates, ranked, latency_ms, stats } = run_match(resume_id, &filters, &options);
-    LAST_MATCH_STATS.with(|s| *s.borrow_mut() = stats);
+    LAST_MATCH_STATS.with(|s| *s.borrow_mut() = Some((current_role(), stats)));
     let rows: Vec<_> = ranked
         .into_iter()
         .map(|r| {
@@ -346,13 +378,12 @@ fn resonance_match(
     TableIterator::new(rows)
 }
 
-/// Per-stage timings and counts of this backend's last resonance_match call (NULL if none).
+/// Per-stage timings and counts of this session's last resonance_match call made by the
+/// current role (NULL if none).
 #[pg_extern(volatile, parallel_restricted)]
 fn resonance_last_match_stats() -> Option<JsonB> {
-    LAST_MATCH_STATS.with(|s| {
-        let v = s.borrow().clone();
-        (!v.is_null()).then_some(JsonB(v))
-    })
+    let role = current_role();
+    LAST_MATCH_STATS.with(|s| s.borrow().as_ref().filter(|(by, _)| *by == role).map(|(_, v)| JsonB(v.clone())))
 }
 
 /// The explanation of one (resume, job) pair given as texts: skills and the fused score;
@@ -360,7 +391,7 @@ fn resonance_last_match_stats() -> Option<JsonB> {
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
     for (what, text) in [("resume", resume), ("job", job)] {
-        if text.trim().is_empty() {
+        if !has_content(text) {
             raise(EngineError::InvalidInput(format!("cannot explain: {what} text is empty")));
         }
     }
@@ -374,8 +405,8 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
 fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
     let resume = load_resume(resume_id);
     let (document, facts, job_embedding) = load_job(job_id);
-    let r = embedding_or_encode(resume.embedding.clone(), &resume.text);
-    let j = embedding_or_encode(job_embedding, &document);
+    let r = embedding_or_encode(resume.embedding.clone(), &resume.text, &format!("resume {resume_id}"));
+    let j = embedding_or_encode(job_embedding, &document, &format!("job {job_id}"));
     explanation_json(&resume.text, &document, pair_similarity(&r, &j), &facts, &resume.facts)
 }
 

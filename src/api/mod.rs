@@ -4,6 +4,7 @@
 mod ab_test;
 mod encode;
 mod evaluate;
+mod json_arg;
 mod matching;
 mod model_cache;
 mod rerank;

@@ -13,8 +13,8 @@ use pgrx::prelude::*;
 
 use crate::engine::bi_encoder::BiEncoder;
 use crate::engine::cross_encoder::CrossEncoder;
-use crate::engine::error::EngineError;
-use crate::engine::model_files::BASE_BI_ENCODER;
+use crate::engine::error::{EngineError, ErrorKind};
+use crate::engine::model_files::{path_inside_model_dir, BASE_BI_ENCODER};
 use crate::engine::projection::{Projection, PROJECTION_FILE};
 use crate::settings;
 
@@ -41,19 +41,20 @@ pub struct RegisteredModel {
 }
 
 impl RegisteredModel {
-    /// The artifact's directory under resonance.model_dir. Paths are relative and may not
-    /// climb out: ml_models is an ordinary table, and whoever may write it must not be able
-    /// to make a backend read arbitrary files (model_dir itself is superuser-only).
+    /// The artifact's directory under resonance.model_dir (`path_inside_model_dir`).
     fn dir(&self) -> PathBuf {
-        let relative = std::path::Path::new(&self.artifact_path);
-        let safe = relative.components().all(|c| matches!(c, std::path::Component::Normal(_)));
-        if !safe {
-            raise(EngineError::InvalidInput(format!(
-                "model {}@{}: artifact_path {:?} must be a relative path inside resonance.model_dir",
-                self.name, self.version, self.artifact_path
-            )));
-        }
-        settings::model_dir().join(relative)
+        self.inside_model_dir(&self.artifact_path, "artifact_path")
+    }
+
+    /// The base model a delta cross-encoder's layers sit on (config.base), checked the same
+    /// way as the artifact itself.
+    fn base_dir(&self) -> PathBuf {
+        self.inside_model_dir(self.base.as_deref().unwrap_or(BASE_BI_ENCODER), "config.base")
+    }
+
+    fn inside_model_dir(&self, relative: &str, field: &str) -> PathBuf {
+        let what = format!("model {}@{}: {field}", self.name, self.version);
+        path_inside_model_dir(&settings::model_dir(), relative, &what).unwrap_or_else(|e| raise(e))
     }
 }
 
@@ -68,7 +69,7 @@ pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<Regis
                 Some(1),
                 &[model_type.into(), version.map(str::to_string).into()],
             )
-            .unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("reading resonance.ml_models failed: {e}"))));
+            .unwrap_or_else(|e| spi_failure("reading resonance.ml_models", e));
         rows.into_iter().next().map(|row| {
             let text = |i: usize| row.get::<String>(i).ok().flatten();
             RegisteredModel {
@@ -96,8 +97,7 @@ pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
         }
         let delta = key.dir.join("delta.safetensors");
         let loaded = if delta.exists() {
-            let base = settings::model_dir().join(model.base.as_deref().unwrap_or(BASE_BI_ENCODER));
-            CrossEncoder::from_bi_encoder_with_delta(&base, &delta, key.max_seq_length)
+            CrossEncoder::from_bi_encoder_with_delta(&model.base_dir(), &delta, key.max_seq_length)
         } else {
             CrossEncoder::load(&key.dir, key.max_seq_length)
         };
@@ -165,16 +165,26 @@ fn apply_thread_setting() {
     }
 }
 
-/// Reports an engine error as a Postgres ERROR with a fitting SQLSTATE. Never returns.
+/// Reports an engine error as a Postgres ERROR with the SQLSTATE of its kind. Never returns.
 pub fn raise(e: EngineError) -> ! {
-    let code = match &e {
-        EngineError::MissingModelFile { .. } => PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
-        EngineError::CorruptModelFile { .. } => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
-        EngineError::InvalidInput(_) => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-        EngineError::Canceled => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
-        EngineError::Tokenizer(_) | EngineError::Compute(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+    let code = match e.kind() {
+        ErrorKind::InvalidInput => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        ErrorKind::NullArgument => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+        ErrorKind::NotFound => PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
+        ErrorKind::MissingFile => PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
+        ErrorKind::Io => PgSqlErrorCode::ERRCODE_IO_ERROR,
+        ErrorKind::Corrupt => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
+        ErrorKind::TooLarge => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        ErrorKind::Canceled => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
+        ErrorKind::Internal => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     };
     ereport!(ERROR, code, format!("resonance: {e}"));
+}
+
+/// An SPI failure of one of our own queries: a bug or a broken installation, never the
+/// caller's input, so it is an internal error naming what was being read.
+pub fn spi_failure(what: &str, e: pgrx::spi::Error) -> ! {
+    ereport!(ERROR, PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("resonance: {what} failed: {e}"));
 }
 
 /// Between two batches: lets a pending cancel or statement_timeout end the statement.

@@ -5,16 +5,17 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model};
+use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model, spi_failure};
 use crate::engine::cross_encoder::CrossEncoder;
 use crate::engine::error::EngineError;
+use crate::engine::tokenization::has_content;
 use crate::settings;
 
 /// The active cross-encoder, or an ERROR saying how to get one.
 pub fn active_cross_encoder() -> Rc<CrossEncoder> {
     match registered_model("cross_encoder", None) {
         Some(model) => cross_encoder(&model),
-        None => raise(EngineError::InvalidInput(
+        None => raise(EngineError::NotFound(
             "no cross-encoder is active in resonance.ml_models (none ships): register a \
              BertForSequenceClassification checkpoint and SELECT resonance_activate_model(name, version) (see README)"
                 .into(),
@@ -23,7 +24,7 @@ pub fn active_cross_encoder() -> Rc<CrossEncoder> {
 }
 
 fn score(resume: &str, jobs: &[&str]) -> Vec<f32> {
-    if resume.trim().is_empty() {
+    if !has_content(resume) {
         raise(EngineError::InvalidInput("cannot rerank: resume text is empty".into()));
     }
     active_cross_encoder()
@@ -55,7 +56,7 @@ fn resonance_rerank_ids(
             .select("SELECT text FROM resonance.resumes WHERE id = $1", Some(1), &[resume_id.into()])
             .ok()
             .and_then(|rows| rows.first().get_one::<String>().ok().flatten())
-            .unwrap_or_else(|| raise(EngineError::InvalidInput(format!("resume {resume_id} does not exist in resonance.resumes"))));
+            .unwrap_or_else(|| raise(EngineError::NotFound(format!("resume {resume_id} does not exist in resonance.resumes"))));
         // One query for all jobs, then back into the caller's order.
         let mut found: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
         let rows = client
@@ -64,7 +65,7 @@ fn resonance_rerank_ids(
                 None,
                 &[ids.clone().into()],
             )
-            .unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("reading resonance.jobs failed: {e}"))));
+            .unwrap_or_else(|e| spi_failure("reading resonance.jobs", e));
         for row in rows {
             if let (Ok(Some(id)), Ok(doc)) = (row.get::<Uuid>(1), row.get::<String>(2)) {
                 found.insert(id, doc.unwrap_or_default());
@@ -74,7 +75,7 @@ fn resonance_rerank_ids(
             .iter()
             .map(|id| {
                 found.get(id).cloned().unwrap_or_else(|| {
-                    raise(EngineError::InvalidInput(format!("job {id} does not exist in resonance.jobs")))
+                    raise(EngineError::NotFound(format!("job {id} does not exist in resonance.jobs")))
                 })
             })
             .collect();

@@ -13,8 +13,8 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, Uuid};
 
-use crate::api::model_cache::{raise, RegisteredModel};
-use crate::engine::error::{EngineError, Result};
+use crate::api::model_cache::{spi_failure, RegisteredModel};
+use crate::engine::error::Result;
 use crate::engine::matching::{JobCandidate, PairScorer};
 use crate::settings;
 
@@ -52,7 +52,7 @@ impl<'a> CacheKey<'a> {
 }
 
 fn query_failed(e: pgrx::spi::Error) -> ! {
-    raise(EngineError::InvalidInput(format!("resonance.rerank_scores: {e}")))
+    spi_failure("resonance.rerank_scores", e)
 }
 
 impl<'a> CachedPairScorer<'a> {

@@ -9,8 +9,7 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::raise;
-use crate::engine::error::EngineError;
+use crate::api::model_cache::{raise, spi_failure};
 use crate::engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
 
 /// The index with the uuid of each SkillId.
@@ -24,7 +23,7 @@ thread_local! {
 }
 
 fn spi_error(e: pgrx::spi::Error) -> ! {
-    raise(EngineError::InvalidInput(format!("reading the skill taxonomy failed: {e}")))
+    spi_failure("reading the skill taxonomy", e)
 }
 
 /// Read with a plain SELECT: pgrx's `Spi::get_one` runs as an update and takes a

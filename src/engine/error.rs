@@ -1,5 +1,6 @@
-//! Errors the engine reports. Each says what went wrong in words a SQL user can act on;
-//! the SQL layer turns them into `ERROR`s unchanged.
+//! Errors the engine reports. Each says what went wrong in words a SQL user can act on,
+//! and its kind says which SQLSTATE the SQL layer raises it with (`ErrorKind`), so a
+//! client can tell bad input from a missing row, a missing file or a bug.
 
 use std::path::PathBuf;
 
@@ -20,8 +21,79 @@ pub enum EngineError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// A row or object the caller named does not exist (an unknown resume id, a model
+    /// version that is not registered).
+    #[error("{0}")]
+    NotFound(String),
+
+    /// A file that is not a model file could not be read or written.
+    #[error("{what}: {reason}")]
+    Io { what: String, reason: String },
+
+    /// The input is larger than the engine accepts (a JSON argument of megabytes).
+    #[error("{0}")]
+    TooLarge(String),
+
+    /// A required argument was NULL (a function that cannot be STRICT because another
+    /// argument may be NULL).
+    #[error("{0} must not be NULL")]
+    NullArgument(String),
+
     #[error("canceled")]
     Canceled,
 }
 
+/// What kind of failure an error is; the SQL layer maps each to one SQLSTATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 22023 invalid_parameter_value
+    InvalidInput,
+    /// 22004 null_value_not_allowed
+    NullArgument,
+    /// P0002 no_data_found
+    NotFound,
+    /// 58P01 undefined_file
+    MissingFile,
+    /// 58030 io_error
+    Io,
+    /// XX001 data_corrupted
+    Corrupt,
+    /// 54000 program_limit_exceeded
+    TooLarge,
+    /// 57014 query_canceled
+    Canceled,
+    /// XX000 internal_error: a failure no input should cause.
+    Internal,
+}
+
+impl EngineError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::MissingModelFile { .. } => ErrorKind::MissingFile,
+            EngineError::CorruptModelFile { .. } => ErrorKind::Corrupt,
+            EngineError::InvalidInput(_) => ErrorKind::InvalidInput,
+            EngineError::NotFound(_) => ErrorKind::NotFound,
+            EngineError::NullArgument(_) => ErrorKind::NullArgument,
+            EngineError::Io { .. } => ErrorKind::Io,
+            EngineError::TooLarge(_) => ErrorKind::TooLarge,
+            EngineError::Canceled => ErrorKind::Canceled,
+            EngineError::Tokenizer(_) | EngineError::Compute(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, EngineError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_the_kind_its_sqlstate_needs() {
+        assert_eq!(EngineError::NotFound("resume x".into()).kind(), ErrorKind::NotFound);
+        assert_eq!(EngineError::TooLarge("filters".into()).kind(), ErrorKind::TooLarge);
+        assert_eq!(EngineError::Io { what: "a".into(), reason: "b".into() }.kind(), ErrorKind::Io);
+        assert_eq!(EngineError::MissingModelFile { path: "m".into() }.kind(), ErrorKind::MissingFile);
+        assert_eq!(EngineError::InvalidInput("x".into()).kind(), ErrorKind::InvalidInput);
+    }
+}

@@ -11,6 +11,7 @@ pub mod evaluation;
 pub mod experience;
 pub mod explain;
 pub mod fusion;
+pub mod json_argument;
 pub mod gnn;
 pub mod location;
 pub mod match_request;

@@ -12,6 +12,14 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams, Tr
 
 use super::error::{EngineError, Result};
 
+/// Whether `text` holds anything to encode: a letter or a digit in any script. Text of
+/// only spaces, punctuation, zero-width or control characters (U+200B, U+0001) carries no
+/// meaning, yet the model would still embed it and rank it against everything; callers
+/// treat such text as empty.
+pub fn has_content(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
+
 /// A batch of token ids ready for [`crate::engine::bert::BertModel::forward`].
 pub struct TokenBatch {
     pub input_ids: Tensor,
@@ -114,4 +122,19 @@ fn to_batch(encodings: &[tokenizers::Encoding], device: &Device) -> Result<Token
         attention_mask: Tensor::from_vec(mask, (batch, seq), device)?,
         lengths,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_without_letters_or_digits_has_no_content() {
+        for blank in ["", "   ", "\u{200b}", "\u{200b}\u{feff}\u{2060}", "\x01\x02", "\t\n", "-- !? ..."] {
+            assert!(!has_content(blank), "{blank:?}");
+        }
+        for text in ["C", "7", "Python", "Ärztin", "工程师", "\u{200b}SQL"] {
+            assert!(has_content(text), "{text:?}");
+        }
+    }
 }

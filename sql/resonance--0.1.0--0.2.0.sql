@@ -1,0 +1,51 @@
+-- resonance 0.1.0 -> 0.2.0 (ALTER EXTENSION resonance UPDATE). What changed:
+--   * every routine runs with a fixed search_path (restores and SET search_path = '' work);
+--   * an all-zero embedding is refused on write (it made every score NaN);
+--   the Rust functions keep their SQL signatures and symbols (their jsonb arguments are
+--   now read key by key, which changes no definition).
+-- Like every upgrade script (pgvector's too), it repeats what the install script
+-- (sql/resonance.sql) says about the changed objects; scripts/test_upgrade.sh checks that
+-- an updated database has exactly a fresh install's schema.
+\echo Use "ALTER EXTENSION resonance UPDATE" to load this file. \quit
+
+-- All-zero embeddings stored under 0.1.0 are set NULL first, so the constraint holds and
+-- CALL resonance_embed_pending() computes real ones.
+UPDATE resonance.jobs SET embedding = NULL WHERE vector_norm(embedding) = 0;
+UPDATE resonance.resumes SET embedding = NULL WHERE vector_norm(embedding) = 0;
+ALTER TABLE resonance.jobs ADD CONSTRAINT jobs_embedding_not_zero CHECK (vector_norm(embedding) > 0);
+ALTER TABLE resonance.resumes ADD CONSTRAINT resumes_embedding_not_zero CHECK (vector_norm(embedding) > 0);
+
+-- The IMMUTABLE SQL helpers stay inlinable (no SET clause) and name pg_catalog instead.
+CREATE OR REPLACE FUNCTION resonance.job_document(title text, description text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT nullif(pg_catalog.concat_ws(' ', nullif(pg_catalog.btrim(title), ''), nullif(pg_catalog.btrim(description), '')), '') $$;
+
+CREATE OR REPLACE FUNCTION resonance.resume_document(body text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT nullif(pg_catalog.btrim(body), '') $$;
+
+CREATE OR REPLACE FUNCTION resonance.rerank_text_key(body text) RETURNS uuid
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.md5(body)::uuid $$;
+
+-- The fixed search_path of every routine: as the last block of sql/resonance.sql.
+DO $pin$
+DECLARE
+  routine regprocedure;
+  path text := concat_ws(', ', 'pg_catalog', quote_ident('@extschema@'), 'resonance',
+    (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'),
+    'pg_temp');
+BEGIN
+  FOR routine IN
+    SELECT p.oid::regprocedure FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+    WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'e'
+      AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+      AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'resonance')
+      AND p.prokind <> 'p'
+      AND NOT (p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'sql') AND p.provolatile = 'i')
+  LOOP
+    EXECUTE format('ALTER ROUTINE %s SET search_path = %s', routine, path);
+  END LOOP;
+END
+$pin$;
