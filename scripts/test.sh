@@ -14,22 +14,32 @@ start=$(date +%s)
 bash scripts/setup.sh || { echo "resonance: 0 passed, 1 failed (setup)"; exit 1; }
 source scripts/pg_env.sh
 
+source scripts/test_counts.sh
 passed=0; failed=0
-fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
+add() { passed=$((passed + $1)); failed=$((failed + $2)); } # add <passed> <failed>
+log_dir=/tmp/resonance-test-logs
+rm -rf "$log_dir"; mkdir -p "$log_dir"
+
+# run_checks <name> <command...>: a program printing "ok ..." / "not ok ..." lines.
+run_checks() {
+  local name="$1"; shift
+  echo "== $name"
+  "$@" 2>&1 | tee "$log_dir/$name.txt"
+  local status=${PIPESTATUS[0]}
+  add $(check_counts "$log_dir/$name.txt" "$status")
+}
+
+run_checks test_counts bash scripts/test_counts_check.sh
 
 echo "== engine tests (cargo test, no Postgres)"
-log=$(mktemp)
-cargo test --no-default-features 2>&1 | tee "$log" | grep -E '^(test |test result|error|failures:|---- )'
-cargo_status=${PIPESTATUS[0]}
-# cargo's "test result: ok. N passed; M failed; ..." lines, one per test binary.
-read -r p f < <(awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-                     END { print p + 0, f + 0 }' "$log")
-passed=$((passed + p)); failed=$((failed + f))
-# A binary that aborts prints no result line but makes cargo exit non-zero.
-[ "$cargo_status" -eq 0 ] || [ "$f" -gt 0 ] || fail "cargo test exited $cargo_status with no failed test counted"
+cargo test --no-default-features 2>&1 | tee "$log_dir/cargo.txt" | grep -E '^(test |test result|error|failures:|---- )'
+status=${PIPESTATUS[0]}
+add $(cargo_counts "$log_dir/cargo.txt" "$status")
 
 echo "== build and install the extension"
 if ! bash scripts/install_extension.sh; then echo "resonance: $passed passed, $((failed + 1)) failed (build)"; exit 1; fi
+# The upgrade scripts of this release (cargo pgrx package copies them; a stale one may linger).
+cp sql/resonance--*--*.sql "$(pg_path sharedir)/extension/"
 
 echo "== SQL tests (pg_regress)"
 bash scripts/cluster.sh destroy "$port" >/dev/null
@@ -48,28 +58,10 @@ bash scripts/cluster.sh psql "$port" -X -q -d postgres -c "DROP DATABASE IF EXIS
   --use-existing --host=/tmp --port="$port" --user=postgres \
   --bindir="$(pg_path bindir)" --inputdir="$here/pg_regress" --outputdir="$out" \
   --dbname=resonance_regress "${tests[@]}" | tee "$out/summary.txt"
-regress_status=${PIPESTATUS[0]}
-regress_passed=$(grep -cE '^test .* \.\.\. ok' "$out/summary.txt" || true)
-regress_failed=$(grep -cE '^test .* \.\.\. FAILED' "$out/summary.txt" || true)
-passed=$((passed + regress_passed)); failed=$((failed + regress_failed))
-[ "$regress_status" -eq 0 ] || [ "$regress_failed" -gt 0 ] || fail "pg_regress exited $regress_status with no failed test counted"
-[ $((regress_passed + regress_failed)) -eq ${#tests[@]} ] || fail "pg_regress reported $((regress_passed + regress_failed)) of ${#tests[@]} tests"
-if [ "$regress_failed" -gt 0 ] && [ -f "$out/regression.diffs" ]; then head -200 "$out/regression.diffs"; fi
+status=${PIPESTATUS[0]}
+add $(regress_counts "$out/summary.txt" "$status" ${#tests[@]})
+if [ -f "$out/regression.diffs" ]; then head -200 "$out/regression.diffs"; fi
 
-# run_checks <name> <command...>: a script printing "ok ..." / "not ok ..." lines; its exit
-# status must agree with them.
-run_checks() {
-  local name="$1"; shift
-  local log="$out/$name.txt"
-  echo "== $name"
-  "$@" 2>&1 | tee "$log"
-  local status=${PIPESTATUS[0]}
-  local ok; ok=$(grep -c '^ok ' "$log" || true)
-  local bad; bad=$(grep -c '^not ok ' "$log" || true)
-  passed=$((passed + ok)); failed=$((failed + bad))
-  [ "$status" -eq 0 ] || [ "$bad" -gt 0 ] || fail "$name exited $status with no failed check counted"
-  [ "$ok" -gt 0 ] || [ "$bad" -gt 0 ] || fail "$name ran no check"
-}
 run_checks standby bash scripts/test_standby.sh "$port" "${RESONANCE_STANDBY_PORT:-55441}"
 run_checks dump_restore bash scripts/test_dump_restore.sh "$port"
 run_checks upgrade bash scripts/test_upgrade.sh "$port"
