@@ -24,11 +24,16 @@ regress_counts() {
   echo "$p $f"
 }
 
-# check_counts <log> <exit status>: "ok ..." / "not ok ..." lines of a check script; a
-# non-zero exit with no "not ok", or no check at all, is one failure.
+# check_counts <log> <exit status>: "ok ..." / "not ok ..." lines of a check script, or,
+# when it prints none, its last "<name>: N passed, M failed" line (tests/fuzz_sql.py counts
+# calls); a non-zero exit with no failure counted, or no check at all, is one failure.
 check_counts() {
   local p f
   p=$(grep -c '^ok ' "$1"); f=$(grep -c '^not ok ' "$1")
+  if [ $((p + f)) -eq 0 ]; then
+    read -r p f < <(sed -nE 's/^[a-z_]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$1" | tail -1; echo)
+    p=${p:-0}; f=${f:-0}
+  fi
   if { [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; } || [ $((p + f)) -eq 0 ]; then f=$((f + 1)); fi
   echo "$p $f"
 }

@@ -1,6 +1,8 @@
 -- resonance 0.1.0 -> 0.2.0 (ALTER EXTENSION resonance UPDATE). What changed:
 --   * every routine runs with a fixed search_path (restores and SET search_path = '' work);
 --   * an all-zero embedding is refused on write (it made every score NaN);
+--   * a text with no letter or digit is empty (resonance.has_content), so such a row is
+--     no longer queued for resonance_embed_pending, where it stopped every batch;
 --   the Rust functions keep their SQL signatures and symbols (their jsonb arguments are
 --   now read key by key, which changes no definition).
 -- Like every upgrade script (pgvector's too), it repeats what the install script
@@ -15,14 +17,23 @@ UPDATE resonance.resumes SET embedding = NULL WHERE vector_norm(embedding) = 0;
 ALTER TABLE resonance.jobs ADD CONSTRAINT jobs_embedding_not_zero CHECK (vector_norm(embedding) > 0);
 ALTER TABLE resonance.resumes ADD CONSTRAINT resumes_embedding_not_zero CHECK (vector_norm(embedding) > 0);
 
--- The IMMUTABLE SQL helpers stay inlinable (no SET clause) and name pg_catalog instead.
+-- Text with no letter or digit is empty, for the documents as for the encoder.
+CREATE FUNCTION resonance."has_content"(
+	"input" TEXT /* &str */
+) RETURNS bool /* bool */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'text_has_content_wrapper';
+
+-- The IMMUTABLE SQL helpers stay inlinable (no SET clause) and name every object's schema.
 CREATE OR REPLACE FUNCTION resonance.job_document(title text, description text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT nullif(pg_catalog.concat_ws(' ', nullif(pg_catalog.btrim(title), ''), nullif(pg_catalog.btrim(description), '')), '') $$;
+AS $$ SELECT CASE WHEN resonance.has_content(title) OR resonance.has_content(description)
+                  THEN pg_catalog.concat_ws(' ', nullif(pg_catalog.btrim(title), ''), nullif(pg_catalog.btrim(description), '')) END $$;
 
 CREATE OR REPLACE FUNCTION resonance.resume_document(body text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT nullif(pg_catalog.btrim(body), '') $$;
+AS $$ SELECT CASE WHEN resonance.has_content(body) THEN pg_catalog.btrim(body) END $$;
 
 CREATE OR REPLACE FUNCTION resonance.rerank_text_key(body text) RETURNS uuid
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

@@ -204,13 +204,17 @@ SELECT pg_catalog.pg_extension_config_dump('resonance.ab_test_assignments', '');
 -- path and matching alike. NULL when there is nothing to encode. Title and description are
 -- joined by a space: on the dev benchmark that scores nDCG@10 0.500 / 0.544 (onet /
 -- esco_ict) against 0.498 / 0.531 for "title. description" (src/bin/evaluate.rs).
+-- A text with no letter or digit (resonance.has_content: only spaces, punctuation, zero-width
+-- or control characters) counts as absent, so such a row is never queued for an encoder
+-- that would refuse it.
 CREATE FUNCTION resonance.job_document(title text, description text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT nullif(pg_catalog.concat_ws(' ', nullif(pg_catalog.btrim(title), ''), nullif(pg_catalog.btrim(description), '')), '') $$;
+AS $$ SELECT CASE WHEN resonance.has_content(title) OR resonance.has_content(description)
+                  THEN pg_catalog.concat_ws(' ', nullif(pg_catalog.btrim(title), ''), nullif(pg_catalog.btrim(description), '')) END $$;
 
 CREATE FUNCTION resonance.resume_document(body text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT nullif(pg_catalog.btrim(body), '') $$;
+AS $$ SELECT CASE WHEN resonance.has_content(body) THEN pg_catalog.btrim(body) END $$;
 
 -- Users' own training signal, in the pairs.jsonl layout the training programs read
 -- (src/engine/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard

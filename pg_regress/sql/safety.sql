@@ -54,7 +54,19 @@ SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-b000
 SELECT pg_temp.outcome($q$SELECT resonance_encode(E'\u200b')$q$);
 SELECT pg_temp.outcome($q$SELECT resonance_encode(E'\x01\x02 \t')$q$);
 SELECT pg_temp.outcome($q$SELECT resonance_encode(ARRAY['fine', E'\u200b\u2060'])$q$);
-SELECT pg_temp.outcome($q$INSERT INTO resonance.resumes (text) VALUES (E'\u200b')$q$);
+-- Such a row is stored without an embedding and never queued: the bulk path is not
+-- stopped by it, and matching it says why it cannot.
+SET resonance.embed_on_write = off;
+INSERT INTO resonance.resumes (id, text) VALUES ('00000000-0000-4000-c000-000000000002', E'\u200b \x01');
+INSERT INTO resonance.jobs (id, title, description) VALUES ('00000000-0000-4000-c000-00000000000b', E'\u200b', '');
+RESET resonance.embed_on_write;
+INSERT INTO resonance.resumes (id, text) VALUES ('00000000-0000-4000-c000-000000000003', E'\u2060');
+CALL resonance_embed_pending();
+SELECT id, embedding IS NULL AS no_embedding, resonance.resume_document(text) IS NULL AS no_document
+FROM resonance.resumes WHERE id IN ('00000000-0000-4000-c000-000000000002', '00000000-0000-4000-c000-000000000003') ORDER BY id;
+SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-c000-000000000002')$q$);
+DELETE FROM resonance.resumes WHERE id IN ('00000000-0000-4000-c000-000000000002', '00000000-0000-4000-c000-000000000003');
+DELETE FROM resonance.jobs WHERE id = '00000000-0000-4000-c000-00000000000b';
 
 -- All-zero embeddings: refused on write, and rows stored before that never score NaN.
 SELECT pg_temp.outcome($q$INSERT INTO resonance.jobs (title, embedding) VALUES ('Zero', array_fill(0, ARRAY[384])::real[]::vector)$q$);

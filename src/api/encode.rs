@@ -14,6 +14,14 @@ use crate::settings;
 mod resonance {
     use super::*;
 
+    /// Whether a text holds a letter or a digit: the rule by which resonance.job_document
+    /// and resonance.resume_document call a text empty, the same one encoding applies, so a
+    /// row the encoder would refuse is never queued for it.
+    #[pg_extern(immutable, strict, parallel_safe, name = "has_content")]
+    fn text_has_content(input: &str) -> bool {
+        has_content(input)
+    }
+
     /// One text -> its embedding as real[]. NULL in, NULL out (STRICT).
     #[pg_extern(stable, strict, parallel_safe)]
     fn encode_one(input: &str) -> Vec<f32> {
