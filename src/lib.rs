@@ -4,9 +4,8 @@
 //! `api` holds the SQL functions and `settings` the `resonance.*` GUCs, both compiled
 //! only with the `pg` feature.
 
-pub mod allocator;
-pub mod cli;
-pub mod engine;
+pub use resonance_engine as engine;
+pub mod offline;
 
 #[cfg(feature = "pg")]
 mod api;

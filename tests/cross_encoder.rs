@@ -12,12 +12,12 @@ use resonance::engine::cross_encoder::CrossEncoder;
 use resonance::engine::error::EngineError;
 use resonance::engine::model_files::BASE_BI_ENCODER;
 use resonance::engine::tokenization::TextTokenizer;
-use resonance::engine::training::losses::binary_cross_entropy;
-use resonance::engine::training::optimizer::AdamWConfig;
+use resonance::offline::training::losses::binary_cross_entropy;
+use resonance::offline::training::optimizer::AdamWConfig;
 use resonance::engine::rng::Rng;
-use resonance::engine::training::tiny_model::{scratch_dir, TinyBert};
-use resonance::engine::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::training::weights::{load_delta, save_delta, TrainableScope};
+use resonance::offline::training::tiny_model::{scratch_dir, TinyBert};
+use resonance::offline::training::trainer::{Trainer, TrainerConfig};
+use resonance::engine::weights::{load_delta, save_delta, TrainableScope};
 
 const WORDS: [&str; 10] = ["good", "bad", "alpha", "beta", "gamma", "delta", "nurse", "chef", "python", "sql"];
 

@@ -9,15 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use resonance::engine::error::EngineError;
-use resonance::engine::evaluation::benchmark::{Benchmark, Track};
+use resonance::offline::evaluation::benchmark::{Benchmark, Track};
 use resonance::engine::evaluation::metrics::{
     evaluate, ndcg_at_k, recall_at_k, reciprocal_rank, MetricReport, METRIC_NAMES,
 };
 use resonance::engine::evaluation::qrels::Qrels;
-use resonance::engine::evaluation::reserved::ReservedOccupations;
+use resonance::offline::sources::reserved::ReservedOccupations;
 use resonance::engine::evaluation::run::Run;
-use resonance::engine::mining::hard_negatives::{mine_hard_negatives, Document, MiningConfig, Query};
-use resonance::engine::retrieval::bm25::{Bm25Index, Bm25Params};
+use resonance::offline::mining::hard_negatives::{mine_hard_negatives, Document, MiningConfig, Query};
+use resonance::offline::retrieval::bm25::{Bm25Index, Bm25Params};
 
 /// Agreement required between the engine's metrics and metrics.py's.
 const TOLERANCE: f64 = 1e-6;

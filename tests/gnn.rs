@@ -3,12 +3,12 @@
 //! held-out links, weight files, and bad input.
 
 use candle_core::{Device, Tensor};
-use resonance::engine::gnn::input::{format_embeddings_tsv, Relation, RelationEdge, SkillNodes};
-use resonance::engine::gnn::links::SkillLinks;
-use resonance::engine::gnn::model::{GatConfig, SkillGat};
+use resonance::offline::gnn::input::{format_embeddings_tsv, Relation, RelationEdge, SkillNodes};
+use resonance::offline::gnn::links::SkillLinks;
+use resonance::offline::gnn::model::{GatConfig, SkillGat};
 use resonance::engine::rng::Rng as SeededRng;
-use resonance::engine::gnn::train::{enrich, test_graph_flags, train_link_prediction, TrainConfig, TrainedGat};
-use resonance::engine::gnn::{parse_edges, parse_nodes};
+use resonance::offline::gnn::train::{enrich, test_graph_flags, train_link_prediction, TrainConfig, TrainedGat};
+use resonance::offline::gnn::{parse_edges, parse_nodes};
 
 const DIM: usize = 16;
 

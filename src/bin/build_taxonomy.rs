@@ -16,13 +16,13 @@ use std::time::Instant;
 
 use resonance::engine::bi_encoder::BiEncoder;
 use resonance::engine::error::{EngineError, Result};
-use resonance::engine::taxonomy::build::{build, Config, Sources};
-use resonance::engine::taxonomy::data_files::DataDir;
-use resonance::engine::taxonomy::esco_split::EscoSplitter;
-use resonance::engine::taxonomy::name_segmentation::SegmentWeights;
-use resonance::engine::evaluation::reserved::ReservedOccupations;
-use resonance::engine::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
-use resonance::engine::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
+use resonance::offline::taxonomy::build::{build, Config, Sources};
+use resonance::offline::taxonomy::data_files::DataDir;
+use resonance::offline::taxonomy::esco_split::EscoSplitter;
+use resonance::offline::taxonomy::name_segmentation::SegmentWeights;
+use resonance::offline::sources::reserved::ReservedOccupations;
+use resonance::offline::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
+use resonance::offline::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
 
 /// Where the reserved list lives relative to the repository (DESIGN.md §3).
 const DEFAULT_RESERVED: &str = "../shared/eval/reserved.txt";

@@ -24,15 +24,15 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use resonance::cli::progress;
+use resonance::offline::cli::progress;
 use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance::engine::error::{EngineError, Result};
-use resonance::engine::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
+use resonance::offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
 use resonance::engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
 use resonance::engine::evaluation::run::Run;
 use resonance::engine::model_files::BASE_BI_ENCODER;
-use resonance::engine::retrieval::bm25::{Bm25Index, Bm25Params};
-use resonance::engine::retrieval::dense::cosine_scores;
+use resonance::offline::retrieval::bm25::{Bm25Index, Bm25Params};
+use resonance::offline::retrieval::dense::cosine_scores;
 
 /// Where the extension installs its models (models/fetch.sh).
 const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";

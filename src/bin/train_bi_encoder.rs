@@ -20,21 +20,21 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde_json::{json, Value};
 
-use resonance::cli::{progress, Flags};
+use resonance::offline::cli::{progress, Flags};
 use resonance::engine::bi_encoder::BiEncoder;
 use resonance::engine::error::Result;
-use resonance::engine::evaluation::benchmark::{Benchmark, Track};
+use resonance::offline::evaluation::benchmark::{Benchmark, Track};
 use resonance::engine::evaluation::metrics::evaluate;
 use resonance::engine::evaluation::run::Run;
 use resonance::engine::projection::{Projection, PROJECTION_FILE};
-use resonance::engine::retrieval::dense::cosine_scores;
-use resonance::engine::training::embedding_cache::cached_embeddings;
-use resonance::engine::training::losses::DEFAULT_TEMPERATURE;
-use resonance::engine::training::optimizer::AdamWConfig;
-use resonance::engine::training::pairs::{half_of, read_pair_file, Half, PairRecord, SPLIT_RULE};
-use resonance::engine::training::projection::{batch_loss, projection_vars, BatchOrder, ProjectionExample};
-use resonance::engine::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::training::weights::write_failed;
+use resonance::offline::retrieval::dense::cosine_scores;
+use resonance::offline::training::embedding_cache::cached_embeddings;
+use resonance::offline::training::losses::DEFAULT_TEMPERATURE;
+use resonance::offline::training::optimizer::AdamWConfig;
+use resonance::offline::training::pairs::{half_of, read_pair_file, Half, PairRecord, SPLIT_RULE};
+use resonance::offline::training::projection::{batch_loss, projection_vars, BatchOrder, ProjectionExample};
+use resonance::offline::training::trainer::{Trainer, TrainerConfig};
+use resonance::engine::weights::write_failed;
 
 /// Tokens per text, the extension's `resonance.max_seq_length` default: the projection
 /// learns on embeddings made the way the extension makes them.

@@ -33,28 +33,28 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use serde_json::{json, Value};
 
-use resonance::cli::{progress, read, Flags};
+use resonance::offline::cli::{progress, read, Flags};
 use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance::engine::cross_encoder::CrossEncoder;
 use resonance::engine::error::{EngineError, Result};
-use resonance::engine::evaluation::benchmark::{Benchmark, Track};
+use resonance::offline::evaluation::benchmark::{Benchmark, Track};
 use resonance::engine::evaluation::metrics::{evaluate, MetricReport};
-use resonance::engine::evaluation::reserved::ReservedOccupations;
+use resonance::offline::sources::reserved::ReservedOccupations;
 use resonance::engine::evaluation::run::Run;
 use resonance::engine::fusion::{fuse, similarity_score, FusionWeights, StageScores};
-use resonance::engine::retrieval::dense::cosine_scores;
-use resonance::engine::retrieval::ranking::rank_descending;
-use resonance::engine::training::embedding_cache::cached_embeddings;
-use resonance::engine::training::losses::binary_cross_entropy;
-use resonance::engine::training::occupations::{read_esco_ict, read_onet_task_dwa, OccupationProfile};
-use resonance::engine::training::optimizer::AdamWConfig;
-use resonance::engine::training::pairs::{
+use resonance::offline::retrieval::dense::cosine_scores;
+use resonance::engine::ranking::rank_descending;
+use resonance::offline::training::embedding_cache::cached_embeddings;
+use resonance::offline::training::losses::binary_cross_entropy;
+use resonance::offline::training::occupations::{read_esco_ict, read_onet_task_dwa, OccupationProfile};
+use resonance::offline::training::optimizer::AdamWConfig;
+use resonance::offline::training::pairs::{
     half_of, label_pairs, read_pair_file, synthesize, write_pair_file, Half, PairConfig, PairRecord, SyntheticText,
     MIN_DUTIES, SPLIT_RULE,
 };
 use resonance::engine::rng::Rng;
-use resonance::engine::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::training::weights::{load_delta, save_delta, write_failed, TrainableScope};
+use resonance::offline::training::trainer::{Trainer, TrainerConfig};
+use resonance::engine::weights::{load_delta, save_delta, write_failed, TrainableScope};
 
 /// Training truncates pairs at 128 tokens: a step costs about half of one at 256, and the
 /// brief's CPU budget (12 minutes on 2 shared cores) buys twice the pairs.

@@ -17,11 +17,11 @@ use candle_nn::VarMap;
 use resonance::engine::cross_encoder::CrossEncoder;
 use resonance::engine::error::Result;
 use resonance::engine::model_files::BASE_BI_ENCODER;
-use resonance::engine::training::bi_encoder::TrainableBiEncoder;
-use resonance::engine::training::losses::{binary_cross_entropy, info_nce, DEFAULT_TEMPERATURE};
-use resonance::engine::training::optimizer::AdamWConfig;
-use resonance::engine::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::training::weights::{trained_tensors, TrainableScope};
+use resonance::offline::training::bi_encoder::TrainableBiEncoder;
+use resonance::offline::training::losses::{binary_cross_entropy, info_nce, DEFAULT_TEMPERATURE};
+use resonance::offline::training::optimizer::AdamWConfig;
+use resonance::offline::training::trainer::{Trainer, TrainerConfig};
+use resonance::engine::weights::{trained_tensors, TrainableScope};
 
 const BATCH: usize = 16;
 const TOKENS: usize = 128;

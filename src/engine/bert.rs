@@ -318,7 +318,7 @@ mod tests {
 
     /// The tiny model's weights, seeded, with the tensors under `trainable` as Vars.
     fn seeded(trainable: &[&str], vars: &VarMap) -> VarBuilder<'static> {
-        use crate::engine::training::weights::{FreshInit, TrainableSelection, WeightStack};
+        use crate::weights::{FreshInit, TrainableSelection, WeightStack};
         WeightStack::new()
             .with_fresh_init(FreshInit { seed: 3, std: 0.2, prefixes: vec![String::new()] })
             .with_trainable(TrainableSelection::new(trainable.iter().copied()), vars.clone())

@@ -19,7 +19,7 @@ use super::batching::map_in_length_batches;
 use super::error::{EngineError, Result};
 use super::model_files::ModelFiles;
 use super::tokenization::TextTokenizer;
-use super::training::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
+use super::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
 
 /// Pairs per forward pass: pairs are as long as the bi-encoder's longest texts, so the
 /// same bound applies (see `bi_encoder::DEFAULT_BATCH_SIZE`).
@@ -260,7 +260,7 @@ pub struct BatchedReranker<'a> {
     pub batch_size: usize,
 }
 
-impl crate::engine::matching::PairScorer for BatchedReranker<'_> {
+impl crate::matching::PairScorer for BatchedReranker<'_> {
     fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
         self.model.score_pairs(resume, jobs, self.batch_size, |_, _| between_batches())
     }

@@ -1,7 +1,10 @@
-//! The engine: everything Resonance computes, in plain Rust with no Postgres types.
-//! The SQL layer (`crate::api`) only converts arguments and results around these calls.
+//! The serving engine: what Resonance computes for a query, in plain Rust with no Postgres
+//! types: the models, the skill index and its scores, matching, fusion and explanations.
+//! The SQL layer (the `resonance` extension crate) only converts arguments and results around these calls;
+//! offline work (taxonomy building, training, evaluation programs) is `resonance-offline`.
 
 pub mod ab_test;
+pub mod allocator;
 pub mod batching;
 pub mod bert;
 pub mod bi_encoder;
@@ -12,17 +15,15 @@ pub mod experience;
 pub mod explain;
 pub mod fusion;
 pub mod json_argument;
-pub mod gnn;
 pub mod location;
 pub mod match_request;
 pub mod matching;
-pub mod mining;
 pub mod model_files;
+pub mod normalize;
 pub mod pooling;
 pub mod projection;
-pub mod retrieval;
+pub mod ranking;
 pub mod rng;
 pub mod skills;
-pub mod taxonomy;
 pub mod tokenization;
-pub mod training;
+pub mod weights;

@@ -179,7 +179,7 @@ pub fn rank_candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::fusion::FusionWeights;
+    use crate::fusion::FusionWeights;
 
     fn candidate(doc: &str, cosine: f32) -> JobCandidate {
         JobCandidate { document: doc.into(), facts: JobFacts::default(), cosine }
@@ -261,9 +261,9 @@ mod tests {
         let cands = [candidate("django", 0.5)];
         let result =
             rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &MatchOptions::default(), &mut || {
-                Err(crate::engine::error::EngineError::Canceled)
+                Err(crate::error::EngineError::Canceled)
             });
-        assert!(matches!(result, Err(crate::engine::error::EngineError::Canceled)));
+        assert!(matches!(result, Err(crate::error::EngineError::Canceled)));
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn path_inside_model_dir(model_dir: &Path, relative: &str, what: &str) -> Re
 }
 
 /// The bytes of `path`; a missing file and an unreadable one are different errors.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
+pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => EngineError::MissingModelFile { path: path.to_path_buf() },
         _ => EngineError::CorruptModelFile { path: path.to_path_buf(), reason: e.to_string() },

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 
-use crate::engine::error::{EngineError, Result};
-use crate::engine::pooling::l2_normalize;
+use crate::error::{EngineError, Result};
+use crate::pooling::l2_normalize;
 
 /// File name of a projection inside its model directory.
 pub const PROJECTION_FILE: &str = "projection.safetensors";

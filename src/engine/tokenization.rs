@@ -20,7 +20,7 @@ pub fn has_content(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
 }
 
-/// A batch of token ids ready for [`crate::engine::bert::BertModel::forward`].
+/// A batch of token ids ready for [`crate::bert::BertModel::forward`].
 pub struct TokenBatch {
     pub input_ids: Tensor,
     pub token_type_ids: Tensor,

@@ -16,8 +16,8 @@ use candle_core::{DType, Device, Shape, Tensor, Var};
 use candle_nn::{Init, VarBuilder, VarMap};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::rng::Rng;
-use crate::engine::error::{EngineError, Result};
+use crate::rng::Rng;
+use crate::error::{EngineError, Result};
 
 /// The standard deviation BERT initialises its weights with (`initializer_range` in every
 /// BERT config.json, 0.02 in all-MiniLM-L6-v2's).

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 
 /// The whole of a UTF-8 text file.
 pub fn read_text(path: &Path) -> Result<String> {

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use super::qrels::{Qrels, SAME_OCCUPATION_GRADE};
 use super::run::Run;
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 
 /// The nDCG cutoffs of metrics.py (`DEFAULT_KS`).
 pub const NDCG_CUTOFFS: [usize; 2] = [10, 25];

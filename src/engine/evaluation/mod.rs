@@ -1,10 +1,9 @@
-//! Offline evaluation of a ranking system on the resume -> job benchmark
-//! (`../shared/eval/`): its files, the relevance judgements, ranked runs and the metrics of
-//! the reference scorer `metrics.py`, reimplemented so the engine's numbers equal its own.
+//! Scoring rankings on the resume -> job benchmark format: relevance judgements, ranked runs
+//! and the metrics of the reference scorer `metrics.py`, reimplemented so the engine's
+//! numbers equal its own. Served by `resonance_evaluate`; the benchmark files themselves
+//! are read by `resonance-offline`.
 
-pub mod benchmark;
 pub mod files;
 pub mod metrics;
 pub mod qrels;
-pub mod reserved;
 pub mod run;

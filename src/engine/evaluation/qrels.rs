@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::files::{read_text, tsv_records};
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 
 /// Grade of a posting of the resume's own occupation; MRR and Recall count only these.
 pub const SAME_OCCUPATION_GRADE: u32 = 2;

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::files::{read_text, tsv_records};
-use crate::engine::error::{EngineError, Result};
-use crate::engine::retrieval::ranking::rank_descending;
+use crate::error::{EngineError, Result};
+use crate::ranking::rank_descending;
 
 /// Ranked job ids per resume id.
 #[derive(Debug, Clone, Default, PartialEq)]

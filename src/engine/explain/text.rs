@@ -1,7 +1,7 @@
 //! The plain-English parts of an explanation: summary, highlights, concerns.
 
 use super::{ExperienceFit, JobFacts, LocationFit, SkillEvidence, Strength};
-use crate::engine::location::LocationMatch;
+use crate::location::LocationMatch;
 
 /// How many skill names a sentence lists before "and N more": enough to be specific,
 /// short enough to read in a result row.

@@ -15,7 +15,7 @@ use super::ambiguity::{is_cased, keep_in_context, AmbiguityRules, Span};
 use super::boundary::{is_token, is_word_char};
 use super::fold::{fold_name, FoldedText};
 use super::SkillId;
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 
 /// One taxonomy skill as the extractor needs it.
 #[derive(Clone, Debug)]

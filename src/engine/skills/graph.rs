@@ -25,7 +25,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::SkillId;
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 
 /// Weight multiplier per hop after the first. 0.5: one extra hop counts like halving the
 /// evidence, so a two-hop path over perfect edges (1 x 1 x 0.5) ranks level with a direct

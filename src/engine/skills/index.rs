@@ -10,9 +10,9 @@ use super::graph::{Related, SkillEdge, SkillGraph};
 use super::occupation::{combined_skill_score, occupation_fit, OccupationProfile, Occupations, ResumeSkills};
 use super::score::{skill_graph_score, JobSkill, ScoreParams};
 use super::{AmbiguityRules, SkillId};
-use crate::engine::error::Result;
-use crate::engine::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
-use crate::engine::matching::{JobText, SkillScorer};
+use crate::error::Result;
+use crate::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
+use crate::matching::{JobText, SkillScorer};
 
 /// One skill as stored: the preferred label and its aliases. Its position in the list
 /// given to [`SkillIndex::build`] is its `SkillId`.
@@ -162,7 +162,7 @@ impl SkillScorer for SkillIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::skills::Relation;
+    use crate::skills::Relation;
 
     fn index() -> SkillIndex {
         let records = [

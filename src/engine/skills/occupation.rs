@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use super::graph::SkillGraph;
 use super::score::ScoreParams;
 use super::SkillId;
-use crate::engine::taxonomy::text::{normalize_title, stem};
+use crate::normalize::{normalize_title, stem};
 
 /// Share of the skill-stage score that occupation fit takes when both parts exist; the rest
 /// is the posting's own skill coverage. Measured on the dev benchmark with fusion weights
@@ -180,7 +180,7 @@ pub fn combined_skill_score(coverage: Option<f32>, fit: Option<f32>) -> Option<f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::skills::{Relation, SkillEdge};
+    use crate::skills::{Relation, SkillEdge};
 
     fn graph() -> SkillGraph {
         // 0 Python, 1 Django, 2 SQL, 3 welding, 4 Flask; Flask RELATED_TO Django 0.8,

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::graph::SkillGraph;
 use super::SkillId;
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 
 /// Hops the partial-credit search may take: a neighbour, or a neighbour's neighbour. Beyond
 /// two hops a path says little about the job skill (with the default decay it is worth at most
@@ -218,7 +218,7 @@ fn check_params(params: &ScoreParams) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::skills::graph::{Relation, SkillEdge};
+    use crate::skills::graph::{Relation, SkillEdge};
 
     const PYTHON: SkillId = SkillId(0);
     const DJANGO: SkillId = SkillId(1);

@@ -11,8 +11,8 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use super::files::read_text;
-use super::qrels::Qrels;
+use crate::engine::evaluation::files::read_text;
+use crate::engine::evaluation::qrels::Qrels;
 use crate::engine::error::{EngineError, Result};
 
 /// One of the benchmark's two tracks.

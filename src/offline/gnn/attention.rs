@@ -192,7 +192,7 @@ fn glorot<S: Into<candle_core::Shape>>(shape: S, fan_in: usize, fan_out: usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::gnn::links::{Message, MessageKind};
+    use crate::offline::gnn::links::{Message, MessageKind};
 
     #[test]
     fn segment_softmax_matches_hand_computation() {

@@ -157,7 +157,7 @@ impl NegativeSampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::gnn::input::{Relation, RelationEdge};
+    use crate::offline::gnn::input::{Relation, RelationEdge};
 
     fn ring(n: u32) -> SkillLinks {
         let edges: Vec<RelationEdge> = (0..n)

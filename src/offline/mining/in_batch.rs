@@ -102,7 +102,7 @@ fn document_indices(example: &TrainingExample) -> impl Iterator<Item = usize> + 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::mining::hard_negatives::{HardNegative, NegativeSource};
+    use crate::offline::mining::hard_negatives::{HardNegative, NegativeSource};
 
     const EMBEDDING: [f32; 2] = [1.0, 0.0];
     /// Occupations of the corpus: jobs 0-1 "a", 2-3 "b", 4-5 "c", 6-7 "d".

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use super::analyzer::analyze;
-use super::ranking::top_k;
+use crate::engine::ranking::top_k;
 use crate::engine::error::{EngineError, Result};
 
 /// BM25's free parameters and text handling.

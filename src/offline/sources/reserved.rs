@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::files::read_text;
+use crate::engine::evaluation::files::read_text;
 use crate::engine::error::{EngineError, Result};
 
 /// The set of reserved occupation keys.

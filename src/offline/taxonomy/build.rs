@@ -16,14 +16,14 @@ use super::onet_gwa::gwa_title;
 use super::popularity::{log_scaled, mention_counts};
 use super::records::{RelationKind, Skill, SkillCategory, SkillRelation, Title, TitleSkill};
 use super::report::{BuildReport, TechReport, VotePoint};
-use crate::engine::evaluation::reserved::ReservedOccupations;
+use crate::offline::sources::reserved::ReservedOccupations;
 use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix};
 use super::skill_set::{Inserted, SkillSet};
 use super::specialization::{containment_requires, enumeration_requires, qualifier_requires, RequiresEdge};
 use super::split_accuracy::{label_errors, measure, Half, LabelledConcept};
 use super::tech_aliases::CURATED_TECHNOLOGIES;
 use super::tech_names::{classify, compound, display_casing, read_skill_extractor, Compound, Verdict};
-use super::text::{clean, name_key, normalize_title};
+use crate::engine::normalize::{clean, name_key, normalize_title};
 use crate::engine::error::Result;
 
 /// Every input file, parsed.
@@ -800,7 +800,7 @@ fn score_popularity(sources: &Sources, skills: &mut [Skill], links: &[TitleSkill
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::taxonomy::records::Level;
+    use crate::offline::taxonomy::records::Level;
 
     /// Bag-of-words embedding: names sharing words are similar, as with the real encoder.
     fn fake_embed(texts: &[&str]) -> Result<Vec<Vec<f32>>> {

@@ -32,6 +32,6 @@ pub mod specialization;
 pub mod split_accuracy;
 pub mod tech_aliases;
 pub mod tech_names;
-pub mod text;
+
 pub mod token_counts;
 pub mod tsv;

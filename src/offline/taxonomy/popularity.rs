@@ -86,7 +86,7 @@ pub fn log_scaled(counts: &[u32]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::taxonomy::records::SkillCategory;
+    use crate::offline::taxonomy::records::SkillCategory;
 
     fn skill(name: &str, aliases: &[&str]) -> Skill {
         Skill {

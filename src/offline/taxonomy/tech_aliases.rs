@@ -184,7 +184,7 @@ pub const CURATED_TECHNOLOGIES: &[(&str, &[&str])] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::taxonomy::text::name_key;
+    use crate::engine::normalize::name_key;
     use std::collections::HashSet;
 
     #[test]

@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::data_files::{DataDir, SKILL_EXTRACTOR_JSON};
-use super::text::clean;
+use crate::engine::normalize::clean;
 use crate::engine::error::Result;
 
 /// Longest entry kept, in words. Technology names rarely exceed four ("google kubernetes

@@ -116,7 +116,7 @@ pub fn write_title_skills(path: &Path, links: &[TitleSkill]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::taxonomy::records::{Level, SkillCategory};
+    use crate::offline::taxonomy::records::{Level, SkillCategory};
 
     #[test]
     fn escapes_copy_specials() {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 
-use super::weights::{load_delta, write_failed};
+use crate::engine::weights::{load_delta, write_failed};
 use crate::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use crate::engine::error::Result;
 

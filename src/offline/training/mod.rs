@@ -17,4 +17,4 @@ pub mod schedule;
 pub mod synthetic;
 pub mod tiny_model;
 pub mod trainer;
-pub mod weights;
+

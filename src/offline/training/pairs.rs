@@ -21,11 +21,11 @@ use super::occupations::{OccupationProfile, Taxonomy};
 use crate::engine::rng::Rng;
 use super::synthetic::{job_text, resume_text, split_duties};
 use crate::engine::error::{EngineError, Result};
-use crate::engine::evaluation::reserved::ReservedOccupations;
-use crate::engine::mining::hard_negatives::{
+use crate::offline::sources::reserved::ReservedOccupations;
+use crate::offline::mining::hard_negatives::{
     mine_hard_negatives, Document, HardNegative, MiningConfig, NegativeSource, Query,
 };
-use crate::engine::mining::in_batch::plan_batches;
+use crate::offline::mining::in_batch::plan_batches;
 
 /// Seed of the TRAIN/EVAL split hash. Fixed forever: changing it would move occupations
 /// between the halves and make earlier EVAL-half numbers incomparable.
@@ -337,7 +337,7 @@ fn mined_kind(source: NegativeSource) -> PairKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::training::occupations::Duty;
+    use crate::offline::training::occupations::Duty;
 
     /// An O*NET-like profile whose duties use words of its own (`w{key}`) and shared ones.
     fn profile(key: &str, taxonomy: Taxonomy, duties: usize) -> OccupationProfile {

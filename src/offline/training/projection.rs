@@ -13,7 +13,7 @@ use candle_nn::{Init, VarMap};
 use crate::engine::error::{EngineError, Result};
 use crate::engine::projection::{project, BIAS, WEIGHT};
 use crate::engine::rng::Rng;
-use crate::engine::training::losses::info_nce;
+use crate::offline::training::losses::info_nce;
 
 /// One training example: rows of the embedding matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,9 +90,9 @@ pub fn batch_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::training::losses::DEFAULT_TEMPERATURE;
-    use crate::engine::training::optimizer::AdamWConfig;
-    use crate::engine::training::trainer::{Trainer, TrainerConfig};
+    use crate::offline::training::losses::DEFAULT_TEMPERATURE;
+    use crate::offline::training::optimizer::AdamWConfig;
+    use crate::offline::training::trainer::{Trainer, TrainerConfig};
 
     #[test]
     fn batches_cover_each_epoch_once_and_repeat_for_a_step() {

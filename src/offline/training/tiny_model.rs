@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use candle_nn::VarMap;
 use serde_json::json;
 
-use super::weights::{save_delta, write_failed, FreshInit, TrainableSelection, WeightStack};
+use crate::engine::weights::{save_delta, write_failed, FreshInit, TrainableSelection, WeightStack};
 use crate::engine::bert::{BertConfig, BertModel, BertSequenceClassifier};
 use crate::engine::error::{EngineError, Result};
 

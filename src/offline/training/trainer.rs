@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::optimizer::{AdamW, AdamWConfig};
 use super::schedule::LinearSchedule;
-use super::weights::{assign, load_delta, save_delta, write_failed};
+use crate::engine::weights::{assign, load_delta, save_delta, write_failed};
 use crate::engine::error::{EngineError, Result};
 use crate::engine::model_files::read;
 
@@ -216,10 +216,10 @@ fn remove_older_checkpoints(root: &Path, keep: &str) {
 mod tests {
     use super::*;
     use crate::engine::cross_encoder::CrossEncoder;
-    use crate::engine::training::losses::binary_cross_entropy;
+    use crate::offline::training::losses::binary_cross_entropy;
     use crate::engine::rng::Rng;
-    use crate::engine::training::tiny_model::{scratch_dir, TinyBert};
-    use crate::engine::training::weights::{trained_tensors, TrainableScope};
+    use crate::offline::training::tiny_model::{scratch_dir, TinyBert};
+    use crate::engine::weights::{trained_tensors, TrainableScope};
 
     const WORDS: [&str; 6] = ["good", "bad", "alpha", "beta", "gamma", "delta"];
 

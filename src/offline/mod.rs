@@ -1,0 +1,12 @@
+//! Offline work over the engine: building the kg_* taxonomy tables from the pinned sources,
+//! training (bi-encoder projection, cross-encoder, skill GNN), hard-negative mining, BM25,
+//! the benchmark reader and the programs' command lines. Nothing here is served.
+
+pub mod cli;
+pub mod evaluation;
+pub mod gnn;
+pub mod mining;
+pub mod retrieval;
+pub mod sources;
+pub mod taxonomy;
+pub mod training;

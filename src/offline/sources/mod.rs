@@ -1,0 +1,3 @@
+//! Readers of the data files the offline programs take as given.
+
+pub mod reserved;
