@@ -2,7 +2,7 @@
 # Encode speed, in the database and outside it, in one run on this machine:
 #  - first call in a new backend (library + model load) and the backend's RSS growth;
 #  - single-text latency p50/p99 (~64 tokens) and batch-32 throughput (~64 / 256 tokens),
-#    with resonance.threads = 1 and 2, beside src/bin/encode_bench.rs (the same engine,
+#    with resonance.threads = 1 and 2, beside src/offline/bin/encode_bench.rs (the same engine,
 #    no Postgres) with the same thread counts, and the in-db / outside ratio.
 # Usage: scripts/bench_encode.sh   (after scripts/demo.sh or scripts/test.sh set things up)
 set -euo pipefail
@@ -11,7 +11,7 @@ port="${RESONANCE_PORT:-55432}"
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$here"
 bash scripts/install_extension.sh >/dev/null
-cargo build --release --no-default-features --bin encode_bench -q
+cargo build --release -p resonance-offline --bin encode_bench -q
 bash scripts/cluster.sh start "$port" >/dev/null
 psql_() { bash scripts/cluster.sh psql "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_ -d postgres -c "DROP DATABASE IF EXISTS resonance_bench" -c "CREATE DATABASE resonance_bench"

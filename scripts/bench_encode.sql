@@ -1,4 +1,4 @@
--- In-database encode speed. Texts come from the same generator as src/bin/encode_bench.rs:
+-- In-database encode speed. Texts come from the same generator as src/offline/bin/encode_bench.rs:
 -- i || ' ' || the 16-token sentence repeated (4x: ~64 tokens, 16x: truncated at 256).
 DO $$
 DECLARE

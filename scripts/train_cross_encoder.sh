@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains Resonance's cross-encoder and measures it (src/bin/train_cross_encoder.rs):
+# Trains Resonance's cross-encoder and measures it (src/offline/bin/train_cross_encoder.rs):
 # builds the pairs (scripts/prepare_pairs.sh), trains in segments of at most SEGMENT steps
 # (each a separate, resumable process), scores the reranking on the dev benchmark and writes the f16 delta.
 # Usage: scripts/train_cross_encoder.sh [run_dir]
@@ -26,7 +26,7 @@ log() { printf '[train-ce] %s\n' "$*"; }
 bash "$here/scripts/prepare_pairs.sh" "$run"
 
 log "building"
-(cd "$here" && cargo build --release --no-default-features --bin train_cross_encoder)
+(cd "$here" && cargo build --release -p resonance-offline --bin train_cross_encoder)
 
 log "training $STEPS steps in segments of $SEGMENT"
 stop=0; resume=false

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Enriches the skill embeddings with the skill GAT (src/engine/gnn, src/bin/train_gnn.rs):
+# Enriches the skill embeddings with the skill GAT (src/offline/gnn, src/offline/bin/train_gnn.rs):
 # exports kg_skills and kg_skill_relations, trains by link prediction within a time budget,
 # registers the run in resonance.ml_models (model_type 'skill_gnn') and, only if it predicts
 # held-out skill links better than the plain embeddings, loads kg_skills.gnn_embedding and
@@ -47,7 +47,7 @@ SQL
 )
 log "exported $(wc -l <"$run/nodes.tsv") skills, $(wc -l <"$run/edges.tsv") relation rows (kg_version $(cat "$run/kg_version.txt")) to $run"
 
-(cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release --no-default-features --bin train_gnn -q)
+(cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release -p resonance-offline --bin train_gnn -q)
 log "training for at most $budget s on $RAYON_NUM_THREADS thread(s); log in $run/train.log"
 "$bin" --nodes "$run/nodes.tsv" --edges "$run/edges.tsv" --out "$run" --time-budget "$budget" --version "$version" \
   >"$run/train.log" 2>&1 || { tail -20 "$run/train.log" >&2; exit 1; }

@@ -203,7 +203,7 @@ SELECT pg_catalog.pg_extension_config_dump('resonance.ab_test_assignments', '');
 -- The text the models see for a job / a resume: one place, used by the triggers, the bulk
 -- path and matching alike. NULL when there is nothing to encode. Title and description are
 -- joined by a space: on the dev benchmark that scores nDCG@10 0.500 / 0.544 (onet /
--- esco_ict) against 0.498 / 0.531 for "title. description" (src/bin/evaluate.rs).
+-- esco_ict) against 0.498 / 0.531 for "title. description" (src/offline/bin/evaluate.rs).
 -- A text with no letter or digit (resonance.has_content: only spaces, punctuation, zero-width
 -- or control characters) counts as absent, so such a row is never queued for an encoder
 -- that would refuse it.
@@ -217,7 +217,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT CASE WHEN resonance.has_content(body) THEN pg_catalog.btrim(body) END $$;
 
 -- Users' own training signal, in the pairs.jsonl layout the training programs read
--- (src/engine/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard
+-- (src/offline/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard
 -- negative; the latest event of a (resume, job) pair wins. Export with
 --   psql -At -c 'SELECT row_to_json(p) FROM resonance.training_pairs p' > run/pairs.jsonl
 -- then `train_bi_encoder --run run --out model` (README, "Training on your interactions").

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
-use crate::engine::bi_encoder::DEFAULT_BATCH_SIZE;
+use resonance_engine::bi_encoder::DEFAULT_BATCH_SIZE;
 
 /// NULL means `$sharedir/resonance/models`, where models/fetch.sh installs the files.
 pub static MODEL_DIR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);

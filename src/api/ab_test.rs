@@ -4,8 +4,8 @@ use pgrx::prelude::*;
 
 use crate::api::json_arg::JsonArg;
 use crate::api::model_cache::raise;
-use crate::engine::ab_test::assign_variant;
-use crate::engine::error::EngineError;
+use resonance_engine::ab_test::assign_variant;
+use resonance_engine::error::EngineError;
 
 #[pg_schema]
 mod resonance {

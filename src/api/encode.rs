@@ -6,8 +6,8 @@
 use pgrx::prelude::*;
 
 use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
-use crate::engine::error::EngineError;
-use crate::engine::tokenization::has_content;
+use resonance_engine::error::EngineError;
+use resonance_engine::tokenization::has_content;
 use crate::settings;
 
 #[pg_schema]

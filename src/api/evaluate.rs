@@ -9,11 +9,11 @@ use pgrx::{JsonB, Uuid};
 use crate::api::json_arg::JsonArg;
 use crate::api::matching::{match_options, run_match};
 use crate::api::model_cache::{check_for_interrupts, raise, spi_failure};
-use crate::engine::error::EngineError;
-use crate::engine::evaluation::metrics::evaluate;
-use crate::engine::evaluation::qrels::Qrels;
-use crate::engine::evaluation::run::Run;
-use crate::engine::match_request::MatchFilters;
+use resonance_engine::error::EngineError;
+use resonance_engine::evaluation::metrics::evaluate;
+use resonance_engine::evaluation::qrels::Qrels;
+use resonance_engine::evaluation::run::Run;
+use resonance_engine::match_request::MatchFilters;
 
 /// Ranks every resume named in `qrels` (the name of a table or view with columns resume_id uuid,
 /// job_id uuid, grade int) with resonance_match's pipeline under `options`, and returns

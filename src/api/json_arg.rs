@@ -10,7 +10,7 @@ use pgrx::{direct_function_call, pg_sys, FromDatum};
 use serde_json::Value;
 
 use crate::api::model_cache::raise;
-use crate::engine::json_argument::parse_object;
+use resonance_engine::json_argument::parse_object;
 
 /// The text of a jsonb argument.
 pub struct JsonArg(String);

@@ -14,17 +14,17 @@ use crate::api::model_cache::{
 use crate::api::json_arg::JsonArg;
 use crate::api::rerank_cache::{CacheKey, CachedPairScorer};
 use crate::api::skill_index::skills;
-use crate::engine::cross_encoder::BatchedReranker;
-use crate::engine::error::EngineError;
-use crate::engine::tokenization::has_content;
-use crate::engine::experience::ExperienceLevel;
-use crate::engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
-use crate::engine::fusion::{fuse, similarity_score, StageScores};
-use crate::engine::location::Place;
-use crate::engine::model_files::BASE_BI_ENCODER;
-use crate::engine::projection::Projection;
-use crate::engine::match_request::{MatchFilters, MatchOptions};
-use crate::engine::matching::{
+use resonance_engine::cross_encoder::BatchedReranker;
+use resonance_engine::error::EngineError;
+use resonance_engine::tokenization::has_content;
+use resonance_engine::experience::ExperienceLevel;
+use resonance_engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence};
+use resonance_engine::fusion::{fuse, similarity_score, StageScores};
+use resonance_engine::location::Place;
+use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_engine::projection::Projection;
+use resonance_engine::match_request::{MatchFilters, MatchOptions};
+use resonance_engine::matching::{
     rank_candidates, JobCandidate, JobText, PairScorer, RankedJob, ResumeInput, SkillScorer,
 };
 use crate::settings;

@@ -11,11 +11,11 @@ use std::rc::Rc;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-use crate::engine::bi_encoder::BiEncoder;
-use crate::engine::cross_encoder::CrossEncoder;
-use crate::engine::error::{EngineError, ErrorKind};
-use crate::engine::model_files::{path_inside_model_dir, BASE_BI_ENCODER};
-use crate::engine::projection::{Projection, PROJECTION_FILE};
+use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::cross_encoder::CrossEncoder;
+use resonance_engine::error::{EngineError, ErrorKind};
+use resonance_engine::model_files::{path_inside_model_dir, BASE_BI_ENCODER};
+use resonance_engine::projection::{Projection, PROJECTION_FILE};
 use crate::settings;
 
 #[derive(PartialEq)]

@@ -6,9 +6,9 @@ use pgrx::prelude::*;
 use pgrx::Uuid;
 
 use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model, spi_failure};
-use crate::engine::cross_encoder::CrossEncoder;
-use crate::engine::error::EngineError;
-use crate::engine::tokenization::has_content;
+use resonance_engine::cross_encoder::CrossEncoder;
+use resonance_engine::error::EngineError;
+use resonance_engine::tokenization::has_content;
 use crate::settings;
 
 /// The active cross-encoder, or an ERROR saying how to get one.

@@ -14,8 +14,8 @@ use pgrx::prelude::*;
 use pgrx::{pg_sys, Uuid};
 
 use crate::api::model_cache::{spi_failure, RegisteredModel};
-use crate::engine::error::Result;
-use crate::engine::matching::{JobCandidate, PairScorer};
+use resonance_engine::error::Result;
+use resonance_engine::matching::{JobCandidate, PairScorer};
 use crate::settings;
 
 /// A cross-encoder behind the cache: known texts are answered from it, the rest go to the

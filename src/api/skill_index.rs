@@ -10,7 +10,7 @@ use pgrx::prelude::*;
 use pgrx::Uuid;
 
 use crate::api::model_cache::{raise, spi_failure};
-use crate::engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
+use resonance_engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
 
 /// The index with the uuid of each SkillId.
 pub struct LoadedSkills {

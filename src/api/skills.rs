@@ -5,8 +5,8 @@ use pgrx::Uuid;
 
 use crate::api::model_cache::raise;
 use crate::api::skill_index::skills;
-use crate::engine::error::EngineError;
-use crate::engine::skills::char_positions;
+use resonance_engine::error::EngineError;
+use resonance_engine::skills::char_positions;
 
 /// Taxonomy skills named in `input` (labels and aliases, case-insensitive, whole tokens,
 /// longest match first), with 1-based character positions, both ends inclusive.

@@ -1,11 +1,11 @@
-//! What the command-line programs in src/bin share: `--flag value` parsing, file reading
+//! What the command-line programs in src/offline/bin share: `--flag value` parsing, file reading
 //! with the path in the error, and progress lines. Not used by the extension.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::error::{EngineError, Result};
-use crate::engine::model_files::BASE_BI_ENCODER;
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::model_files::BASE_BI_ENCODER;
 
 /// Where the extension installs its models (models/fetch.sh).
 pub const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";

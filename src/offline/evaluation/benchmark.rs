@@ -11,9 +11,9 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::engine::evaluation::files::read_text;
-use crate::engine::evaluation::qrels::Qrels;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::evaluation::files::read_text;
+use resonance_engine::evaluation::qrels::Qrels;
+use resonance_engine::error::{EngineError, Result};
 
 /// One of the benchmark's two tracks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@
 use candle_core::{DType, Device, Tensor, Var, D};
 
 use super::links::{MessageGraph, MESSAGE_KINDS};
-use crate::engine::rng::Rng as SeededRng;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::rng::Rng as SeededRng;
+use resonance_engine::error::{EngineError, Result};
 
 /// Softmax of `logits` (E, H) over the messages sharing a target: for message e into node
 /// t(e), exp(l_e - m_t) / sum over messages into t of exp(l - m_t), per head, where m_t is the
@@ -192,7 +192,7 @@ fn glorot<S: Into<candle_core::Shape>>(shape: S, fan_in: usize, fan_out: usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::gnn::links::{Message, MessageKind};
+    use crate::gnn::links::{Message, MessageKind};
 
     #[test]
     fn segment_softmax_matches_hand_computation() {

@@ -1,7 +1,7 @@
 //! Area under the ROC curve for link prediction: the probability that a held-out edge scores
 //! above a sampled non-edge, ties counting one half.
 
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// AUC of `positives` against `negatives` (Mann-Whitney U / (n_pos * n_neg)), by sorting
 /// all scores once and giving tied scores their average rank.

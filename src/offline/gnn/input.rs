@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::engine::error::{EngineError, Result};
-pub use crate::engine::skills::Relation;
+use resonance_engine::error::{EngineError, Result};
+pub use resonance_engine::skills::Relation;
 
 /// The skills, each with a unit-length input embedding, in file order.
 #[derive(Debug, Clone)]

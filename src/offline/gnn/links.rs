@@ -7,7 +7,7 @@
 use candle_core::{Device, Tensor};
 
 use super::input::{Relation, RelationEdge};
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// Two skill rows, the smaller first.
 pub type NodePair = (u32, u32);

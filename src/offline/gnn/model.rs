@@ -15,9 +15,9 @@ use candle_core::{Device, Tensor, Var, D};
 
 use super::attention::{GatLayer, GatLayerShape};
 use super::links::{MessageGraph, NodePair};
-use crate::engine::rng::Rng as SeededRng;
-use crate::engine::error::{EngineError, Result};
-use crate::engine::pooling::l2_normalize;
+use resonance_engine::rng::Rng as SeededRng;
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::pooling::l2_normalize;
 
 /// Sizes and constants of the model.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

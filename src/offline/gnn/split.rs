@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 
 use super::links::{NodePair, SkillLinks};
-use crate::engine::rng::Rng as SeededRng;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::rng::Rng as SeededRng;
+use resonance_engine::error::{EngineError, Result};
 
 /// Shares of the pairs held out.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -157,7 +157,7 @@ impl NegativeSampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::gnn::input::{Relation, RelationEdge};
+    use crate::gnn::input::{Relation, RelationEdge};
 
     fn ring(n: u32) -> SkillLinks {
         let edges: Vec<RelationEdge> = (0..n)

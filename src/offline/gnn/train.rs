@@ -16,9 +16,9 @@ use super::auc::{auc_standard_error, roc_auc};
 use super::input::SkillNodes;
 use super::links::{MessageGraph, NodePair, SkillLinks};
 use super::model::{pair_cosines, GatConfig, SkillGat};
-use crate::engine::rng::Rng as SeededRng;
+use resonance_engine::rng::Rng as SeededRng;
 use super::split::{split_links, LinkSplit, NegativeSampler, SplitFractions};
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// Everything a training run depends on.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -12,12 +12,12 @@ use std::collections::HashSet;
 use std::ops::RangeInclusive;
 
 use super::reserved_filter::drop_reserved;
-use crate::engine::rng::Rng as SeededRng;
-use crate::engine::error::{EngineError, Result};
-use crate::offline::sources::reserved::ReservedOccupations;
-use crate::offline::retrieval::bm25::{Bm25Index, Bm25Params};
-use crate::offline::retrieval::dense::cosine;
-use crate::engine::ranking::rank_descending;
+use resonance_engine::rng::Rng as SeededRng;
+use resonance_engine::error::{EngineError, Result};
+use crate::sources::reserved::ReservedOccupations;
+use crate::retrieval::bm25::{Bm25Index, Bm25Params};
+use crate::retrieval::dense::cosine;
+use resonance_engine::ranking::rank_descending;
 
 /// Allowed hard negatives per positive: the 1:5 to 1:10 positive:negative range of the
 /// training design (issue 4, part 3).

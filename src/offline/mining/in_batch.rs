@@ -14,8 +14,8 @@
 use std::collections::HashSet;
 
 use super::hard_negatives::{Document, Query, TrainingExample};
-use crate::engine::rng::Rng as SeededRng;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::rng::Rng as SeededRng;
+use resonance_engine::error::{EngineError, Result};
 
 /// One batch: indices into the example list, in the order the trainer should lay them out.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +102,7 @@ fn document_indices(example: &TrainingExample) -> impl Iterator<Item = usize> + 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::mining::hard_negatives::{HardNegative, NegativeSource};
+    use crate::mining::hard_negatives::{HardNegative, NegativeSource};
 
     const EMBEDDING: [f32; 2] = [1.0, 0.0];
     /// Occupations of the corpus: jobs 0-1 "a", 2-3 "b", 4-5 "c", 6-7 "d".

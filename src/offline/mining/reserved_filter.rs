@@ -1,7 +1,7 @@
 //! The reserved-occupation filter: the one place where training items of a reserved
 //! occupation are dropped, counted so a caller can report how many went.
 
-use crate::offline::sources::reserved::ReservedOccupations;
+use crate::sources::reserved::ReservedOccupations;
 
 /// Keeps only the items whose occupation is not reserved; returns how many were dropped.
 pub fn drop_reserved<'o, T>(

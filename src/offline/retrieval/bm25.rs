@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 
 use super::analyzer::analyze;
-use crate::engine::ranking::top_k;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::ranking::top_k;
+use resonance_engine::error::{EngineError, Result};
 
 /// BM25's free parameters and text handling.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::engine::evaluation::files::read_text;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::evaluation::files::read_text;
+use resonance_engine::error::{EngineError, Result};
 
 /// The set of reserved occupation keys.
 #[derive(Debug, Clone, PartialEq)]

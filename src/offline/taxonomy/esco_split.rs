@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use super::description_boundary::DescriptionBoundary;
 use super::name_segmentation::{NameSegmenter, SegmentWeights};
-use crate::engine::normalize::{clean, name_key, stem};
+use resonance_engine::normalize::{clean, name_key, stem};
 
 /// One ESCO concept recovered from its run-together text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,7 +20,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::engine::normalize::{is_function_word, stem};
+use resonance_engine::normalize::{is_function_word, stem};
 use super::token_counts::{log_odds, TokenCounts};
 
 /// A word pair seen this often in the definitions' prose is a collocation. Twice, so that

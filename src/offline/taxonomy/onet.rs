@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::data_files::{malformed, DataDir, ONET_TASK_DWA_CSV};
 use super::onet_gwa::gwa_title;
-use crate::engine::error::Result;
+use resonance_engine::error::Result;
 
 /// An O*NET-SOC occupation and the tasks the file links to activities.
 #[derive(Debug, Clone, PartialEq, Eq)]

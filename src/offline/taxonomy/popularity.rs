@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::records::{Skill, SkillCategory};
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// Names shorter than this are not searched for: "R", "Go", "JS" would match noise. Three-
 /// letter acronyms written in capitals ("SQL", "PHP", "AWS") are the exception.
@@ -86,7 +86,7 @@ pub fn log_scaled(counts: &[u32]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::taxonomy::records::SkillCategory;
+    use crate::taxonomy::records::SkillCategory;
 
     fn skill(name: &str, aliases: &[&str]) -> Skill {
         Skill {

@@ -72,7 +72,7 @@ pub struct Skill {
 }
 
 /// Experience levels: the engine's one ladder (`resonance.experience_level`).
-pub use crate::engine::experience::ExperienceLevel as Level;
+pub use resonance_engine::experience::ExperienceLevel as Level;
 
 /// One `kg_titles` row.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 
 use candle_core::{Device, Tensor};
 
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// Query rows per matrix product: 512 x 40,000 scores is 80 MB of f32, small enough to
 /// hold, large enough to keep the GEMM efficient.

@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::records::Skill;
-use crate::engine::normalize::{clean, name_key};
+use resonance_engine::normalize::{clean, name_key};
 
 /// More aliases than this make a skill an umbrella. Measured on the 877 ICT skills: 95 %
 /// have at most 12, the version-rich names top out at 20 (PHP), and the twelve above 20
@@ -173,7 +173,7 @@ impl SkillSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::taxonomy::records::SkillCategory;
+    use crate::taxonomy::records::SkillCategory;
 
     fn skill(name: &str, aliases: &[&str], source: &str) -> Skill {
         Skill {

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::records::{Skill, SkillCategory};
 use super::skill_set::SkillSet;
 use super::tech_names::Compound;
-use crate::engine::normalize::{is_function_word, name_key};
+use resonance_engine::normalize::{is_function_word, name_key};
 
 /// Examples an enumeration needs before its items count as kinds of its head.
 const MIN_ENUMERATED_ITEMS: usize = 2;
@@ -120,7 +120,7 @@ pub fn enumeration_requires(compounds: &[Compound], skills: &SkillSet) -> Vec<Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::taxonomy::tech_names::compound;
+    use crate::taxonomy::tech_names::compound;
 
     fn skill(name: &str, aliases: &[&str], category: SkillCategory, source: &str) -> Skill {
         Skill {

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use super::esco::{EscoText, IctOccupation, IctSkill};
 use super::esco_split::EscoSplitter;
 use super::name_segmentation::SegmentWeights;
-use crate::engine::normalize::{clean, name_key};
+use resonance_engine::normalize::{clean, name_key};
 
 /// A concept whose label, alternative labels and definition are known separately: the
 /// truth the splitter is measured against.

@@ -184,7 +184,7 @@ pub const CURATED_TECHNOLOGIES: &[(&str, &[&str])] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::normalize::name_key;
+    use resonance_engine::normalize::name_key;
     use std::collections::HashSet;
 
     #[test]

@@ -20,8 +20,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::data_files::{DataDir, SKILL_EXTRACTOR_JSON};
-use crate::engine::normalize::clean;
-use crate::engine::error::Result;
+use resonance_engine::normalize::clean;
+use resonance_engine::error::Result;
 
 /// Longest entry kept, in words. Technology names rarely exceed four ("google kubernetes
 /// engine", "react native testing library"); 1,882 of 30,957 entries are longer.

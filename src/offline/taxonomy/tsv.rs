@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::records::{Skill, SkillRelation, Title, TitleSkill};
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 /// One field escaped for COPY text format: backslash, tab, newline and carriage return.
 pub fn copy_field(value: &str) -> String {
@@ -116,7 +116,7 @@ pub fn write_title_skills(path: &Path, links: &[TitleSkill]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::taxonomy::records::{Level, SkillCategory};
+    use crate::taxonomy::records::{Level, SkillCategory};
 
     #[test]
     fn escapes_copy_specials() {

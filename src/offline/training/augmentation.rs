@@ -7,8 +7,8 @@
 //! The word operations split on whitespace and join with single spaces: line structure
 //! is lost, so drop sections first.
 
-use crate::engine::rng::Rng;
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::rng::Rng;
+use resonance_engine::error::{EngineError, Result};
 
 /// EDA's recommended share of words changed per operation (Wei & Zou 2019, section 3: alpha
 /// 0.1 helped at every training-set size they tried).

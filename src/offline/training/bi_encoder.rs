@@ -12,13 +12,13 @@ use std::path::Path;
 use candle_core::{Device, Module, Tensor};
 use candle_nn::{Init, Linear, VarBuilder, VarMap};
 
-use crate::engine::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
-use crate::engine::bert::{BertConfig, BertModel};
-use crate::engine::bi_encoder::BiEncoder;
-use crate::engine::error::{EngineError, Result};
-use crate::engine::model_files::ModelFiles;
-use crate::engine::pooling::{l2_normalize, masked_mean};
-use crate::engine::tokenization::TextTokenizer;
+use resonance_engine::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
+use resonance_engine::bert::{BertConfig, BertModel};
+use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::model_files::ModelFiles;
+use resonance_engine::pooling::{l2_normalize, masked_mean};
+use resonance_engine::tokenization::TextTokenizer;
 
 /// Name prefix of the projection head's tensors.
 pub const HEAD_PREFIX: &str = "head.";
@@ -121,11 +121,11 @@ pub fn bi_encoder_with_delta(dir: &Path, delta: &Path, max_seq_length: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::training::losses::{info_nce, DEFAULT_TEMPERATURE};
-    use crate::offline::training::optimizer::AdamWConfig;
-    use crate::engine::rng::Rng;
-    use crate::offline::training::tiny_model::{scratch_dir, TinyBert};
-    use crate::offline::training::trainer::{Trainer, TrainerConfig};
+    use crate::training::losses::{info_nce, DEFAULT_TEMPERATURE};
+    use crate::training::optimizer::AdamWConfig;
+    use resonance_engine::rng::Rng;
+    use crate::training::tiny_model::{scratch_dir, TinyBert};
+    use crate::training::trainer::{Trainer, TrainerConfig};
 
     const WORDS: [&str; 10] = ["nurse", "chef", "pilot", "baker", "judge", "alpha", "beta", "gamma", "delta", "omega"];
 
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn trained_layers_reload_into_the_inference_bi_encoder() {
-        use crate::engine::weights::save_delta;
+        use resonance_engine::weights::save_delta;
         let dir = scratch_dir("bi-delta");
         TinyBert::new(&WORDS, 4).write(&dir).unwrap();
         let vars = VarMap::new();

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 
-use crate::engine::weights::{load_delta, write_failed};
-use crate::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
-use crate::engine::error::Result;
+use resonance_engine::weights::{load_delta, write_failed};
+use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance_engine::error::Result;
 
 /// Embeddings of `texts`, read from `cache` when it holds as many rows, else computed
 /// (calling `progress` between batches) and written there.

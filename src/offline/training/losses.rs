@@ -2,8 +2,8 @@
 
 use candle_core::{DType, Tensor, D};
 
-use crate::engine::error::{EngineError, Result};
-use crate::engine::pooling::l2_normalize;
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::pooling::l2_normalize;
 
 /// InfoNCE temperature. 0.07 is the value of InfoNCE's best-known uses (Wu et al. 2018's
 /// instance discrimination, MoCo, CLIP's initial value); sentence-transformers' scale of

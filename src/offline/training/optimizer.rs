@@ -10,7 +10,7 @@ use candle_core::{Tensor, Var};
 use candle_nn::VarMap;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::error::{EngineError, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdamWConfig {

@@ -18,14 +18,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::occupations::{OccupationProfile, Taxonomy};
-use crate::engine::rng::Rng;
+use resonance_engine::rng::Rng;
 use super::synthetic::{job_text, resume_text, split_duties};
-use crate::engine::error::{EngineError, Result};
-use crate::offline::sources::reserved::ReservedOccupations;
-use crate::offline::mining::hard_negatives::{
+use resonance_engine::error::{EngineError, Result};
+use crate::sources::reserved::ReservedOccupations;
+use crate::mining::hard_negatives::{
     mine_hard_negatives, Document, HardNegative, MiningConfig, NegativeSource, Query,
 };
-use crate::offline::mining::in_batch::plan_batches;
+use crate::mining::in_batch::plan_batches;
 
 /// Seed of the TRAIN/EVAL split hash. Fixed forever: changing it would move occupations
 /// between the halves and make earlier EVAL-half numbers incomparable.
@@ -337,7 +337,7 @@ fn mined_kind(source: NegativeSource) -> PairKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::training::occupations::Duty;
+    use crate::training::occupations::Duty;
 
     /// An O*NET-like profile whose duties use words of its own (`w{key}`) and shared ones.
     fn profile(key: &str, taxonomy: Taxonomy, duties: usize) -> OccupationProfile {

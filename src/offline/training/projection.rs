@@ -10,10 +10,10 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Init, VarMap};
 
-use crate::engine::error::{EngineError, Result};
-use crate::engine::projection::{project, BIAS, WEIGHT};
-use crate::engine::rng::Rng;
-use crate::offline::training::losses::info_nce;
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::projection::{project, BIAS, WEIGHT};
+use resonance_engine::rng::Rng;
+use crate::training::losses::info_nce;
 
 /// One training example: rows of the embedding matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,9 +90,9 @@ pub fn batch_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::training::losses::DEFAULT_TEMPERATURE;
-    use crate::offline::training::optimizer::AdamWConfig;
-    use crate::offline::training::trainer::{Trainer, TrainerConfig};
+    use crate::training::losses::DEFAULT_TEMPERATURE;
+    use crate::training::optimizer::AdamWConfig;
+    use crate::training::trainer::{Trainer, TrainerConfig};
 
     #[test]
     fn batches_cover_each_epoch_once_and_repeat_for_a_step() {

@@ -10,8 +10,8 @@
 
 use super::augmentation::{drop_section, eda, DROPPABLE_SECTIONS, EDA_ALPHA};
 use super::occupations::{OccupationProfile, Taxonomy};
-use crate::engine::rng::Rng;
-use crate::offline::evaluation::benchmark::TITLE_SEPARATOR;
+use resonance_engine::rng::Rng;
+use crate::evaluation::benchmark::TITLE_SEPARATOR;
 
 /// How often a line gets an EDA edit, a skill or title its alternative wording, and a
 /// resume loses a section. 0.15: "vary a little"; most text stays as the sources word it,
@@ -264,7 +264,7 @@ pub fn past_tense(task: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offline::training::occupations::Duty;
+    use crate::training::occupations::Duty;
 
     fn duty(text: &str, activities: &[&str]) -> Duty {
         Duty {

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use candle_nn::VarMap;
 use serde_json::json;
 
-use crate::engine::weights::{save_delta, write_failed, FreshInit, TrainableSelection, WeightStack};
-use crate::engine::bert::{BertConfig, BertModel, BertSequenceClassifier};
-use crate::engine::error::{EngineError, Result};
+use resonance_engine::weights::{save_delta, write_failed, FreshInit, TrainableSelection, WeightStack};
+use resonance_engine::bert::{BertConfig, BertModel, BertSequenceClassifier};
+use resonance_engine::error::{EngineError, Result};
 
 /// Special tokens, ids 0..5, in BERT's roles.
 const SPECIAL_TOKENS: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
@@ -169,8 +169,8 @@ pub fn scratch_dir(label: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::model_files::ModelFiles;
-    use crate::engine::tokenization::TextTokenizer;
+    use resonance_engine::model_files::ModelFiles;
+    use resonance_engine::tokenization::TextTokenizer;
 
     #[test]
     fn written_checkpoint_loads_and_tokenizes_pairs() {

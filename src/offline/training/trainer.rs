@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::optimizer::{AdamW, AdamWConfig};
 use super::schedule::LinearSchedule;
-use crate::engine::weights::{assign, load_delta, save_delta, write_failed};
-use crate::engine::error::{EngineError, Result};
-use crate::engine::model_files::read;
+use resonance_engine::weights::{assign, load_delta, save_delta, write_failed};
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::model_files::read;
 
 const TRAINABLE_FILE: &str = "trainable.safetensors";
 const OPTIMIZER_FILE: &str = "optimizer.safetensors";
@@ -215,11 +215,11 @@ fn remove_older_checkpoints(root: &Path, keep: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::cross_encoder::CrossEncoder;
-    use crate::offline::training::losses::binary_cross_entropy;
-    use crate::engine::rng::Rng;
-    use crate::offline::training::tiny_model::{scratch_dir, TinyBert};
-    use crate::engine::weights::{trained_tensors, TrainableScope};
+    use resonance_engine::cross_encoder::CrossEncoder;
+    use crate::training::losses::binary_cross_entropy;
+    use resonance_engine::rng::Rng;
+    use crate::training::tiny_model::{scratch_dir, TinyBert};
+    use resonance_engine::weights::{trained_tensors, TrainableScope};
 
     const WORDS: [&str; 6] = ["good", "bad", "alpha", "beta", "gamma", "delta"];
 

@@ -14,14 +14,14 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 
-use resonance::engine::cross_encoder::CrossEncoder;
-use resonance::engine::error::Result;
-use resonance::engine::model_files::BASE_BI_ENCODER;
-use resonance::offline::training::bi_encoder::TrainableBiEncoder;
-use resonance::offline::training::losses::{binary_cross_entropy, info_nce, DEFAULT_TEMPERATURE};
-use resonance::offline::training::optimizer::AdamWConfig;
-use resonance::offline::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::weights::{trained_tensors, TrainableScope};
+use resonance_engine::cross_encoder::CrossEncoder;
+use resonance_engine::error::Result;
+use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_offline::training::bi_encoder::TrainableBiEncoder;
+use resonance_offline::training::losses::{binary_cross_entropy, info_nce, DEFAULT_TEMPERATURE};
+use resonance_offline::training::optimizer::AdamWConfig;
+use resonance_offline::training::trainer::{Trainer, TrainerConfig};
+use resonance_engine::weights::{trained_tensors, TrainableScope};
 
 const BATCH: usize = 16;
 const TOKENS: usize = 128;

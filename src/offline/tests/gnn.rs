@@ -3,12 +3,12 @@
 //! held-out links, weight files, and bad input.
 
 use candle_core::{Device, Tensor};
-use resonance::offline::gnn::input::{format_embeddings_tsv, Relation, RelationEdge, SkillNodes};
-use resonance::offline::gnn::links::SkillLinks;
-use resonance::offline::gnn::model::{GatConfig, SkillGat};
-use resonance::engine::rng::Rng as SeededRng;
-use resonance::offline::gnn::train::{enrich, test_graph_flags, train_link_prediction, TrainConfig, TrainedGat};
-use resonance::offline::gnn::{parse_edges, parse_nodes};
+use resonance_offline::gnn::input::{format_embeddings_tsv, Relation, RelationEdge, SkillNodes};
+use resonance_offline::gnn::links::SkillLinks;
+use resonance_offline::gnn::model::{GatConfig, SkillGat};
+use resonance_engine::rng::Rng as SeededRng;
+use resonance_offline::gnn::train::{enrich, test_graph_flags, train_link_prediction, TrainConfig, TrainedGat};
+use resonance_offline::gnn::{parse_edges, parse_nodes};
 
 const DIM: usize = 16;
 

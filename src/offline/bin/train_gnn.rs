@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use resonance::offline::gnn::input::format_embeddings_tsv;
-use resonance::offline::gnn::train::mean_cosine_to_input;
-use resonance::offline::gnn::{enrich, parse_edges, parse_nodes, train_link_prediction, SkillLinks, TrainConfig};
+use resonance_offline::gnn::input::format_embeddings_tsv;
+use resonance_offline::gnn::train::mean_cosine_to_input;
+use resonance_offline::gnn::{enrich, parse_edges, parse_nodes, train_link_prediction, SkillLinks, TrainConfig};
 
 /// The model's name in `resonance.ml_models`.
 const MODEL_NAME: &str = "skill-gat";
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
 
 /// Loads, trains, evaluates, writes.
 fn run() -> Result<(), String> {
-    resonance::engine::allocator::keep_freed_memory();
+    resonance_engine::allocator::keep_freed_memory();
     let args = parse_args(std::env::args().skip(1).collect())?;
     let started = Instant::now();
     let nodes = parse_nodes(&read(&args.nodes)?).map_err(|e| format!("{}: {e}", args.nodes.display()))?;

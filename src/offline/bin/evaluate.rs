@@ -24,15 +24,15 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use resonance::offline::cli::progress;
-use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
-use resonance::engine::error::{EngineError, Result};
-use resonance::offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
-use resonance::engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
-use resonance::engine::evaluation::run::Run;
-use resonance::engine::model_files::BASE_BI_ENCODER;
-use resonance::offline::retrieval::bm25::{Bm25Index, Bm25Params};
-use resonance::offline::retrieval::dense::cosine_scores;
+use resonance_offline::cli::progress;
+use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance_engine::error::{EngineError, Result};
+use resonance_offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
+use resonance_engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
+use resonance_engine::evaluation::run::Run;
+use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_offline::retrieval::bm25::{Bm25Index, Bm25Params};
+use resonance_offline::retrieval::dense::cosine_scores;
 
 /// Where the extension installs its models (models/fetch.sh).
 const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";

@@ -14,15 +14,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use resonance::engine::bi_encoder::BiEncoder;
-use resonance::engine::error::{EngineError, Result};
-use resonance::offline::taxonomy::build::{build, Config, Sources};
-use resonance::offline::taxonomy::data_files::DataDir;
-use resonance::offline::taxonomy::esco_split::EscoSplitter;
-use resonance::offline::taxonomy::name_segmentation::SegmentWeights;
-use resonance::offline::sources::reserved::ReservedOccupations;
-use resonance::offline::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
-use resonance::offline::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
+use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::error::{EngineError, Result};
+use resonance_offline::taxonomy::build::{build, Config, Sources};
+use resonance_offline::taxonomy::data_files::DataDir;
+use resonance_offline::taxonomy::esco_split::EscoSplitter;
+use resonance_offline::taxonomy::name_segmentation::SegmentWeights;
+use resonance_offline::sources::reserved::ReservedOccupations;
+use resonance_offline::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
+use resonance_offline::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
 
 /// Where the reserved list lives relative to the repository (DESIGN.md §3).
 const DEFAULT_RESERVED: &str = "../shared/eval/reserved.txt";

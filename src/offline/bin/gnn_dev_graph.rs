@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
-use resonance::offline::gnn::input::{escape_copy_text, format_vector_literal};
+use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance_offline::gnn::input::{escape_copy_text, format_vector_literal};
 
 /// O*NET DWA pairs must share at least two occupations: O*NET lists ~19 DWAs per occupation
 /// and generic ones recur everywhere, so a single shared occupation is mostly noise (72,632

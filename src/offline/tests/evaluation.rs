@@ -8,16 +8,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use resonance::engine::error::EngineError;
-use resonance::offline::evaluation::benchmark::{Benchmark, Track};
-use resonance::engine::evaluation::metrics::{
+use resonance_engine::error::EngineError;
+use resonance_offline::evaluation::benchmark::{Benchmark, Track};
+use resonance_engine::evaluation::metrics::{
     evaluate, ndcg_at_k, recall_at_k, reciprocal_rank, MetricReport, METRIC_NAMES,
 };
-use resonance::engine::evaluation::qrels::Qrels;
-use resonance::offline::sources::reserved::ReservedOccupations;
-use resonance::engine::evaluation::run::Run;
-use resonance::offline::mining::hard_negatives::{mine_hard_negatives, Document, MiningConfig, Query};
-use resonance::offline::retrieval::bm25::{Bm25Index, Bm25Params};
+use resonance_engine::evaluation::qrels::Qrels;
+use resonance_offline::sources::reserved::ReservedOccupations;
+use resonance_engine::evaluation::run::Run;
+use resonance_offline::mining::hard_negatives::{mine_hard_negatives, Document, MiningConfig, Query};
+use resonance_offline::retrieval::bm25::{Bm25Index, Bm25Params};
 
 /// Agreement required between the engine's metrics and metrics.py's.
 const TOLERANCE: f64 = 1e-6;
@@ -25,7 +25,7 @@ const TOLERANCE: f64 = 1e-6;
 fn eval_dir() -> PathBuf {
     std::env::var_os("RESONANCE_EVAL_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval"))
 }
 
 fn scratch_dir(name: &str) -> PathBuf {

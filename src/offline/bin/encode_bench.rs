@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use resonance::engine::bi_encoder::BiEncoder;
-use resonance::engine::model_files::BASE_BI_ENCODER;
+use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::model_files::BASE_BI_ENCODER;
 
 const SENTENCE: &str = "experienced engineer building reliable data pipelines with python and sql for analytics teams. ";
 

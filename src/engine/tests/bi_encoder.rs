@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use resonance::engine::bi_encoder::BiEncoder;
-use resonance::engine::error::EngineError;
-use resonance::engine::model_files::BASE_BI_ENCODER;
-use resonance::engine::tokenization::TextTokenizer;
+use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::error::EngineError;
+use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_engine::tokenization::TextTokenizer;
 
 fn model_dir() -> PathBuf {
     let root = std::env::var("RESONANCE_MODEL_DIR").unwrap_or_else(|_| "/usr/share/postgresql/15/resonance/models".into());

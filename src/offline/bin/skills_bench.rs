@@ -2,7 +2,7 @@
 //! extractor build time and memory, extraction time per ~2,000-character resume, graph build,
 //! `related` and the skill-graph score. One metric per line.
 //!
-//! Usage: cargo build --release --no-default-features --bin skills_bench && target/release/skills_bench [skill_count]
+//! Usage: cargo build --release -p resonance-offline --bin skills_bench && target/release/skills_bench [skill_count]
 //! (skill_count defaults to 45000)
 //! Names are generated deterministically from word lists (1-5 words, a third with an alias),
 //! plus ~80 real technology names with symbols ("C++", "Node.js", "CI/CD") and short
@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use resonance::engine::skills::{
+use resonance_engine::skills::{
     distinct_skills, skill_graph_score, AmbiguityRules, JobSkill, Relation, ScoreParams, SkillEdge, SkillEntry,
     SkillExtractor, SkillGraph, SkillId,
 };

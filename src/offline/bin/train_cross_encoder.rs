@@ -33,28 +33,28 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use serde_json::{json, Value};
 
-use resonance::offline::cli::{progress, read, Flags};
-use resonance::engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
-use resonance::engine::cross_encoder::CrossEncoder;
-use resonance::engine::error::{EngineError, Result};
-use resonance::offline::evaluation::benchmark::{Benchmark, Track};
-use resonance::engine::evaluation::metrics::{evaluate, MetricReport};
-use resonance::offline::sources::reserved::ReservedOccupations;
-use resonance::engine::evaluation::run::Run;
-use resonance::engine::fusion::{fuse, similarity_score, FusionWeights, StageScores};
-use resonance::offline::retrieval::dense::cosine_scores;
-use resonance::engine::ranking::rank_descending;
-use resonance::offline::training::embedding_cache::cached_embeddings;
-use resonance::offline::training::losses::binary_cross_entropy;
-use resonance::offline::training::occupations::{read_esco_ict, read_onet_task_dwa, OccupationProfile};
-use resonance::offline::training::optimizer::AdamWConfig;
-use resonance::offline::training::pairs::{
+use resonance_offline::cli::{progress, read, Flags};
+use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance_engine::cross_encoder::CrossEncoder;
+use resonance_engine::error::{EngineError, Result};
+use resonance_offline::evaluation::benchmark::{Benchmark, Track};
+use resonance_engine::evaluation::metrics::{evaluate, MetricReport};
+use resonance_offline::sources::reserved::ReservedOccupations;
+use resonance_engine::evaluation::run::Run;
+use resonance_engine::fusion::{fuse, similarity_score, FusionWeights, StageScores};
+use resonance_offline::retrieval::dense::cosine_scores;
+use resonance_engine::ranking::rank_descending;
+use resonance_offline::training::embedding_cache::cached_embeddings;
+use resonance_offline::training::losses::binary_cross_entropy;
+use resonance_offline::training::occupations::{read_esco_ict, read_onet_task_dwa, OccupationProfile};
+use resonance_offline::training::optimizer::AdamWConfig;
+use resonance_offline::training::pairs::{
     half_of, label_pairs, read_pair_file, synthesize, write_pair_file, Half, PairConfig, PairRecord, SyntheticText,
     MIN_DUTIES, SPLIT_RULE,
 };
-use resonance::engine::rng::Rng;
-use resonance::offline::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::weights::{load_delta, save_delta, write_failed, TrainableScope};
+use resonance_engine::rng::Rng;
+use resonance_offline::training::trainer::{Trainer, TrainerConfig};
+use resonance_engine::weights::{load_delta, save_delta, write_failed, TrainableScope};
 
 /// Training truncates pairs at 128 tokens: a step costs about half of one at 256, and the
 /// brief's CPU budget (12 minutes on 2 shared cores) buys twice the pairs.

@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 
-use resonance::engine::cross_encoder::CrossEncoder;
-use resonance::engine::error::EngineError;
-use resonance::engine::model_files::BASE_BI_ENCODER;
-use resonance::engine::tokenization::TextTokenizer;
-use resonance::offline::training::losses::binary_cross_entropy;
-use resonance::offline::training::optimizer::AdamWConfig;
-use resonance::engine::rng::Rng;
-use resonance::offline::training::tiny_model::{scratch_dir, TinyBert};
-use resonance::offline::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::weights::{load_delta, save_delta, TrainableScope};
+use resonance_engine::cross_encoder::CrossEncoder;
+use resonance_engine::error::EngineError;
+use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_engine::tokenization::TextTokenizer;
+use resonance_offline::training::losses::binary_cross_entropy;
+use resonance_offline::training::optimizer::AdamWConfig;
+use resonance_engine::rng::Rng;
+use resonance_offline::training::tiny_model::{scratch_dir, TinyBert};
+use resonance_offline::training::trainer::{Trainer, TrainerConfig};
+use resonance_engine::weights::{load_delta, save_delta, TrainableScope};
 
 const WORDS: [&str; 10] = ["good", "bad", "alpha", "beta", "gamma", "delta", "nurse", "chef", "python", "sql"];
 

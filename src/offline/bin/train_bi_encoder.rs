@@ -20,21 +20,21 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde_json::{json, Value};
 
-use resonance::offline::cli::{progress, Flags};
-use resonance::engine::bi_encoder::BiEncoder;
-use resonance::engine::error::Result;
-use resonance::offline::evaluation::benchmark::{Benchmark, Track};
-use resonance::engine::evaluation::metrics::evaluate;
-use resonance::engine::evaluation::run::Run;
-use resonance::engine::projection::{Projection, PROJECTION_FILE};
-use resonance::offline::retrieval::dense::cosine_scores;
-use resonance::offline::training::embedding_cache::cached_embeddings;
-use resonance::offline::training::losses::DEFAULT_TEMPERATURE;
-use resonance::offline::training::optimizer::AdamWConfig;
-use resonance::offline::training::pairs::{half_of, read_pair_file, Half, PairRecord, SPLIT_RULE};
-use resonance::offline::training::projection::{batch_loss, projection_vars, BatchOrder, ProjectionExample};
-use resonance::offline::training::trainer::{Trainer, TrainerConfig};
-use resonance::engine::weights::write_failed;
+use resonance_offline::cli::{progress, Flags};
+use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::error::Result;
+use resonance_offline::evaluation::benchmark::{Benchmark, Track};
+use resonance_engine::evaluation::metrics::evaluate;
+use resonance_engine::evaluation::run::Run;
+use resonance_engine::projection::{Projection, PROJECTION_FILE};
+use resonance_offline::retrieval::dense::cosine_scores;
+use resonance_offline::training::embedding_cache::cached_embeddings;
+use resonance_offline::training::losses::DEFAULT_TEMPERATURE;
+use resonance_offline::training::optimizer::AdamWConfig;
+use resonance_offline::training::pairs::{half_of, read_pair_file, Half, PairRecord, SPLIT_RULE};
+use resonance_offline::training::projection::{batch_loss, projection_vars, BatchOrder, ProjectionExample};
+use resonance_offline::training::trainer::{Trainer, TrainerConfig};
+use resonance_engine::weights::write_failed;
 
 /// Tokens per text, the extension's `resonance.max_seq_length` default: the projection
 /// learns on embeddings made the way the extension makes them.
