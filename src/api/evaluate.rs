@@ -8,7 +8,7 @@ use pgrx::{JsonB, Uuid};
 
 use crate::api::json_arg::JsonArg;
 use crate::api::matching::{match_options, run_match};
-use crate::api::model_cache::{check_for_interrupts, raise, spi_failure};
+use crate::api::model_cache::{check_for_interrupts, raise, OrRaise};
 use resonance_engine::error::EngineError;
 use resonance_engine::evaluation::metrics::evaluate;
 use resonance_engine::evaluation::qrels::Qrels;
@@ -100,5 +100,5 @@ fn record(table: &str, options: &serde_json::Value, metrics: &serde_json::Value,
          VALUES ('evaluation', $1, $2, 'finished', now())",
         &[JsonB(config).into(), JsonB(metrics.clone()).into()],
     )
-    .unwrap_or_else(|e| spi_failure("recording the evaluation", e));
+    .or_raise("recording the evaluation");
 }

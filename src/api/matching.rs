@@ -9,7 +9,7 @@ use pgrx::prelude::*;
 use pgrx::{pg_sys, JsonB, Uuid};
 
 use crate::api::model_cache::{
-    bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model, spi_failure,
+    bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model, OrRaise,
 };
 use crate::api::json_arg::JsonArg;
 use crate::api::rerank_cache::{CacheKey, CachedPairScorer};
@@ -25,9 +25,13 @@ use resonance_engine::model_files::BASE_BI_ENCODER;
 use resonance_engine::projection::Projection;
 use resonance_engine::match_request::{MatchFilters, MatchOptions};
 use resonance_engine::matching::{
+    ms_since,
     rank_candidates, JobCandidate, JobText, PairScorer, RankedJob, ResumeInput, SkillScorer,
 };
 use crate::settings;
+
+/// What an SPI failure in this file was doing (`OrRaise`).
+const READING_ROWS: &str = "reading resumes and jobs";
 
 thread_local! {
     /// Per-stage breakdown of this backend's last resonance_match call, with the role that
@@ -48,9 +52,6 @@ struct ResumeRow {
     facts: CandidateFacts,
 }
 
-fn spi_error(e: pgrx::spi::Error) -> ! {
-    spi_failure("reading resumes and jobs", e)
-}
 
 fn level(name: Option<String>) -> Option<ExperienceLevel> {
     name.as_deref().and_then(ExperienceLevel::from_name)
@@ -65,19 +66,19 @@ fn load_resume(id: Uuid) -> ResumeRow {
                 Some(1),
                 &[id.into()],
             )
-            .unwrap_or_else(|e| spi_error(e));
+            .or_raise(READING_ROWS);
         let Some(row) = rows.into_iter().next() else {
             raise(EngineError::NotFound(format!("resume {id} does not exist in resonance.resumes")))
         };
-        let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
+        let get_text = |i: usize| row.get::<String>(i).or_raise(READING_ROWS);
         ResumeRow {
             text: get_text(1).unwrap_or_default(),
-            embedding: row.get::<Vec<f32>>(2).unwrap_or_else(|e| spi_error(e)),
+            embedding: row.get::<Vec<f32>>(2).or_raise(READING_ROWS),
             facts: CandidateFacts {
                 place: Place::new(get_text(3).as_deref(), get_text(4).as_deref()),
-                remote_ok: row.get::<bool>(5).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
+                remote_ok: row.get::<bool>(5).or_raise(READING_ROWS).unwrap_or(false),
                 level: level(get_text(6)),
-                years: row.get::<f32>(7).unwrap_or_else(|e| spi_error(e)),
+                years: row.get::<f32>(7).or_raise(READING_ROWS),
             },
         }
     })
@@ -94,18 +95,18 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
                 Some(1),
                 &[id.into()],
             )
-            .unwrap_or_else(|e| spi_error(e));
+            .or_raise(READING_ROWS);
         let Some(row) = rows.into_iter().next() else {
             raise(EngineError::NotFound(format!("job {id} does not exist in resonance.jobs")))
         };
-        let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
+        let get_text = |i: usize| row.get::<String>(i).or_raise(READING_ROWS);
         let facts = JobFacts {
             title: get_text(2),
             place: Place::new(get_text(3).as_deref(), get_text(4).as_deref()),
-            remote: row.get::<bool>(5).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
+            remote: row.get::<bool>(5).or_raise(READING_ROWS).unwrap_or(false),
             level: level(get_text(6)),
         };
-        (get_text(1).unwrap_or_default(), facts, row.get::<Vec<f32>>(7).unwrap_or_else(|e| spi_error(e)))
+        (get_text(1).unwrap_or_default(), facts, row.get::<Vec<f32>>(7).or_raise(READING_ROWS))
     })
 }
 
@@ -152,8 +153,8 @@ fn job_embeddings(ids: &[Uuid]) -> Vec<Vec<f32>> {
                 None,
                 &[ids.to_vec().into()],
             )
-            .unwrap_or_else(|e| spi_error(e))
-            .map(|row| row.get::<Vec<f32>>(1).unwrap_or_else(|e| spi_error(e)).unwrap_or_default())
+            .or_raise(READING_ROWS)
+            .map(|row| row.get::<Vec<f32>>(1).or_raise(READING_ROWS).unwrap_or_default())
             .collect()
     })
 }
@@ -177,26 +178,26 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
                     filters.company.clone().into(),
                 ],
             )
-            .unwrap_or_else(|e| spi_error(e));
+            .or_raise(READING_ROWS);
         let mut ids = Vec::new();
         let mut candidates = Vec::new();
         let mut zero_embeddings = 0;
         for row in rows {
             // pgvector's cosine distance to an all-zero vector is NaN: such a job (stored
             // before the tables refused them) has no score, so it is left out, with a NOTICE.
-            let cosine = row.get::<f32>(8).unwrap_or_else(|e| spi_error(e)).unwrap_or(0.0);
+            let cosine = row.get::<f32>(8).or_raise(READING_ROWS).unwrap_or(0.0);
             if !cosine.is_finite() {
                 zero_embeddings += 1;
                 continue;
             }
-            let get_text = |i: usize| row.get::<String>(i).unwrap_or_else(|e| spi_error(e));
-            ids.push(row.get::<Uuid>(1).unwrap_or_else(|e| spi_error(e)).expect("primary key"));
+            let get_text = |i: usize| row.get::<String>(i).or_raise(READING_ROWS);
+            ids.push(row.get::<Uuid>(1).or_raise(READING_ROWS).expect("primary key"));
             candidates.push(JobCandidate {
                 document: get_text(2).unwrap_or_default(),
                 facts: JobFacts {
                     title: get_text(3),
                     place: Place::new(get_text(4).as_deref(), get_text(5).as_deref()),
-                    remote: row.get::<bool>(6).unwrap_or_else(|e| spi_error(e)).unwrap_or(false),
+                    remote: row.get::<bool>(6).or_raise(READING_ROWS).unwrap_or(false),
                     level: level(get_text(7)),
                 },
                 cosine,
@@ -210,10 +211,6 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
         }
         (ids, candidates)
     })
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1e3
 }
 
 /// One run of the pipeline for one resume: the candidates with their ids, the ranked
@@ -233,11 +230,11 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     let t = Instant::now();
     let resume = load_resume(resume_id);
     let query = embedding_or_encode(resume.embedding.clone(), &resume.text, &format!("resume {resume_id}"));
-    let resume_ms = ms(t);
+    let resume_ms = ms_since(t);
 
     let t = Instant::now();
     let (ids, mut candidates) = retrieve(&query, filters, options.top_k_retrieve);
-    let retrieval_ms = ms(t);
+    let retrieval_ms = ms_since(t);
 
     // A fine-tuned bi-encoder rescores the candidates stage 1 found with the base embeddings.
     let t = Instant::now();
@@ -248,11 +245,11 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
             c.cosine = s;
         }
     }
-    let bi_rescore_ms = ms(t);
+    let bi_rescore_ms = ms_since(t);
 
     let t = Instant::now();
     let taxonomy = options.use_skill_graph.then(skills).filter(|s| !s.index.is_empty());
-    let skill_index_ms = ms(t);
+    let skill_index_ms = ms_since(t);
     let skill_scorer = taxonomy.as_ref().map(|s| &s.index as &dyn SkillScorer);
 
     // Stage 3's model: the active cross-encoder, or the version the options name.
@@ -269,13 +266,13 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     }
     let cross = reranker_model.as_ref().map(cross_encoder);
     let reranker = cross.as_ref().map(|m| BatchedReranker { model: m, batch_size: settings::batch_size() });
-    let model_load_ms = ms(t);
+    let model_load_ms = ms_since(t);
 
     // Stage 3 reads resonance.rerank_scores first and computes only what it lacks.
     let t = Instant::now();
     let cache_key = reranker_model.as_ref().map(|model| CacheKey { resume_id, resume_text: &resume.text, model });
     let cached = reranker.as_ref().zip(cache_key.as_ref()).map(|(r, key)| CachedPairScorer::load(r, key, &ids, &candidates));
-    let cache_read_ms = ms(t);
+    let cache_read_ms = ms_since(t);
 
     let input = ResumeInput { text: resume.text.clone(), facts: resume.facts };
     let pair_scorer = cached.as_ref().map(|r| r as &dyn PairScorer);
@@ -287,10 +284,10 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
 
     let t = Instant::now();
     let stored = cached.as_ref().zip(cache_key.as_ref()).map(|(c, key)| c.store(key, &ids, &candidates));
-    let cache_write_ms = ms(t);
+    let cache_write_ms = ms_since(t);
 
     let reranked = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
-    let latency_ms = ms(start);
+    let latency_ms = ms_since(start);
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     let stats = serde_json::json!({
         "resume_id": resume_id.to_string(),

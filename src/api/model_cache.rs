@@ -69,7 +69,7 @@ pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<Regis
                 Some(1),
                 &[model_type.into(), version.map(str::to_string).into()],
             )
-            .unwrap_or_else(|e| spi_failure("reading resonance.ml_models", e));
+            .or_raise("reading resonance.ml_models");
         rows.into_iter().next().map(|row| {
             let text = |i: usize| row.get::<String>(i).ok().flatten();
             RegisteredModel {
@@ -185,6 +185,17 @@ pub fn raise(e: EngineError) -> ! {
 /// caller's input, so it is an internal error naming what was being read.
 pub fn spi_failure(what: &str, e: pgrx::spi::Error) -> ! {
     ereport!(ERROR, PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("resonance: {what} failed: {e}"));
+}
+
+/// `.or_raise(what)` on the result of an SPI call: its value, or `spi_failure(what)`.
+pub trait OrRaise<T> {
+    fn or_raise(self, what: &str) -> T;
+}
+
+impl<T> OrRaise<T> for std::result::Result<T, pgrx::spi::Error> {
+    fn or_raise(self, what: &str) -> T {
+        self.unwrap_or_else(|e| spi_failure(what, e))
+    }
 }
 
 /// Between two batches: lets a pending cancel or statement_timeout end the statement.

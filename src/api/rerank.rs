@@ -5,7 +5,7 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model, spi_failure};
+use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model, OrRaise};
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;
@@ -65,7 +65,7 @@ fn resonance_rerank_ids(
                 None,
                 &[ids.clone().into()],
             )
-            .unwrap_or_else(|e| spi_failure("reading resonance.jobs", e));
+            .or_raise("reading resonance.jobs");
         for row in rows {
             if let (Ok(Some(id)), Ok(doc)) = (row.get::<Uuid>(1), row.get::<String>(2)) {
                 found.insert(id, doc.unwrap_or_default());

@@ -13,10 +13,13 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, Uuid};
 
-use crate::api::model_cache::{spi_failure, RegisteredModel};
+use crate::api::model_cache::{OrRaise, RegisteredModel};
 use resonance_engine::error::Result;
 use resonance_engine::matching::{JobCandidate, PairScorer};
 use crate::settings;
+
+/// What an SPI failure in this file was doing (`OrRaise`).
+const SCORE_CACHE: &str = "resonance.rerank_scores";
 
 /// A cross-encoder behind the cache: known texts are answered from it, the rest go to the
 /// model once per distinct text (re-postings of a job share their text and so their score).
@@ -51,9 +54,6 @@ impl<'a> CacheKey<'a> {
     }
 }
 
-fn query_failed(e: pgrx::spi::Error) -> ! {
-    spi_failure("resonance.rerank_scores", e)
-}
 
 impl<'a> CachedPairScorer<'a> {
     /// Reads the cache rows of `key` for the candidates (one query), in front of `model`.
@@ -69,10 +69,10 @@ impl<'a> CachedPairScorer<'a> {
                         None,
                         &key.args([ids.to_vec().into(), documents(candidates).into()]),
                     )
-                    .unwrap_or_else(|e| query_failed(e));
+                    .or_raise(SCORE_CACHE);
                 for row in rows {
-                    let id = row.get::<Uuid>(1).unwrap_or_else(|e| query_failed(e));
-                    let score = row.get::<f32>(2).unwrap_or_else(|e| query_failed(e));
+                    let id = row.get::<Uuid>(1).or_raise(SCORE_CACHE);
+                    let score = row.get::<f32>(2).or_raise(SCORE_CACHE);
                     if let (Some(i), Some(score)) = (id.and_then(|id| position.get(&id).copied()), score) {
                         hits[i] = true;
                         scores.insert(candidates[i].document.clone(), score);
@@ -121,7 +121,7 @@ impl<'a> CachedPairScorer<'a> {
                         new.iter().map(|n| n.2).collect::<Vec<_>>().into(),
                     ]),
                 )
-                .unwrap_or_else(|e| query_failed(e));
+                .or_raise(SCORE_CACHE);
         });
         Some(new.len())
     }

@@ -9,8 +9,11 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::{raise, spi_failure};
+use crate::api::model_cache::{raise, OrRaise};
 use resonance_engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
+
+/// What an SPI failure in this file was doing (`OrRaise`).
+const READING_TAXONOMY: &str = "reading the skill taxonomy";
 
 /// The index with the uuid of each SkillId.
 pub struct LoadedSkills {
@@ -22,9 +25,6 @@ thread_local! {
     static SKILLS: RefCell<Option<(i64, Rc<LoadedSkills>)>> = const { RefCell::new(None) };
 }
 
-fn spi_error(e: pgrx::spi::Error) -> ! {
-    spi_failure("reading the skill taxonomy", e)
-}
 
 /// Read with a plain SELECT: pgrx's `Spi::get_one` runs as an update and takes a
 /// transaction id, which a hot standby refuses ("cannot assign TransactionIds during recovery").
@@ -33,7 +33,7 @@ fn current_version() -> i64 {
         client
             .select("SELECT version FROM resonance.kg_version", Some(1), &[])
             .and_then(|rows| rows.first().get_one::<i64>())
-            .unwrap_or_else(|e| spi_error(e))
+            .or_raise(READING_TAXONOMY)
             .unwrap_or(0)
     })
 }
@@ -55,14 +55,14 @@ fn load() -> LoadedSkills {
         let mut records = Vec::new();
         for row in client
             .select("SELECT id, name, aliases FROM resonance.kg_skills ORDER BY id", None, &[])
-            .unwrap_or_else(|e| spi_error(e))
+            .or_raise(READING_TAXONOMY)
         {
-            ids.push(row.get::<Uuid>(1).unwrap_or_else(|e| spi_error(e)).expect("primary key"));
+            ids.push(row.get::<Uuid>(1).or_raise(READING_TAXONOMY).expect("primary key"));
             records.push(SkillRecord {
-                name: row.get::<String>(2).unwrap_or_else(|e| spi_error(e)).unwrap_or_default(),
+                name: row.get::<String>(2).or_raise(READING_TAXONOMY).unwrap_or_default(),
                 aliases: row
                     .get::<Vec<Option<String>>>(3)
-                    .unwrap_or_else(|e| spi_error(e))
+                    .or_raise(READING_TAXONOMY)
                     .unwrap_or_default()
                     .into_iter()
                     .flatten()
@@ -77,17 +77,17 @@ fn load() -> LoadedSkills {
                 None,
                 &[],
             )
-            .unwrap_or_else(|e| spi_error(e))
+            .or_raise(READING_TAXONOMY)
         {
             let id =
-                |i: usize| row.get::<Uuid>(i).unwrap_or_else(|e| spi_error(e)).and_then(|u| position.get(&u).copied());
+                |i: usize| row.get::<Uuid>(i).or_raise(READING_TAXONOMY).and_then(|u| position.get(&u).copied());
             let (Some(source), Some(target)) = (id(1), id(2)) else { continue };
-            let relation = row.get::<String>(3).unwrap_or_else(|e| spi_error(e)).unwrap_or_default();
+            let relation = row.get::<String>(3).or_raise(READING_TAXONOMY).unwrap_or_default();
             edges.push(SkillEdge {
                 source,
                 target,
                 relation: Relation::parse(&relation).unwrap_or_else(|e| raise(e)),
-                weight: row.get::<f32>(4).unwrap_or_else(|e| spi_error(e)).unwrap_or(1.0),
+                weight: row.get::<f32>(4).or_raise(READING_TAXONOMY).unwrap_or(1.0),
             });
         }
         let mut occupations: Vec<OccupationProfile> = Vec::new();
@@ -98,11 +98,11 @@ fn load() -> LoadedSkills {
                 None,
                 &[],
             )
-            .unwrap_or_else(|e| spi_error(e))
+            .or_raise(READING_TAXONOMY)
         {
-            let skills = row.get::<Vec<Option<Uuid>>>(2).unwrap_or_else(|e| spi_error(e)).unwrap_or_default();
+            let skills = row.get::<Vec<Option<Uuid>>>(2).or_raise(READING_TAXONOMY).unwrap_or_default();
             occupations.push(OccupationProfile {
-                name: row.get::<String>(1).unwrap_or_else(|e| spi_error(e)).unwrap_or_default(),
+                name: row.get::<String>(1).or_raise(READING_TAXONOMY).unwrap_or_default(),
                 skills: skills.into_iter().flatten().filter_map(|u| position.get(&u).copied()).collect(),
             });
         }

@@ -2,13 +2,14 @@
 //! every call and every server, with no state needed to decide it.
 
 use super::error::{EngineError, Result};
+use super::hash::fnv1a_64;
 
 /// FNV-1a (64-bit) followed by MurmurHash3's fmix64 finaliser: stable across platforms
 /// and releases (std's hasher is neither). The finaliser matters: plain FNV-1a barely
 /// moves its high bits for keys that differ in the last byte ("u1", "u2", ...), and a
 /// 90/10 split came out 99.9/0.1 without it.
 fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    let mut h = fnv1a_64(bytes);
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;

@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod experience;
 pub mod explain;
 pub mod fusion;
+pub mod hash;
 pub mod json_argument;
 pub mod location;
 pub mod match_request;

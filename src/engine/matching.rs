@@ -75,7 +75,8 @@ pub struct StageTimings {
     pub explain_ms: f64,
 }
 
-fn ms_since(t: Instant) -> f64 {
+/// Milliseconds since `t`: the unit of every stage timing the pipeline reports.
+pub fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 

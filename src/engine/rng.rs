@@ -4,6 +4,8 @@
 //! seeded (`Device::set_seed` fails on CPU), and `rand`'s `StdRng` may change its
 //! algorithm between versions; SplitMix64 is fixed by its definition.
 
+use crate::hash::fnv1a_64;
+
 /// SplitMix64 (Steele, Lea, Flood 2014): 64 bits of state, passes BigCrush, and any seed,
 /// 0 included, gives a full-period stream.
 #[derive(Debug, Clone)]
@@ -22,7 +24,7 @@ impl Rng {
     /// An independent stream for one named use of a seed (a tensor name, a training step),
     /// so that adding a use elsewhere does not shift this one's numbers.
     pub fn derived(seed: u64, label: &str) -> Self {
-        Self::new(seed ^ fnv1a(label.as_bytes()).rotate_left(17))
+        Self::new(seed ^ fnv1a_64(label.as_bytes()).rotate_left(17))
     }
 
     /// An independent stream for item or purpose number `stream` (one query of a mining
@@ -81,11 +83,6 @@ impl Rng {
             items.swap(i, self.below(i + 1));
         }
     }
-}
-
-/// 64-bit FNV-1a: a stable hash of a label (std's hasher is randomly keyed per process).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xCBF2_9CE4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3))
 }
 
 #[cfg(test)]

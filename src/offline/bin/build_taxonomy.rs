@@ -11,6 +11,7 @@
 //! names is unchanged (for rebuilding after changing a threshold).
 //! Threads: RAYON_NUM_THREADS / CANDLE_NUM_THREADS, as for the extension.
 
+use resonance_engine::hash::Fnv1a;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -91,9 +92,12 @@ fn run() -> Result<()> {
 
 /// FNV-1a over the texts (newline-separated): identifies the list a cache was made for.
 fn texts_hash(texts: &[&str]) -> u64 {
-    texts.iter().flat_map(|t| t.bytes().chain(std::iter::once(b'\n'))).fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let mut h = Fnv1a::default();
+    for t in texts {
+        h.write(t.as_bytes());
+        h.write(b"\n");
+    }
+    h.finish()
 }
 
 /// Cached embeddings for exactly these texts, if the cache file holds them.

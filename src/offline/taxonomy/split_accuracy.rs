@@ -6,6 +6,7 @@
 //! them, so `label_ceiling` (truth label is a prefix of the text) and `alias_ceiling`
 //! (truth alias appears verbatim in the text) bound what any splitter can score.
 
+use resonance_engine::hash::fnv1a_64;
 use std::collections::{HashMap, HashSet};
 
 use super::esco::{EscoText, IctOccupation, IctSkill};
@@ -46,17 +47,12 @@ pub enum Half {
     All,
 }
 
-/// FNV-1a, 64-bit: a fixed, dependency-free hash so the dev/test halves never change.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
 impl Half {
     /// True when `uri` belongs to this half (dev: even FNV-1a hash).
     pub fn contains(self, uri: &str) -> bool {
         match self {
-            Half::Dev => fnv1a(uri).is_multiple_of(2),
-            Half::Test => fnv1a(uri) % 2 == 1,
+            Half::Dev => fnv1a_64(uri.as_bytes()).is_multiple_of(2),
+            Half::Test => fnv1a_64(uri.as_bytes()) % 2 == 1,
             Half::All => true,
         }
     }
