@@ -5,10 +5,7 @@
 set -uo pipefail
 source "$(dirname "$0")/test_counts.sh"
 dir=$(mktemp -d)
-passed=0; failed=0
-check() { # check <name> <expected> <actual>
-  if [ "$2" = "$3" ]; then echo "ok $1"; passed=$((passed + 1)); else echo "not ok $1: expected [$2], got [$3]"; failed=$((failed + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 printf 'test result: ok. 12 passed; 0 failed; 0 ignored\ntest a ... ok\nerror: test failed, to rerun pass `--lib`\nCaused by: process didn'"'"'t exit successfully (signal: 6, SIGABRT)\n' > "$dir/cargo_abort"
 check "cargo: an aborted binary is a failure" "12 1" "$(cargo_counts "$dir/cargo_abort" 101)"
 printf 'test result: ok. 3 passed; 0 failed\ntest result: FAILED. 4 passed; 2 failed\n' > "$dir/cargo_failed"
@@ -28,5 +25,4 @@ check "checks: a summary of nothing is a failure" "0 1" "$(check_counts "$dir/su
 : > "$dir/empty"
 check "checks: no check at all is a failure" "0 1" "$(check_counts "$dir/empty" 0)"
 rm -rf "$dir"
-echo "test_counts: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish_checks test_counts

@@ -15,10 +15,7 @@ bin="$(pg_path bindir)"
 src=resonance_dump_src; dst=resonance_dump_dst
 dump="$(mktemp -d)/resonance.dump"
 on() { local db="$1"; shift; psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-passed=0; failed=0
-check() { # check <name> <expected> <actual>
-  if [ "$2" = "$3" ]; then echo "ok $1"; passed=$((passed + 1)); else echo "not ok $1: expected [$2], got [$3]"; failed=$((failed + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 r1=00000000-0000-4000-b000-000000000001
 # Row counts of every table a user fills, and how many rows have an embedding.
 counts="SELECT concat_ws(' ',
@@ -70,5 +67,4 @@ check "restore with embed_on_write off keeps pending rows pending" "$before" "$(
 
 for db in $src $dst; do on postgres -c "DROP DATABASE IF EXISTS $db"; done
 rm -rf "$(dirname "$dump")"
-echo "dump_restore: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish_checks dump_restore

@@ -16,10 +16,7 @@ data="/tmp/resonance-pg-$standby"
 cd "$here"
 as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres "$@"; fi; }
 on() { local port="$1"; shift; psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-passed=0; failed=0
-check() { # check <name> <expected> <actual>
-  if [ "$2" = "$3" ]; then echo "ok $1"; passed=$((passed + 1)); else echo "not ok $1: expected [$2], got [$3]"; failed=$((failed + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 r1=00000000-0000-4000-b000-000000000001
 budget0='{"explain": false, "rerank_budget_ms": 0, "top_k_final": 40}'
 
@@ -60,5 +57,4 @@ check "precompute refuses to run on a standby" "resonance_rerank_precompute: thi
 as_postgres "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
 rm -rf "$data"
 psql -h /tmp -p "$primary" -U postgres -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
-echo "standby: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish_checks standby

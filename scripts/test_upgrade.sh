@@ -12,10 +12,7 @@ cd "$here"
 source scripts/pg_env.sh
 extdir="$(pg_path sharedir)/extension"
 on() { local db="$1"; shift; psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-passed=0; failed=0
-check() { # check <name> <expected> <actual>
-  if [ "$2" = "$3" ]; then echo "ok $1"; passed=$((passed + 1)); else echo "not ok $1: expected [$2], got [$3]"; failed=$((failed + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 r1=00000000-0000-4000-b000-000000000001
 current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$extdir/resonance.control")
 fresh=resonance_upgrade_fresh
@@ -50,5 +47,4 @@ for old_sql in tests/upgrade/resonance--*.sql; do
   on postgres -c "DROP DATABASE $db"
 done
 on postgres -c "DROP DATABASE $fresh"
-echo "upgrade: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish_checks upgrade
