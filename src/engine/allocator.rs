@@ -2,7 +2,7 @@
 //!
 //! candle allocates a fresh buffer for every tensor op. glibc hands large freed blocks
 //! back to the kernel, so the next op page-faults them in again: a 256-token batch spent
-//! a third of its time in page faults (DESIGN.md §6). mimalloc keeps them (7.2 -> 15.1
+//! a third of its time in page faults (README, "Speed facts"). mimalloc keeps them (7.2 -> 15.1
 //! texts/s there), and with purging off it never returns them, which keeps a backend's
 //! RSS at its peak batch size: the price of the speed.
 

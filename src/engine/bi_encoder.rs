@@ -13,7 +13,7 @@ use super::pooling::{l2_normalize, masked_mean};
 use super::tokenization::TextTokenizer;
 
 /// Texts per forward pass. 32 keeps a 256-token batch's attention tensors near 100 MB
-/// (32 x 12 heads x 256 x 256 x 4 bytes) and amortises the per-call overhead (DESIGN.md §6).
+/// (32 x 12 heads x 256 x 256 x 4 bytes) and amortises the per-call overhead (README, "Speed facts").
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
 pub struct BiEncoder {

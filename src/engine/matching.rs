@@ -53,7 +53,7 @@ pub trait PairScorer {
 
 /// Candidates the cross-encoder scores per call when a latency budget is set: small enough
 /// that the budget is overshot by at most one such call (about 0.2 s for 8 pairs of 256
-/// tokens on this 2-core box, DESIGN.md §6), large enough to batch.
+/// tokens on this 2-core box, README, "Speed facts"), large enough to batch.
 pub const RERANK_CHUNK: usize = 8;
 
 /// One ranked result, pointing back at its candidate.

@@ -1,5 +1,5 @@
 //! The match explainer: turns the evidence behind a (resume, job) score into the
-//! `explanation` JSON of DESIGN.md §4: strength, summary, highlights, concerns, and the
+//! `explanation` JSON of the design (README, "Decisions": explanations): strength, summary, highlights, concerns, and the
 //! skills / experience / location breakdowns.
 
 mod text;

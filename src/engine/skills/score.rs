@@ -21,13 +21,14 @@ use crate::error::{EngineError, Result};
 pub const DEFAULT_RELATED_DEPTH: usize = 2;
 
 /// Most credit a related skill earns in place of the one asked: 0.7, the explanation's own
-/// near-miss value (one experience level below earns 0.7, DESIGN.md section 4). It keeps any
-/// related skill below a real match, and a resume that only has related skills below the 0.8
-/// "strong" band.
+/// near-miss value (one experience level below earns 0.7: README, "Decisions",
+/// explanations). It keeps any related skill below a real match, and a resume that only
+/// has related skills below the 0.8 "strong" band.
 pub const DEFAULT_PARTIAL_CREDIT_CAP: f64 = 0.7;
 
-/// Weakest path that still earns credit: 0.2, the explanation's "weak" floor (DESIGN.md
-/// section 4, below 0.2 is "missing"). Also bounds the search: it stops below this weight.
+/// Weakest path that still earns credit: 0.2, the explanation's "weak" floor (README,
+/// "Decisions", explanations: below 0.2 is "missing"). Also bounds the search: it stops
+/// below this weight.
 pub const DEFAULT_MIN_RELATED_SIMILARITY: f64 = 0.2;
 
 /// Default importance of a job skill when the job gives none.

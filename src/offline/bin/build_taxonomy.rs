@@ -25,7 +25,7 @@ use resonance_offline::sources::reserved::ReservedOccupations;
 use resonance_offline::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
 use resonance_offline::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
 
-/// Where the reserved list lives relative to the repository (DESIGN.md §3).
+/// Where the reserved list lives relative to the repository (the evaluation layout: README, "Evaluation").
 const DEFAULT_RESERVED: &str = "../shared/eval/reserved.txt";
 
 /// Texts per forward pass. Skill names are a few tokens, so a batch of 128 costs about what
