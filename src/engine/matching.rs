@@ -81,7 +81,7 @@ pub fn ms_since(t: Instant) -> f64 {
 }
 
 /// The score a candidate has before the cross-encoder: the order in which the budget is spent.
-fn first_stage_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options: &MatchOptions) -> f32 {
+fn pre_rerank_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options: &MatchOptions) -> f32 {
     let scores = StageScores {
         cross_encoder: None,
         bi_encoder: Some(similarity_score(c.cosine)),
@@ -90,7 +90,7 @@ fn first_stage_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options
     fuse(scores, options.weights)
 }
 
-/// Cross-encoder scores: known ones as they are, then the rest best first-stage candidates
+/// Cross-encoder scores: known ones as they are, then the rest best pre-rerank candidates
 /// first, until all are scored or the budget is spent; candidates left over get None
 /// (fusion leaves the stage out for them).
 fn rerank_within_budget(
@@ -103,7 +103,7 @@ fn rerank_within_budget(
 ) -> Result<Vec<Option<f32>>> {
     let mut out: Vec<Option<f32>> = candidates.iter().map(|c| reranker.known(&c.document)).collect();
     let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| out[i].is_none()).collect();
-    let pre: Vec<f32> = candidates.iter().zip(evidence).map(|(c, e)| first_stage_score(c, e, options)).collect();
+    let pre: Vec<f32> = candidates.iter().zip(evidence).map(|(c, e)| pre_rerank_score(c, e, options)).collect();
     order.sort_by(|&a, &b| pre[b].total_cmp(&pre[a]).then(a.cmp(&b)));
     let chunk = if options.rerank_budget_ms.is_some() { RERANK_CHUNK } else { order.len().max(1) };
     let start = Instant::now();

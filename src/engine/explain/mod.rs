@@ -2,7 +2,7 @@
 //! `explanation` JSON of the design (README, "Decisions": explanations): strength, summary, highlights, concerns, and the
 //! skills / experience / location breakdowns.
 
-mod text;
+mod wording;
 
 use serde::Serialize;
 
@@ -141,9 +141,9 @@ pub fn explain(overall_score: f32, skills: SkillEvidence, job: &JobFacts, candid
     Explanation {
         overall_score,
         overall_strength: strength,
-        summary: text::summary(strength, job, &skills, &experience, &location),
-        highlights: text::highlights(&skills, &experience, &location),
-        concerns: text::concerns(&skills, &experience, &location, candidate.remote_ok),
+        summary: wording::summary(strength, job, &skills, &experience, &location),
+        highlights: wording::highlights(&skills, &experience, &location),
+        concerns: wording::concerns(&skills, &experience, &location, candidate.remote_ok),
         skills,
         experience,
         location,

@@ -58,7 +58,7 @@ struct Form {
 
 /// A match found by the automaton, in folded byte offsets, before selection.
 #[derive(Clone, Copy)]
-struct Candidate {
+struct AutomatonHit {
     start: usize,
     end: usize,
     form: usize,
@@ -158,24 +158,24 @@ impl SkillExtractor {
     }
 
     /// Automaton hits in `folded` that stand alone as tokens and map back to the original text.
-    fn candidates(&self, folded: &FoldedText) -> Vec<Candidate> {
+    fn candidates(&self, folded: &FoldedText) -> Vec<AutomatonHit> {
         self.automaton
             .find_overlapping_iter(folded.text.as_str())
-            .map(|m| Candidate { start: m.start(), end: m.end(), form: m.pattern().as_usize() })
+            .map(|m| AutomatonHit { start: m.start(), end: m.end(), form: m.pattern().as_usize() })
             .filter(|c| folded.original_offset(c.start).is_some() && folded.original_offset(c.end).is_some())
             .filter(|c| is_token(&folded.text, c.start, c.end))
             .collect()
     }
 
     /// The context rule's view of a chosen candidate.
-    fn span(&self, c: &Candidate, text: &str, folded: &FoldedText) -> Span {
+    fn span(&self, c: &AutomatonHit, text: &str, folded: &FoldedText) -> Span {
         let form = &self.forms[c.form];
         let cased = form.ambiguous && is_cased(original(c, text, folded), &form.declared);
         Span { start: c.start, end: c.end, ambiguous: form.ambiguous, cased }
     }
 
     /// The public match for a chosen candidate.
-    fn to_match(&self, c: &Candidate, text: &str, folded: &FoldedText) -> SkillMatch {
+    fn to_match(&self, c: &AutomatonHit, text: &str, folded: &FoldedText) -> SkillMatch {
         let start = folded.original_offset(c.start).unwrap_or(0);
         let end = folded.original_offset(c.end).unwrap_or(start);
         SkillMatch { skill: self.forms[c.form].skill, start, end, surface: text[start..end].to_string() }
@@ -204,7 +204,7 @@ fn has_word_char(s: &str) -> bool {
 }
 
 /// The original text a candidate covers.
-fn original<'t>(c: &Candidate, text: &'t str, folded: &FoldedText) -> &'t str {
+fn original<'t>(c: &AutomatonHit, text: &'t str, folded: &FoldedText) -> &'t str {
     match (folded.original_offset(c.start), folded.original_offset(c.end)) {
         (Some(s), Some(e)) => &text[s..e],
         _ => "",
@@ -212,7 +212,7 @@ fn original<'t>(c: &Candidate, text: &'t str, folded: &FoldedText) -> &'t str {
 }
 
 /// Greedy leftmost-longest choice among candidates sorted by (start, longest first).
-fn leftmost_longest(sorted: &[Candidate]) -> Vec<Candidate> {
+fn leftmost_longest(sorted: &[AutomatonHit]) -> Vec<AutomatonHit> {
     let mut chosen = Vec::new();
     let mut free_from = 0;
     for c in sorted {

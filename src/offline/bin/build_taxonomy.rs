@@ -22,7 +22,7 @@ use resonance_offline::taxonomy::data_files::DataDir;
 use resonance_offline::taxonomy::esco_split::EscoSplitter;
 use resonance_offline::taxonomy::name_segmentation::SegmentWeights;
 use resonance_offline::sources::reserved::ReservedOccupations;
-use resonance_offline::taxonomy::split_accuracy::{measure, tune_weights, Half, LabelledConcept};
+use resonance_offline::taxonomy::split_accuracy::{measure, tune_weights, SplitterHalf, LabelledConcept};
 use resonance_offline::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
 
 /// Where the reserved list lives relative to the repository (the evaluation layout: README, "Evaluation").
@@ -132,7 +132,7 @@ fn tune_splitter(sources: &Sources) -> Result<()> {
     let splitter = EscoSplitter::train(&texts);
     let truth: Vec<LabelledConcept> = sources.ict_skills.iter().map(LabelledConcept::from).collect();
     let (weights, dev) = tune_weights(&splitter, &sources.esco_skills, &truth, SegmentWeights::TUNED, TUNING_ROUNDS);
-    let test = measure(&splitter.clone().with_weights(weights), &sources.esco_skills, &truth, Half::Test);
+    let test = measure(&splitter.clone().with_weights(weights), &sources.esco_skills, &truth, SplitterHalf::Test);
     println!("tuned {weights:?}\ndev  {dev:?}\ntest {test:?}");
     Ok(())
 }

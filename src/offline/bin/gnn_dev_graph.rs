@@ -31,7 +31,7 @@ const MIN_SHARED_ONET_OCCUPATIONS: usize = 2;
 const MIN_SHARED_ESCO_OCCUPATIONS: usize = 1;
 
 /// A source's occupations: key -> the skill keys it requires.
-type Occupations = BTreeMap<String, BTreeSet<String>>;
+type SkillsByOccupation = BTreeMap<String, BTreeSet<String>>;
 
 fn main() -> ExitCode {
     match run() {
@@ -109,7 +109,7 @@ fn read_reserved(path: &Path) -> Result<HashSet<String>, String> {
 }
 
 /// DWA names by DWA id, and each unreserved occupation's DWA ids.
-fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String, String>, Occupations), String> {
+fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String, String>, SkillsByOccupation), String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut lines = text.trim_start_matches('\u{feff}').lines();
     let header = split_csv_line(lines.next().unwrap_or_default());
@@ -117,7 +117,7 @@ fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String
         |name: &str| header.iter().position(|h| h == name).ok_or(format!("{} has no column {name}", path.display()));
     let (code, dwa_id, dwa_title) = (column("O*NET-SOC Code")?, column("DWA ID")?, column("DWA Title")?);
     let mut names = BTreeMap::new();
-    let mut occupations = Occupations::new();
+    let mut occupations = SkillsByOccupation::new();
     for line in lines.filter(|l| !l.is_empty()) {
         let fields = split_csv_line(line);
         let (Some(occupation), Some(id), Some(title)) = (fields.get(code), fields.get(dwa_id), fields.get(dwa_title))
@@ -152,14 +152,14 @@ fn split_csv_line(line: &str) -> Vec<String> {
 }
 
 /// Each unreserved ESCO ICT occupation's essential skill labels.
-fn read_esco(path: &Path, reserved: &HashSet<String>) -> Result<Occupations, String> {
+fn read_esco(path: &Path, reserved: &HashSet<String>) -> Result<SkillsByOccupation, String> {
     let output = Command::new("gzip").arg("-dc").arg(path).output().map_err(|e| format!("cannot run gzip: {e}"))?;
     if !output.status.success() {
         return Err(format!("gzip -dc {} failed", path.display()));
     }
     let occupations: Vec<serde_json::Value> =
         serde_json::from_slice(&output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Occupations::new();
+    let mut out = SkillsByOccupation::new();
     for occupation in occupations {
         let uri = occupation["uri"].as_str().unwrap_or_default().to_string();
         if uri.is_empty() || reserved.contains(&uri) {
@@ -173,12 +173,12 @@ fn read_esco(path: &Path, reserved: &HashSet<String>) -> Result<Occupations, Str
 }
 
 /// `occupations` with every skill key prefixed by `prefix`.
-fn prefixed(occupations: &Occupations, prefix: &str) -> Occupations {
+fn prefixed(occupations: &SkillsByOccupation, prefix: &str) -> SkillsByOccupation {
     occupations.iter().map(|(k, skills)| (k.clone(), skills.iter().map(|s| format!("{prefix}{s}")).collect())).collect()
 }
 
 /// (a, b, weight) for each skill pair sharing at least `min_shared` occupations, a < b.
-fn cooccurrence_edges(occupations: &Occupations, min_shared: usize) -> Vec<(String, String, f32)> {
+fn cooccurrence_edges(occupations: &SkillsByOccupation, min_shared: usize) -> Vec<(String, String, f32)> {
     let mut frequency: BTreeMap<&str, usize> = BTreeMap::new();
     let mut shared: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for skills in occupations.values() {

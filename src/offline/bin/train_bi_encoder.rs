@@ -31,8 +31,8 @@ use resonance_offline::retrieval::dense::cosine_scores;
 use resonance_offline::training::embedding_cache::cached_embeddings;
 use resonance_offline::training::losses::DEFAULT_TEMPERATURE;
 use resonance_offline::training::optimizer::AdamWConfig;
-use resonance_offline::training::pairs::{half_of, read_pair_file, Half, PairRecord, SPLIT_RULE};
-use resonance_offline::training::projection::{batch_loss, projection_vars, BatchOrder, ProjectionExample};
+use resonance_offline::training::pairs::{half_of, read_pair_file, PairHalf, PairRecord, SPLIT_RULE};
+use resonance_offline::training::projection_training::{batch_loss, projection_vars, BatchOrder, ProjectionExample};
 use resonance_offline::training::trainer::{Trainer, TrainerConfig};
 use resonance_engine::weights::write_failed;
 
@@ -193,7 +193,7 @@ fn evaluate_track(benchmark: &Benchmark, encoder: &BiEncoder, projection: &Proje
         cached_embeddings(encoder, &resume_texts, &run_dir.join(format!("bi_resumes_{name}.safetensors")), progress("dev resumes"))?;
     let (projected_jobs, projected_resumes) = (projection.apply(&jobs)?, projection.apply(&resumes)?);
     let mut subsets = serde_json::Map::new();
-    for (subset, half) in [("eval_half", Some(Half::Eval)), ("all_optimistic", None)] {
+    for (subset, half) in [("eval_half", Some(PairHalf::Eval)), ("all_optimistic", None)] {
         let ids: Vec<&str> = benchmark
             .resumes
             .iter()

@@ -46,10 +46,10 @@ use resonance_offline::retrieval::dense::cosine_scores;
 use resonance_engine::ranking::rank_descending;
 use resonance_offline::training::embedding_cache::cached_embeddings;
 use resonance_offline::training::losses::binary_cross_entropy;
-use resonance_offline::training::occupations::{read_esco_ict, read_onet_task_dwa, OccupationProfile};
+use resonance_offline::training::occupations::{read_esco_ict, read_onet_task_dwa, SourceOccupation};
 use resonance_offline::training::optimizer::AdamWConfig;
 use resonance_offline::training::pairs::{
-    half_of, label_pairs, read_pair_file, synthesize, write_pair_file, Half, PairConfig, PairRecord, SyntheticText,
+    half_of, label_pairs, read_pair_file, synthesize, write_pair_file, PairHalf, PairConfig, PairRecord, SyntheticText,
     MIN_DUTIES, SPLIT_RULE,
 };
 use resonance_engine::rng::Rng;
@@ -115,7 +115,7 @@ fn prepare(flags: &Flags) -> Result<()> {
     let reserved = ReservedOccupations::load(&reserved_path)?;
     let onet_path = sources.join("Task_DWA.csv");
     let (esco_o, esco_s) = (sources.join("esco_o.json"), sources.join("esco_s.json"));
-    let mut profiles: Vec<OccupationProfile> =
+    let mut profiles: Vec<SourceOccupation> =
         read_onet_task_dwa(&read(&onet_path)?, &onet_path.display().to_string())?;
     profiles.extend(read_esco_ict(&read(&esco_o)?, &read(&esco_s)?, &esco_o.display().to_string())?);
     let config = PairConfig::default();
@@ -361,7 +361,7 @@ fn subset_reports(
     table: &mut Vec<String>,
 ) -> Result<Value> {
     let mut subsets = serde_json::Map::new();
-    for (subset, half) in [("eval_half", Some(Half::Eval)), ("all_optimistic", None)] {
+    for (subset, half) in [("eval_half", Some(PairHalf::Eval)), ("all_optimistic", None)] {
         let ids: Vec<&str> = chosen
             .iter()
             .map(|&r| benchmark.resumes[r].id.as_str())

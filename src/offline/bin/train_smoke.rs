@@ -17,7 +17,7 @@ use candle_nn::VarMap;
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::Result;
 use resonance_engine::model_files::BASE_BI_ENCODER;
-use resonance_offline::training::bi_encoder::TrainableBiEncoder;
+use resonance_offline::training::trainable_bi_encoder::TrainableBiEncoder;
 use resonance_offline::training::losses::{binary_cross_entropy, info_nce, DEFAULT_TEMPERATURE};
 use resonance_offline::training::optimizer::AdamWConfig;
 use resonance_offline::training::trainer::{Trainer, TrainerConfig};

@@ -17,4 +17,4 @@ pub mod train;
 pub use input::{parse_edges, parse_nodes, ParsedEdges, Relation, RelationEdge, SkillNodes};
 pub use links::{MessageGraph, NodePair, SkillLinks};
 pub use model::{GatConfig, SkillGat};
-pub use train::{enrich, train_link_prediction, LinkPredictionReport, TrainConfig, TrainedGat, Verdict};
+pub use train::{enrich, train_link_prediction, LinkPredictionReport, TrainConfig, TrainedGat, GnnVerdict};

