@@ -2,8 +2,8 @@
 
 use pgrx::prelude::*;
 
-use crate::api::json_arg::JsonArg;
-use crate::api::model_cache::raise;
+use crate::postgres::json_arg::JsonArg;
+use crate::postgres::error::raise;
 use resonance_engine::ab_test::assign_variant;
 use resonance_engine::error::EngineError;
 

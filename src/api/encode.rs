@@ -5,7 +5,8 @@
 
 use pgrx::prelude::*;
 
-use crate::api::model_cache::{bi_encoder, check_for_interrupts, raise};
+use crate::postgres::model_cache::bi_encoder;
+use crate::postgres::error::{check_for_interrupts, raise};
 use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;
 use crate::settings;

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
-use crate::api::json_arg::JsonArg;
+use crate::postgres::json_arg::JsonArg;
 use crate::api::matching::{match_options, run_match};
-use crate::api::model_cache::{check_for_interrupts, raise, OrRaise};
+use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
 use resonance_engine::error::EngineError;
 use resonance_engine::evaluation::metrics::evaluate;
 use resonance_engine::evaluation::qrels::Qrels;

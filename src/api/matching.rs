@@ -8,12 +8,11 @@ use std::time::Instant;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, JsonB, Uuid};
 
-use crate::api::model_cache::{
-    bi_encoder, bi_projection, check_for_interrupts, cross_encoder, raise, registered_model, OrRaise,
-};
-use crate::api::json_arg::JsonArg;
-use crate::api::rerank_cache::{CacheKey, CachedPairScorer};
-use crate::api::skill_index::skills;
+use crate::postgres::model_cache::{bi_encoder, bi_projection, cross_encoder, registered_model};
+use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
+use crate::postgres::json_arg::JsonArg;
+use crate::postgres::rerank_cache::{CacheKey, CachedPairScorer};
+use crate::postgres::skill_cache::skills;
 use resonance_engine::cross_encoder::BatchedReranker;
 use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;

@@ -5,7 +5,8 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::{check_for_interrupts, cross_encoder, raise, registered_model, OrRaise};
+use crate::postgres::model_cache::{cross_encoder, registered_model};
+use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;

@@ -3,8 +3,8 @@
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::raise;
-use crate::api::skill_index::skills;
+use crate::postgres::error::raise;
+use crate::postgres::skill_cache::skills;
 use resonance_engine::error::EngineError;
 use resonance_engine::skills::char_positions;
 

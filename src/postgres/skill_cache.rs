@@ -9,7 +9,7 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::api::model_cache::{raise, OrRaise};
+use crate::postgres::error::{OrRaise, raise};
 use resonance_engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
 
 /// What an SPI failure in this file was doing (`OrRaise`).

@@ -9,7 +9,7 @@ use pgrx::pgrx_sql_entity_graph::metadata::{ArgumentError, ReturnsError, Returns
 use pgrx::{direct_function_call, pg_sys, FromDatum};
 use serde_json::Value;
 
-use crate::api::model_cache::raise;
+use crate::postgres::error::raise;
 use resonance_engine::json_argument::parse_object;
 
 /// The text of a jsonb argument.

@@ -13,7 +13,8 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, Uuid};
 
-use crate::api::model_cache::{OrRaise, RegisteredModel};
+use crate::postgres::model_cache::RegisteredModel;
+use crate::postgres::error::OrRaise;
 use resonance_engine::error::Result;
 use resonance_engine::matching::{JobCandidate, PairScorer};
 use crate::settings;

@@ -1,0 +1,10 @@
+//! The extension's integration with Postgres, under the SQL functions of `crate::api`: the
+//! per-backend model and taxonomy caches, the cross-encoder score cache, reading jsonb
+//! arguments, error reporting, and the extension's own SQL script.
+
+pub mod error;
+pub mod json_arg;
+pub mod model_cache;
+pub mod rerank_cache;
+mod schema;
+pub mod skill_cache;
