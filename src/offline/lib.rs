@@ -3,6 +3,7 @@
 //! the benchmark reader and the programs' command lines. Nothing here is served.
 
 pub mod cli;
+pub mod copy_text;
 pub mod evaluation;
 pub mod gnn;
 pub mod mining;

@@ -20,7 +20,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
-use resonance_offline::gnn::input::{escape_copy_text, format_vector_literal};
+use resonance_offline::copy_text::{escape, vector_literal};
 
 /// O*NET DWA pairs must share at least two occupations: O*NET lists ~19 DWAs per occupation
 /// and generic ones recur everywhere, so a single shared occupation is mostly noise (72,632
@@ -83,12 +83,12 @@ fn run() -> Result<(), String> {
         .iter()
         .zip(&embeddings)
         .map(|((id, name), embedding)| {
-            format!("{}\t{}\t{}\n", escape_copy_text(id), escape_copy_text(name), format_vector_literal(embedding))
+            format!("{}\t{}\t{}\n", escape(id), escape(name), vector_literal(embedding))
         })
         .collect();
     let edges_tsv: String = edges
         .iter()
-        .map(|(a, b, w)| format!("{}\t{}\tRELATED_TO\t{w}\n", escape_copy_text(a), escape_copy_text(b)))
+        .map(|(a, b, w)| format!("{}\t{}\tRELATED_TO\t{w}\n", escape(a), escape(b)))
         .collect();
     write(&out.join("nodes.tsv"), &nodes_tsv)?;
     write(&out.join("edges.tsv"), &edges_tsv)?;

@@ -33,6 +33,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use serde_json::{json, Value};
 
+use resonance_offline::evaluation::auc::roc_auc_labelled;
 use resonance_offline::cli::{progress, read, Flags};
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::cross_encoder::CrossEncoder;
@@ -576,48 +577,15 @@ fn validate(flags: &Flags) -> Result<()> {
     }
     let mean_scores: BTreeMap<&str, f64> = by_kind.into_iter().map(|(k, (sum, n))| (k, sum / n as f64)).collect();
     let record = json!({"pairs": held_out.len(), "first_pair": seen, "max_seq_length": max_seq_length,
-                        "bce": loss.to_scalar::<f32>()?, "auc": roc_auc(&logits, &labels),
-                        "bi_encoder_auc": roc_auc(&cosines, &labels), "mean_score_by_kind": mean_scores});
+                        "bce": loss.to_scalar::<f32>()?, "auc": roc_auc_labelled(&logits, &labels),
+                        "bi_encoder_auc": roc_auc_labelled(&cosines, &labels), "mean_score_by_kind": mean_scores});
     println!("{record:#}");
     Ok(())
-}
-
-/// Area under the ROC curve: the chance that a random positive outscores a random
-/// negative (ties count half); 0.5 when either class is absent.
-fn roc_auc(scores: &[f32], labels: &[f32]) -> f64 {
-    let positives: Vec<f32> = scores.iter().zip(labels).filter(|(_, &y)| y > 0.5).map(|(&s, _)| s).collect();
-    let negatives: Vec<f32> = scores.iter().zip(labels).filter(|(_, &y)| y <= 0.5).map(|(&s, _)| s).collect();
-    if positives.is_empty() || negatives.is_empty() {
-        return 0.5;
-    }
-    let wins: f64 = positives
-        .iter()
-        .flat_map(|p| {
-            negatives.iter().map(move |n| {
-                if p > n {
-                    1.0
-                } else if p == n {
-                    0.5
-                } else {
-                    0.0
-                }
-            })
-        })
-        .sum();
-    wins / (positives.len() * negatives.len()) as f64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auc_counts_ordered_pairs() {
-        assert_eq!(roc_auc(&[0.9, 0.1], &[1.0, 0.0]), 1.0);
-        assert_eq!(roc_auc(&[0.1, 0.9], &[1.0, 0.0]), 0.0);
-        assert_eq!(roc_auc(&[0.5, 0.5, 0.2], &[1.0, 0.0, 0.0]), 0.75);
-        assert_eq!(roc_auc(&[0.5], &[1.0]), 0.5, "no negatives");
-    }
 
     #[test]
     fn loss_summary_averages_tenths() {

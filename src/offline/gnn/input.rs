@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 
 use resonance_engine::error::{EngineError, Result};
+
+use crate::copy_text;
 pub use resonance_engine::skills::Relation;
 
 /// The skills, each with a unit-length input embedding, in file order.
@@ -140,9 +142,9 @@ pub fn parse_nodes(text: &str) -> Result<SkillNodes> {
                 fields[0]
             )));
         }
-        let embedding = parse_vector_literal(fields[2]).map_err(|e| line_error(number, e))?;
-        ids.push(unescape_copy_text(fields[0]));
-        names.push(unescape_copy_text(fields[1]));
+        let embedding = copy_text::parse_vector_literal(fields[2]).map_err(|e| line_error(number, e))?;
+        ids.push(copy_text::unescape(fields[0]));
+        names.push(copy_text::unescape(fields[1]));
         embeddings.push(embedding);
     }
     SkillNodes::new(ids, names, embeddings)
@@ -162,7 +164,7 @@ pub fn parse_edges(text: &str, nodes: &SkillNodes) -> Result<ParsedEdges> {
         if !(0.0..=1.0).contains(&weight) {
             return Err(EngineError::InvalidInput(format!("line {number}: weight {weight} is outside [0, 1]")));
         }
-        let (source, target) = (unescape_copy_text(fields[0]), unescape_copy_text(fields[1]));
+        let (source, target) = (copy_text::unescape(fields[0]), copy_text::unescape(fields[1]));
         match (nodes.row_of(&source), nodes.row_of(&target)) {
             (Some(s), Some(t)) if s == t => parsed.self_edges += 1,
             (Some(s), Some(t)) => {
@@ -205,64 +207,6 @@ fn line_error(number: usize, error: EngineError) -> EngineError {
     }
 }
 
-/// Undoes `\copy` text-format escaping (`\\`, `\t`, `\n`, `\r`); other backslash sequences
-/// are kept as written.
-pub fn unescape_copy_text(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-/// Parses a pgvector text literal `[v1,v2,...]`.
-pub fn parse_vector_literal(text: &str) -> Result<Vec<f32>> {
-    let inner = text.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(|| {
-        EngineError::InvalidInput(format!("embedding {:?} is not a [v1,v2,...] vector literal", abbreviate(text)))
-    })?;
-    if inner.trim().is_empty() {
-        return Err(EngineError::InvalidInput("embedding is an empty vector".into()));
-    }
-    inner
-        .split(',')
-        .map(|v| {
-            v.trim()
-                .parse::<f32>()
-                .map_err(|_| EngineError::InvalidInput(format!("embedding value {:?} is not a number", v.trim())))
-        })
-        .collect()
-}
-
-/// `values` as a pgvector text literal; each value printed in the shortest form that reads
-/// back to the same f32.
-pub fn format_vector_literal(values: &[f32]) -> String {
-    let mut out = String::with_capacity(values.len() * 12 + 2);
-    out.push('[');
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&v.to_string());
-    }
-    out.push(']');
-    out
-}
-
 /// The enriched embeddings as `\copy` text: `id<TAB>[...]` per skill, in `nodes` order.
 /// Ids are written back exactly as they were read (uuids need no escaping).
 pub fn format_embeddings_tsv(nodes: &SkillNodes, embeddings: &[Vec<f32>]) -> Result<String> {
@@ -271,22 +215,12 @@ pub fn format_embeddings_tsv(nodes: &SkillNodes, embeddings: &[Vec<f32>]) -> Res
     }
     let mut out = String::new();
     for (row, embedding) in embeddings.iter().enumerate() {
-        out.push_str(&escape_copy_text(nodes.id(row)));
+        out.push_str(&copy_text::escape(nodes.id(row)));
         out.push('\t');
-        out.push_str(&format_vector_literal(embedding));
+        out.push_str(&copy_text::vector_literal(embedding));
         out.push('\n');
     }
     Ok(out)
-}
-
-/// `field` escaped for `\copy` text format (the inverse of `unescape_copy_text`).
-pub fn escape_copy_text(field: &str) -> String {
-    field.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r")
-}
-
-/// The first 40 characters of `text`, for error messages.
-fn abbreviate(text: &str) -> String {
-    text.chars().take(40).collect()
 }
 
 #[cfg(test)]
@@ -350,7 +284,7 @@ mod tests {
     #[test]
     fn vector_literal_round_trips() {
         let v = vec![0.1f32, -2.5e-7, 1.0];
-        assert_eq!(parse_vector_literal(&format_vector_literal(&v)).unwrap(), v);
+        assert_eq!(copy_text::parse_vector_literal(&copy_text::vector_literal(&v)).unwrap(), v);
         let nodes = parse_nodes(NODES).unwrap();
         let tsv = format_embeddings_tsv(&nodes, &[vec![1.0, 0.0], vec![0.0, 1.0], vec![0.5, 0.5]]).unwrap();
         assert_eq!(tsv.lines().next(), Some("a\t[1,0]"));

@@ -4,10 +4,9 @@
 //!
 //! Files follow the run: `input` (the `\copy` TSV files), `links` (pairs and message graphs),
 //! `split` (held-out pairs, negatives), `attention` (segment softmax, one GAT layer), `model`
-//! (the two-layer network), `train` (training and evaluation), `auc`, `rng`.
+//! (the two-layer network), `train` (training and evaluation; AUC from `crate::evaluation::auc`).
 
 pub mod attention;
-pub mod auc;
 pub mod input;
 pub mod links;
 pub mod model;

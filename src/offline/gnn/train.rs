@@ -12,7 +12,7 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
-use super::auc::{auc_standard_error, roc_auc};
+use crate::evaluation::auc::{auc_standard_error, roc_auc};
 use super::input::SkillNodes;
 use super::links::{MessageGraph, NodePair, SkillLinks};
 use super::model::{pair_cosines, GatConfig, SkillGat};

@@ -5,35 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::records::{Skill, SkillRelation, Title, TitleSkill};
+use crate::copy_text;
 use resonance_engine::error::{EngineError, Result};
-
-/// One field escaped for COPY text format: backslash, tab, newline and carriage return.
-pub fn copy_field(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// An optional field: `\N` for None.
-fn copy_optional(value: Option<&str>) -> String {
-    value.map_or_else(|| "\\N".to_string(), copy_field)
-}
-
-/// A `text[]` literal ({"a","b"}), each element quoted with `"` and `\` escaped, before
-/// COPY escaping.
-pub fn text_array(items: &[String]) -> String {
-    let quoted: Vec<String> =
-        items.iter().map(|i| format!("\"{}\"", i.replace('\\', "\\\\").replace('"', "\\\""))).collect();
-    format!("{{{}}}", quoted.join(","))
-}
 
 /// Writes `rows` (already COPY-escaped fields) to `path`, one tab-joined line each.
 fn write_rows(path: &Path, rows: impl Iterator<Item = Vec<String>>) -> Result<usize> {
@@ -54,12 +27,12 @@ pub fn write_skills(path: &Path, skills: &[Skill]) -> Result<usize> {
         path,
         skills.iter().map(|s| {
             vec![
-                copy_field(&s.name),
-                copy_field(&text_array(&s.aliases)),
-                copy_field(s.category.as_str()),
-                copy_optional(s.description.as_deref()),
-                copy_field(&s.source),
-                copy_optional(s.source_key.as_deref()),
+                copy_text::escape(&s.name),
+                copy_text::escape(&copy_text::text_array(&s.aliases)),
+                copy_text::escape(s.category.as_str()),
+                copy_text::optional(s.description.as_deref()),
+                copy_text::escape(&s.source),
+                copy_text::optional(s.source_key.as_deref()),
                 format!("{:.4}", s.popularity_score),
             ]
         }),
@@ -72,11 +45,11 @@ pub fn write_titles(path: &Path, titles: &[Title]) -> Result<usize> {
         path,
         titles.iter().map(|t| {
             vec![
-                copy_field(&t.name),
-                copy_field(&t.normalized_name),
-                copy_optional(t.level.map(|l| l.name())),
-                copy_field(&t.source),
-                copy_field(&t.source_key),
+                copy_text::escape(&t.name),
+                copy_text::escape(&t.normalized_name),
+                copy_text::optional(t.level.map(|l| l.name())),
+                copy_text::escape(&t.source),
+                copy_text::escape(&t.source_key),
             ]
         }),
     )
@@ -88,11 +61,11 @@ pub fn write_relations(path: &Path, relations: &[SkillRelation]) -> Result<usize
         path,
         relations.iter().map(|r| {
             vec![
-                copy_field(&r.source_skill),
-                copy_field(&r.target_skill),
+                copy_text::escape(&r.source_skill),
+                copy_text::escape(&r.target_skill),
                 r.relation.as_str().to_string(),
                 format!("{:.4}", r.weight),
-                copy_field(&r.source),
+                copy_text::escape(&r.source),
             ]
         }),
     )
@@ -104,9 +77,9 @@ pub fn write_title_skills(path: &Path, links: &[TitleSkill]) -> Result<usize> {
         path,
         links.iter().map(|l| {
             vec![
-                copy_field(&l.title_normalized_name),
-                copy_field(&l.title_source),
-                copy_field(&l.skill),
+                copy_text::escape(&l.title_normalized_name),
+                copy_text::escape(&l.title_source),
+                copy_text::escape(&l.skill),
                 format!("{:.4}", l.importance),
             ]
         }),
@@ -117,20 +90,6 @@ pub fn write_title_skills(path: &Path, links: &[TitleSkill]) -> Result<usize> {
 mod tests {
     use super::*;
     use crate::taxonomy::records::{Level, SkillCategory};
-
-    #[test]
-    fn escapes_copy_specials() {
-        assert_eq!(copy_field("a\tb\nc\\d\re"), "a\\tb\\nc\\\\d\\re");
-        assert_eq!(copy_field("plain"), "plain");
-    }
-
-    #[test]
-    fn arrays_quote_and_escape_elements() {
-        assert_eq!(text_array(&["C++".into(), "say \"hi\"".into(), "a\\b".into()]), r#"{"C++","say \"hi\"","a\\b"}"#);
-        assert_eq!(text_array(&[]), "{}");
-        // After COPY escaping the array's backslashes are doubled again.
-        assert_eq!(copy_field(&text_array(&["a\\b".into()])), r#"{"a\\\\b"}"#);
-    }
 
     #[test]
     fn writes_rows_with_nulls() {

@@ -1,5 +1,6 @@
-//! Area under the ROC curve for link prediction: the probability that a held-out edge scores
-//! above a sampled non-edge, ties counting one half.
+//! Area under the ROC curve: the probability that a positive (a held-out edge, a matching
+//! pair) scores above a negative (a sampled non-edge, a non-matching pair), ties counting
+//! one half. Used by the GNN's link prediction and the cross-encoder's held-out pairs.
 
 use resonance_engine::error::{EngineError, Result};
 
@@ -36,6 +37,18 @@ pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> Result<f64> {
     Ok((positive_rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg))
 }
 
+/// AUC of `scores` whose `labels` are 1 (positive, > 0.5) or 0; 0.5 when either class is
+/// absent, NaN when a score is not finite.
+pub fn roc_auc_labelled(scores: &[f32], labels: &[f32]) -> f64 {
+    let (positives, negatives): (Vec<(f32, f32)>, Vec<(f32, f32)>) =
+        scores.iter().copied().zip(labels.iter().copied()).partition(|&(_, y)| y > 0.5);
+    if positives.is_empty() || negatives.is_empty() {
+        return 0.5;
+    }
+    let only_scores = |v: Vec<(f32, f32)>| v.into_iter().map(|(s, _)| s).collect::<Vec<f32>>();
+    roc_auc(&only_scores(positives), &only_scores(negatives)).unwrap_or(f64::NAN)
+}
+
 /// Standard error of an AUC from `n_pos` positives and `n_neg` negatives (Hanley and McNeil
 /// 1982, equation 2), used to tell a real gain from sampling noise.
 pub fn auc_standard_error(auc: f64, n_pos: usize, n_neg: usize) -> f64 {
@@ -50,6 +63,15 @@ pub fn auc_standard_error(auc: f64, n_pos: usize, n_neg: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labelled_scores_count_ordered_pairs() {
+        assert_eq!(roc_auc_labelled(&[0.9, 0.1], &[1.0, 0.0]), 1.0);
+        assert_eq!(roc_auc_labelled(&[0.1, 0.9], &[1.0, 0.0]), 0.0);
+        assert_eq!(roc_auc_labelled(&[0.5, 0.5, 0.2], &[1.0, 0.0, 0.0]), 0.75);
+        assert_eq!(roc_auc_labelled(&[0.5], &[1.0]), 0.5, "no negatives");
+        assert!(roc_auc_labelled(&[f32::NAN, 0.1], &[1.0, 0.0]).is_nan());
+    }
 
     #[test]
     fn hand_computed_cases() {
