@@ -17,7 +17,7 @@ use super::popularity::{log_scaled, mention_counts};
 use super::records::{RelationKind, Skill, SkillCategory, SkillRelation, Title, TitleSkill};
 use super::report::{BuildReport, TechReport, VotePoint};
 use crate::sources::reserved::ReservedOccupations;
-use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix};
+use super::similarity::{random_pair_quantile, top_k, EmbeddingMatrix, SimilarityMeasurement};
 use super::skill_set::{Inserted, SkillSet};
 use super::specialization::{containment_requires, enumeration_requires, qualifier_requires, RequiresEdge};
 use super::split_accuracy::{label_errors, measure, SplitterHalf, LabelledConcept};
@@ -613,18 +613,6 @@ fn ict_alias_pairs(skills: &[IctSkill]) -> Vec<(String, String)> {
         }
     }
     pairs
-}
-
-/// Measurements behind the similarity threshold.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SimilarityMeasurement {
-    pub random_p99: f32,
-    pub random_p999: f32,
-    pub alias_pairs: usize,
-    pub alias_median: f32,
-    /// Share of label/alias pairs at or above the threshold.
-    pub alias_recall: f64,
-    pub threshold: f32,
 }
 
 /// RELATED_TO by embedding: each skill's `similarity_k` nearest skills with cosine at

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::build::SimilarityMeasurement;
 use super::records::{Skill, SkillRelation, Title, TitleSkill};
+use super::similarity::SimilarityMeasurement;
 use super::split_accuracy::{SplitterHalf, SplitAccuracy};
 
 /// The technology vote at one ICT-share threshold.

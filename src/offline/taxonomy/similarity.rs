@@ -6,6 +6,18 @@ use candle_core::{Device, Tensor};
 
 use resonance_engine::error::{EngineError, Result};
 
+/// Measurements behind the similarity threshold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SimilarityMeasurement {
+    pub random_p99: f32,
+    pub random_p999: f32,
+    pub alias_pairs: usize,
+    pub alias_median: f32,
+    /// Share of label/alias pairs at or above the threshold.
+    pub alias_recall: f64,
+    pub threshold: f32,
+}
+
 /// Query rows per matrix product: 512 x 40,000 scores is 80 MB of f32, small enough to
 /// hold, large enough to keep the GEMM efficient.
 const CHUNK_ROWS: usize = 512;
