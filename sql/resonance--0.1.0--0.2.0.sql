@@ -3,8 +3,10 @@
 --   * an all-zero embedding is refused on write (it made every score NaN);
 --   * a text with no letter or digit is empty (resonance.has_content), so such a row is
 --     no longer queued for resonance_embed_pending, where it stopped every batch;
---   the Rust functions keep their SQL signatures and symbols (their jsonb arguments are
---   now read key by key, which changes no definition).
+--   * resonance_explain gains forms with resonance_match's options (no DEFAULT, so the
+--     two-argument forms stay unambiguous);
+--   the other Rust functions keep their SQL signatures and symbols (their jsonb arguments
+--   are now read key by key, which changes no definition).
 -- Like every upgrade script (pgvector's too), it repeats what the install script
 -- (sql/resonance.sql) says about the changed objects; scripts/test_upgrade.sh checks that
 -- an updated database has exactly a fresh install's schema.
@@ -16,6 +18,25 @@ UPDATE resonance.jobs SET embedding = NULL WHERE vector_norm(embedding) = 0;
 UPDATE resonance.resumes SET embedding = NULL WHERE vector_norm(embedding) = 0;
 ALTER TABLE resonance.jobs ADD CONSTRAINT jobs_embedding_not_zero CHECK (vector_norm(embedding) > 0);
 ALTER TABLE resonance.resumes ADD CONSTRAINT resumes_embedding_not_zero CHECK (vector_norm(embedding) > 0);
+
+-- resonance_explain scored with the caller's options.
+CREATE FUNCTION @extschema@."resonance_explain"(
+	"resume_id" uuid, /* Uuid */
+	"job_id" uuid, /* Uuid */
+	"options" jsonb /* JsonArg */
+) RETURNS jsonb /* JsonB */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_explain_ids_with_options_wrapper';
+
+CREATE FUNCTION @extschema@."resonance_explain"(
+	"resume" TEXT, /* &str */
+	"job" TEXT, /* &str */
+	"options" jsonb /* JsonArg */
+) RETURNS jsonb /* JsonB */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_explain_text_with_options_wrapper';
 
 -- Text with no letter or digit is empty, for the documents as for the encoder.
 CREATE FUNCTION resonance."has_content"(

@@ -109,3 +109,14 @@ FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0
 SELECT count(*) AS changed, bool_and(m.job_id = '00000000-0000-4000-a000-000000000001') AS only_titled_job
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}') m JOIN with_title w USING (job_id)
 WHERE w.skill_graph_score IS DISTINCT FROM m.skill_graph_score;
+-- resonance_explain takes resonance_match's options: its overall_score is the pair's
+-- final_score under the same options, weights and stages alike.
+SELECT o AS options,
+       abs((resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000002'::uuid, o)->>'overall_score')::real
+           - (SELECT final_score FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', o || '{"top_k_final": 40}')
+              WHERE job_id = '00000000-0000-4000-a000-000000000002')) < 0.001 AS same_score
+FROM (VALUES ('{}'::jsonb), ('{"use_skill_graph": false}'), ('{"weight_bi_encoder": 0.1, "weight_skill_graph": 0.9}')) v(o);
+SELECT (resonance_explain('Python developer, Django', 'Django engineer', '{"weight_bi_encoder": 1, "weight_skill_graph": 0}')->>'overall_score')::real
+     <> (resonance_explain('Python developer, Django', 'Django engineer', '{"weight_bi_encoder": 0, "weight_skill_graph": 1}')->>'overall_score')::real
+       AS weights_matter;
+SELECT resonance_explain('Python developer', 'Django engineer', '{"wieght_bi_encoder": 1}');

@@ -8,7 +8,7 @@ use std::time::Instant;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, JsonB, Uuid};
 
-use crate::postgres::model_cache::{bi_encoder, bi_projection, cross_encoder, registered_model};
+use crate::postgres::model_cache::{bi_encoder, bi_projection, cross_encoder, registered_model, RegisteredModel};
 use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::rerank_cache::{CacheKey, CachedPairScorer};
@@ -253,16 +253,7 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
 
     // Stage 3's model: the active cross-encoder, or the version the options name.
     let t = Instant::now();
-    let reranker_model = options
-        .use_cross_encoder
-        .then(|| registered_model("cross_encoder", options.model_version.as_deref()))
-        .flatten();
-    if options.model_version.is_some() && reranker_model.is_none() {
-        raise(EngineError::NotFound(format!(
-            "option \"model_version\": no cross-encoder version {:?} in resonance.ml_models",
-            options.model_version.as_deref().unwrap_or_default()
-        )));
-    }
+    let reranker_model = reranker_model(options);
     let cross = reranker_model.as_ref().map(cross_encoder);
     let reranker = cross.as_ref().map(|m| BatchedReranker { model: m, batch_size: settings::batch_size() });
     let model_load_ms = ms_since(t);
@@ -324,6 +315,19 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     MatchOutcome { ids, candidates, ranked, latency_ms, stats }
 }
 
+/// The cross-encoder the options ask for: none when `use_cross_encoder` is off, else the
+/// version `model_version` names (an ERROR if it is not registered) or the active one.
+fn reranker_model(options: &MatchOptions) -> Option<RegisteredModel> {
+    let model = options.use_cross_encoder.then(|| registered_model("cross_encoder", options.model_version.as_deref())).flatten();
+    if options.model_version.is_some() && model.is_none() {
+        raise(EngineError::NotFound(format!(
+            "option \"model_version\": no cross-encoder version {:?} in resonance.ml_models",
+            options.model_version.as_deref().unwrap_or_default()
+        )));
+    }
+    model
+}
+
 /// The options of a call: the settings in force, then the call's JSON.
 pub fn match_options(json: &serde_json::Value) -> MatchOptions {
     let defaults = MatchOptions { rerank_budget_ms: settings::rerank_budget_ms(), ..MatchOptions::default() };
@@ -383,9 +387,22 @@ fn resonance_last_match_stats() -> Option<JsonB> {
 }
 
 /// The explanation of one (resume, job) pair given as texts: skills and the fused score;
-/// experience and location are unknown without rows.
+/// experience and location are unknown without rows. Scored as resonance_match would with
+/// default options.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
+    explain_texts(resume, job, &match_options(&serde_json::json!({})))
+}
+
+/// As above, scored with the caller's `options` (resonance_match's: weights,
+/// use_cross_encoder, use_skill_graph, model_version). No DEFAULT, so that a two-argument
+/// call is never ambiguous between the two forms.
+#[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
+fn resonance_explain_text_with_options(resume: &str, job: &str, options: JsonArg) -> JsonB {
+    explain_texts(resume, job, &match_options(&options.object("options")))
+}
+
+fn explain_texts(resume: &str, job: &str, options: &MatchOptions) -> JsonB {
     for (what, text) in [("resume", resume), ("job", job)] {
         if !has_content(text) {
             raise(EngineError::InvalidInput(format!("cannot explain: {what} text is empty")));
@@ -393,17 +410,28 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
     }
     let v = bi_encoder().encode_batch(&[resume, job]).unwrap_or_else(|e| raise(e));
     let facts = JobFacts::default();
-    explanation_json(resume, job, pair_similarity(&v[0], &v[1]), &facts, &CandidateFacts::default())
+    explanation_json(resume, job, pair_similarity(&v[0], &v[1]), &facts, &CandidateFacts::default(), options)
 }
 
-/// The explanation of a stored (resume, job) pair, with their locations and levels.
+/// The explanation of a stored (resume, job) pair, with their locations and levels, scored
+/// as resonance_match would with default options.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
+    explain_ids(resume_id, job_id, &match_options(&serde_json::json!({})))
+}
+
+/// As above, scored with the caller's `options`.
+#[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
+fn resonance_explain_ids_with_options(resume_id: Uuid, job_id: Uuid, options: JsonArg) -> JsonB {
+    explain_ids(resume_id, job_id, &match_options(&options.object("options")))
+}
+
+fn explain_ids(resume_id: Uuid, job_id: Uuid, options: &MatchOptions) -> JsonB {
     let resume = load_resume(resume_id);
     let (document, facts, job_embedding) = load_job(job_id);
     let r = embedding_or_encode(resume.embedding.clone(), &resume.text, &format!("resume {resume_id}"));
     let j = embedding_or_encode(job_embedding, &document, &format!("job {job_id}"));
-    explanation_json(&resume.text, &document, pair_similarity(&r, &j), &facts, &resume.facts)
+    explanation_json(&resume.text, &document, pair_similarity(&r, &j), &facts, &resume.facts, options)
 }
 
 /// The bi-encoder similarity of one pair, with the active bi-encoder.
@@ -417,13 +445,23 @@ fn skill_evidence(resume: &str, job: &str, title: Option<&str>) -> SkillEvidence
     skills().index.evidence(resume, &[JobText { title, document: job }]).pop().unwrap_or_default()
 }
 
-/// The explanation with the score resonance_match would give the pair: bi-encoder, skill
-/// graph and, when one is active, the cross-encoder.
-fn explanation_json(resume: &str, job: &str, cos: f32, job_facts: &JobFacts, candidate: &CandidateFacts) -> JsonB {
-    let options = MatchOptions::default();
-    let skills = skill_evidence(resume, job, job_facts.title.as_deref());
-    let ce = registered_model("cross_encoder", None)
-        .map(|m| cross_encoder(&m).score_batch(resume, &[job]).unwrap_or_else(|e| raise(e))[0]);
+/// The explanation with the score resonance_match would give the pair under `options`:
+/// bi-encoder, skill graph and the cross-encoder the options ask for, fused with their
+/// weights.
+fn explanation_json(
+    resume: &str,
+    job: &str,
+    cos: f32,
+    job_facts: &JobFacts,
+    candidate: &CandidateFacts,
+    options: &MatchOptions,
+) -> JsonB {
+    let skills = if options.use_skill_graph {
+        skill_evidence(resume, job, job_facts.title.as_deref())
+    } else {
+        SkillEvidence::default()
+    };
+    let ce = reranker_model(options).map(|m| cross_encoder(&m).score_batch(resume, &[job]).unwrap_or_else(|e| raise(e))[0]);
     let scores = StageScores { cross_encoder: ce, bi_encoder: Some(similarity_score(cos)), skill_graph: skills.score };
     JsonB(explain(fuse(scores, options.weights), skills, job_facts, candidate).to_json())
 }
