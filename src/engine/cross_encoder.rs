@@ -176,7 +176,21 @@ impl CrossEncoder {
     where
         F: FnMut(usize, usize) -> Result<()>,
     {
-        map_in_length_batches(docs, batch_size, between_batches, |chunk| self.score_batch(query, chunk))
+        // A document repeated in `docs` (the same job id twice, two postings with one text)
+        // is scored once: the pass is what costs.
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let slots: Vec<usize> = docs
+            .iter()
+            .map(|&d| {
+                *position.entry(d).or_insert_with(|| {
+                    distinct.push(d);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let scores = map_in_length_batches(&distinct, batch_size, between_batches, |chunk| self.score_batch(query, chunk))?;
+        Ok(slots.into_iter().map(|i| scores[i]).collect())
     }
 }
 

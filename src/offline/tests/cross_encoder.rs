@@ -169,6 +169,25 @@ fn score_pairs_reports_progress_and_stops_when_told() {
 }
 
 #[test]
+fn score_pairs_scores_a_repeated_document_once() {
+    let ckpt = Checkpoint::classifier("ce-repeat");
+    let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
+    let docs = ["sql", "chef", "sql", "sql", "chef"];
+    let mut total_seen = 0;
+    let scores = model
+        .score_pairs("python", &docs, 2, |_, total| {
+            total_seen = total;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(total_seen, 2, "two distinct documents, two passes' worth of work");
+    assert_eq!(scores.len(), docs.len());
+    assert_eq!((scores[0], scores[2], scores[3]), (scores[0], scores[0], scores[0]));
+    assert_eq!(scores[1], scores[4]);
+    assert!((scores[0] - model.score_batch("python", &["sql"]).unwrap()[0]).abs() < 1e-5);
+}
+
+#[test]
 fn pair_order_matters() {
     let ckpt = Checkpoint::classifier("ce-swap");
     let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
