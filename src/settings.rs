@@ -79,10 +79,21 @@ pub fn register() {
     );
 }
 
-/// The model directory in force: the setting, or the share-directory default.
+/// The model directory in force: the setting, or the share-directory default. A relative
+/// setting would resolve against the data directory, never what an administrator meant,
+/// so it is an ERROR naming the setting.
 pub fn model_dir() -> PathBuf {
     match MODEL_DIR.get() {
-        Some(dir) if !dir.as_bytes().is_empty() => PathBuf::from(dir.to_string_lossy().into_owned()),
+        Some(dir) if !dir.as_bytes().is_empty() => {
+            let dir = PathBuf::from(dir.to_string_lossy().into_owned());
+            if !dir.is_absolute() {
+                crate::postgres::error::raise(resonance_engine::error::EngineError::InvalidInput(format!(
+                    "resonance.model_dir must be an absolute path, got {:?}",
+                    dir.display().to_string()
+                )));
+            }
+            dir
+        }
         _ => share_dir().join("resonance").join("models"),
     }
 }

@@ -95,6 +95,9 @@ INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, confi
 SELECT pg_temp.outcome(format($q$SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"model_version": "%s"}')$q$, v))
 FROM unnest(ARRAY['s1', 's2', 's3']) AS v;
 DELETE FROM resonance.ml_models WHERE version IN ('s1', 's2', 's3');
+-- model_dir itself must be absolute (a relative one would resolve against the data directory).
+SET resonance.model_dir = '../..';
+SELECT pg_temp.outcome($q$SELECT resonance_encode('relative model dir')$q$);
 RESET resonance.model_dir;
 
 -- One role's last match is not another's to read.
