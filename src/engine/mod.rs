@@ -16,6 +16,7 @@ pub mod location;
 pub mod match_request;
 pub mod matching;
 pub mod mining;
+pub mod occupations;
 pub mod model_files;
 pub mod pooling;
 pub mod projection;

