@@ -84,7 +84,7 @@ impl Rng {
 }
 
 /// 64-bit FNV-1a: a stable hash of a label (std's hasher is randomly keyed per process).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xCBF2_9CE4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3))
 }
 

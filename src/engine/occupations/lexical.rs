@@ -65,13 +65,16 @@ fn weighted<'a>(features: impl Iterator<Item = (&'a str, f32)>, idf: &HashMap<St
     out
 }
 
-/// The vector scaled to unit length (empty stays empty).
+/// The vector scaled to unit length (empty stays empty), sorted by feature so that float
+/// sums, and so ties between labels, do not depend on hash order.
 fn unit(vector: HashMap<&str, f32>) -> Vec<(&str, f32)> {
-    let norm = vector.values().map(|v| v * v).sum::<f32>().sqrt();
+    let mut sorted: Vec<(&str, f32)> = vector.into_iter().collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let norm = sorted.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm == 0.0 {
         return Vec::new();
     }
-    vector.into_iter().map(|(f, v)| (f, v / norm)).collect()
+    sorted.into_iter().map(|(f, v)| (f, v / norm)).collect()
 }
 
 /// Character trigrams of a stemmed word with boundary marks ("nurs" -> "<nu", "nur", "urs", "rs>").

@@ -132,7 +132,9 @@ impl Acronyms {
 }
 
 /// The weighted stemmed terms of a title: core words at 1, acronym expansions at 1,
-/// qualifiers at [`QUALIFIER_WEIGHT`].
+/// qualifiers at [`QUALIFIER_WEIGHT`]. Weighting the core's last word (its head noun) 1.5x
+/// was measured and dropped: lexical top-1 on non-reserved held-out titles went from 0.579 to
+/// 0.581 (onet) but from 0.574 to 0.551 (esco) and 0.429 to 0.402 (esco_ict).
 pub fn title_terms(title: &str, acronyms: &Acronyms) -> Vec<(String, f32)> {
     let parts = split_title(title);
     let mut terms: Vec<(String, f32)> = stems(&parts.core).into_iter().map(|s| (s, 1.0)).collect();
