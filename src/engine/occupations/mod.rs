@@ -9,13 +9,17 @@
 //!   qualifiers handled, acronyms expanded from the labels), `lexical` scores labels by
 //!   tf-idf over words and character n-grams, `nearest_label` by embedding cosine,
 //!   `inference` fuses them into a distribution;
+//! - using it: `profile_text` describes an occupation (its activities or skills) for
+//!   comparing with a resume, `expected_fit` takes a fit's expectation over a distribution;
 //! - `accuracy` measures top-k accuracy on held-out titles.
 
 pub mod accuracy;
 pub mod bls;
+pub mod expected_fit;
 pub mod held_out;
 pub mod inference;
 pub mod labels;
 pub mod lexical;
 pub mod nearest_label;
+pub mod profile_text;
 pub mod title_terms;
