@@ -21,7 +21,9 @@
 //!                  distribution over the track's taxonomy (O*NET for onet, ESCO for esco_ict;
 //!                  index half of the labels, fused with label embeddings), and as fit the
 //!                  cosine of the resume with each occupation's profile text (activities or
-//!                  skills). Needs --data <taxonomy dir> (scripts/fetch_taxonomy.sh). A simple
+//!                  skills). Needs --data <taxonomy dir> (scripts/fetch_taxonomy.sh).
+//!                  --occupation-from posting also infers from the whole posting's embedding
+//!                  (`OccupationIndex::infer_posting`); the default is the title alone. A simple
 //!                  stand-in for the skill graph's occupation fit, to see whether inference moves
 //!                  nDCG on realistic titles (realistic_tracks).
 //! The eval dir defaults to $RESONANCE_EVAL_DIR, else ../shared/eval.
@@ -85,6 +87,16 @@ struct Options {
     run: Option<PathBuf>,
     json: Option<PathBuf>,
     data: Option<PathBuf>,
+    occupation_from: OccupationFrom,
+}
+
+/// What bi_encoder_occupation infers a job's occupation from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OccupationFrom {
+    /// The title alone.
+    Title,
+    /// The title and the embedding of the whole posting (`OccupationIndex::infer_posting`).
+    Posting,
 }
 
 /// Wall-clock seconds of each phase.
@@ -107,7 +119,7 @@ fn main() -> ExitCode {
 
 /// Reads `--flag value` pairs; unknown flags and missing values are errors.
 fn parse_options(args: Vec<String>) -> Result<Options> {
-    let usage = "usage: evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder|bi_encoder_occupation [--data <taxonomy dir>] [--model <dir>] [--max-seq-length <n>] [--job-separator <text>] [--run <out.tsv>] [--json <out.json>]";
+    let usage = "usage: evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder|bi_encoder_occupation [--data <taxonomy dir>] [--occupation-from title|posting] [--model <dir>] [--max-seq-length <n>] [--job-separator <text>] [--run <out.tsv>] [--json <out.json>]";
     let bad = |msg: String| EngineError::InvalidInput(format!("{msg}\n{usage}"));
     let mut options = Options {
         eval_dir: std::env::var_os("RESONANCE_EVAL_DIR").map_or_else(|| PathBuf::from("../shared/eval"), PathBuf::from),
@@ -119,6 +131,7 @@ fn parse_options(args: Vec<String>) -> Result<Options> {
         run: None,
         json: None,
         data: None,
+        occupation_from: OccupationFrom::Title,
     };
     let (mut have_track, mut have_system) = (false, false);
     let mut args = args.into_iter();
@@ -137,6 +150,13 @@ fn parse_options(args: Vec<String>) -> Result<Options> {
             "--run" => options.run = Some(value.into()),
             "--json" => options.json = Some(value.into()),
             "--data" => options.data = Some(value.into()),
+            "--occupation-from" => {
+                options.occupation_from = match value.as_str() {
+                    "title" => OccupationFrom::Title,
+                    "posting" => OccupationFrom::Posting,
+                    _ => return Err(bad(format!("--occupation-from takes title or posting, got {value:?}"))),
+                }
+            }
             other => return Err(bad(format!("unknown option {other}"))),
         }
     }
@@ -192,6 +212,7 @@ fn run(options: &Options) -> Result<()> {
         "model": (options.system != System::Bm25(Bm25Params::REFERENCE) && options.system != System::Bm25(Bm25Params::WEIGHTED_QUERY)).then(|| options.model.display().to_string()),
         "max_seq_length": (options.system != System::Bm25(Bm25Params::REFERENCE) && options.system != System::Bm25(Bm25Params::WEIGHTED_QUERY)).then_some(options.max_seq_length),
         "job_text": format!("title{}description", options.job_separator),
+        "occupation_from": (options.system == System::BiEncoderOccupation).then(|| format!("{:?}", options.occupation_from)),
         "metrics": report.to_json(),
         "timings_s": {"load": timings.load, "prepare": timings.prepare, "rank_and_score": timings.rank},
     });
@@ -276,8 +297,15 @@ fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     let index = index.with_embeddings(label_vectors)?;
     let titles: Vec<&str> = benchmark.jobs.iter().map(|j| j.title.as_str()).collect();
     let title_vectors = encoder.encode(&titles, DEFAULT_BATCH_SIZE, progress("titles"))?;
-    let inferred: Vec<Vec<Inferred>> =
-        titles.iter().zip(&title_vectors).map(|(t, v)| index.infer(t, Some(v), OCCUPATIONS_PER_JOB)).collect();
+    let inferred: Vec<Vec<Inferred>> = titles
+        .iter()
+        .zip(&title_vectors)
+        .zip(&jobs)
+        .map(|((t, v), doc)| match options.occupation_from {
+            OccupationFrom::Title => index.infer(t, Some(v), OCCUPATIONS_PER_JOB),
+            OccupationFrom::Posting => index.infer_posting(t, Some(v), doc, OCCUPATIONS_PER_JOB),
+        })
+        .collect();
     let profiles = profile_embeddings(&encoder, &index, &inferred, &taxonomies.profiles)?;
     timings.prepare = started.elapsed().as_secs_f64();
     let started = Instant::now();

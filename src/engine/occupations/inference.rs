@@ -32,6 +32,10 @@ pub struct InferenceParams {
     /// Softmax temperature over fused scores in [0, 1]: at 0.05 a lead of 0.1 is a factor
     /// e^2 = 7.4 in confidence. Chosen by hand; the confidences are not calibrated.
     pub temperature: f32,
+    /// Share of the posting's whole text (its embedding against the labels') in the score,
+    /// when the caller gives that embedding: a description says what the job is when the
+    /// title does not. 0.5 chosen by hand, not tuned.
+    pub text_weight: f32,
     /// The score of "none of these": a title whose best label scores this much gets at most
     /// half the mass. Chosen by hand (a lexical cosine of 0.4 is about one shared word of two).
     pub none_score: f32,
@@ -39,7 +43,7 @@ pub struct InferenceParams {
 
 impl Default for InferenceParams {
     fn default() -> Self {
-        Self { embedding_weight: DEFAULT_EMBEDDING_WEIGHT, temperature: 0.05, none_score: 0.4 }
+        Self { embedding_weight: DEFAULT_EMBEDDING_WEIGHT, text_weight: 0.5, temperature: 0.05, none_score: 0.4 }
     }
 }
 
@@ -158,6 +162,17 @@ impl OccupationIndex {
         distribution(&scores, &self.params).into_iter().take(k).collect()
     }
 
+    /// The `k` most likely occupations of a posting from its title and the embedding of its
+    /// whole text (title and description), mixed by [`InferenceParams::text_weight`].
+    pub fn infer_posting(&self, title: &str, title_embedding: Option<&[f32]>, text_embedding: &[f32], k: usize) -> Vec<Inferred> {
+        let from_title = self.scores(title, title_embedding);
+        let scores = match self.embedding_scores(text_embedding) {
+            Some(from_text) => self.fuse(&from_title, &from_text, self.params.text_weight),
+            None => from_title,
+        };
+        distribution(&scores, &self.params).into_iter().take(k).collect()
+    }
+
     /// The best label score of each occupation.
     fn best_per_occupation(&self, label_scores: &[f32]) -> Vec<f32> {
         let mut best = vec![0.0f32; self.keys.len()];
@@ -233,6 +248,18 @@ mod tests {
         assert!(all.windows(2).all(|w| w[0].confidence >= w[1].confidence));
         let nothing = index.infer("Zxqv Wplk", None, 1);
         assert!(nothing[0].confidence < 0.01, "{nothing:?}");
+    }
+
+    #[test]
+    fn the_posting_text_decides_when_the_title_says_nothing() {
+        let entries = vec![entry("a", "Cooks", &[]), entry("b", "Welders", &[])];
+        let index = OccupationIndex::build(&entries, InferenceParams::default())
+            .with_embeddings(LabelEmbeddings::new(vec![vec![1.0, 0.0], vec![0.0, 1.0]]))
+            .unwrap();
+        let by_title = index.infer("Crew", Some(&[0.7, 0.7]), 2);
+        assert!((by_title[0].confidence - by_title[1].confidence).abs() < 1e-6, "{by_title:?}");
+        let by_posting = index.infer_posting("Crew", Some(&[0.7, 0.7]), &[0.1, 1.0], 1);
+        assert_eq!(index.key(by_posting[0].occupation), "b");
     }
 
     #[test]
