@@ -12,9 +12,11 @@
 //!
 //! Usage: occupation_accuracy --data <taxonomy dir> [--model <bi-encoder dir>]
 //!          [--reserved <reserved.txt>] [--embeddings on|off] [--sweep on|off] [--show <n>]
+//!          [--explain "<title>; <title>; ..."]
 //! --sweep also prints fused for embedding weights 0.25 / 0.5 / 0.75. Reserved occupations
 //! stay in the index (taxonomy tables may hold them) but are never measured, so nothing is
-//! chosen on them. --show prints the first n titles the lexical matcher misses.
+//! chosen on them. --show prints the first n titles the lexical matcher misses. --explain
+//! prints the five most likely O*NET occupations of the given titles instead.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -58,6 +60,9 @@ fn run() -> Result<()> {
     let show = flags.number("show", 0usize)?;
     let ict: HashSet<String> = ict_keys(&taxonomies.esco, &flags.eval_dir());
     let mut embedder = Embedder { encoder, cache: HashMap::new() };
+    if let Some(titles) = flags.0.get("explain") {
+        return explain(&taxonomies.onet, titles, &mut embedder);
+    }
     measure("onet", &taxonomies.onet, &reserved, None, &mut embedder, sweep, show)?;
     measure("esco", &taxonomies.esco, &reserved, None, &mut embedder, sweep, show)?;
     measure("esco_ict", &taxonomies.esco, &reserved, Some(&ict), &mut embedder, sweep, show)
@@ -68,6 +73,26 @@ fn run() -> Result<()> {
 fn ict_keys(esco: &[LabelledOccupation], eval_dir: &Path) -> HashSet<String> {
     let text = std::fs::read_to_string(eval_dir.join("esco_ict/jobs.jsonl")).unwrap_or_default();
     esco.iter().filter(|o| text.contains(&format!("\"{}\"", o.key))).map(|o| o.key.clone()).collect()
+}
+
+/// Prints the five most likely O*NET occupations of each title in `titles` (separated by
+/// `;`), with confidences, from the index half of the labels.
+fn explain(occupations: &[LabelledOccupation], titles: &str, embedder: &mut Embedder) -> Result<()> {
+    let entries: Vec<_> = occupations.iter().map(LabelledOccupation::index_entry).collect();
+    let index = OccupationIndex::build(&entries, InferenceParams::default());
+    let labels: Vec<&str> = index.labels().iter().map(String::as_str).collect();
+    let label_vectors = embedder.embed(&labels)?;
+    let index = match label_vectors {
+        Some(v) => index.with_embeddings(LabelEmbeddings::new(v))?,
+        None => index,
+    };
+    for title in titles.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+        let vector = embedder.embed(&[title])?.map(|mut v| v.remove(0));
+        let inferred = index.infer(title, vector.as_deref(), 5);
+        let shown: Vec<String> = inferred.iter().map(|i| format!("{} {:.2}", index.name(i.occupation), i.confidence)).collect();
+        println!("{title:?} -> {}", shown.join(" | "));
+    }
+    Ok(())
 }
 
 /// Bi-encoder embeddings, each distinct text computed once per run.
