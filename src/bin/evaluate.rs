@@ -262,8 +262,11 @@ fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     Ok(scores)
 }
 
+/// One embedding per text, in order.
+type Embeddings = Vec<Vec<f32>>;
+
 /// Embeddings of every job document and every resume.
-fn encode_benchmark(encoder: &BiEncoder, benchmark: &Benchmark, options: &Options) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+fn encode_benchmark(encoder: &BiEncoder, benchmark: &Benchmark, options: &Options) -> Result<(Embeddings, Embeddings)> {
     let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
     let resume_texts: Vec<&str> = benchmark.resumes.iter().map(|r| r.text.as_str()).collect();
     let jobs = encoder.encode(&job_texts.iter().map(String::as_str).collect::<Vec<_>>(), DEFAULT_BATCH_SIZE, progress("jobs"))?;
