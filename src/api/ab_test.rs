@@ -14,7 +14,7 @@ mod resonance {
     /// The variant `user_id` draws in `experiment`; `variants` is {"name": weight, ...}.
     #[pg_extern(immutable, strict, parallel_safe)]
     fn ab_draw(user_id: &str, experiment: &str, variants: JsonArg) -> String {
-        let serde_json::Value::Object(map) = variants.object("variants") else { unreachable!("object() is an object") };
+        let map = variants.object("variants");
         let weights: Vec<(String, f64)> = map
             .into_iter()
             .map(|(name, w)| match w.as_f64() {

@@ -28,12 +28,11 @@ fn resonance_evaluate(
 ) -> JsonB {
     // Not STRICT, so that label may be NULL; the other two may not.
     let qrels = qrels.unwrap_or_else(|| raise(EngineError::NullArgument("qrels".into())));
-    let mut json = options.unwrap_or_else(|| raise(EngineError::NullArgument("options".into()))).object("options");
-    if let serde_json::Value::Object(map) = &mut json {
-        map.entry("top_k_retrieve").or_insert(100.into());
-        map.entry("top_k_final").or_insert(100.into());
-        map.entry("explain").or_insert(false.into());
-    }
+    let mut map = options.unwrap_or_else(|| raise(EngineError::NullArgument("options".into()))).object("options");
+    map.entry("top_k_retrieve").or_insert(100.into());
+    map.entry("top_k_final").or_insert(100.into());
+    map.entry("explain").or_insert(false.into());
+    let json = serde_json::Value::Object(map);
     let options_used = match_options(&json);
     // The cast checks that the name is an existing relation and quotes it safely.
     let table = Spi::get_one_with_args::<String>("SELECT $1::regclass::text", &[qrels.into()])

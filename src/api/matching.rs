@@ -354,8 +354,8 @@ fn resonance_match(
         name!(latency_ms, f32),
     ),
 > {
-    let filters = MatchFilters::from_json(&filters.object("filters")).unwrap_or_else(|e| raise(e));
-    let options = match_options(&options.object("options"));
+    let filters = MatchFilters::from_json(&filters.value("filters")).unwrap_or_else(|e| raise(e));
+    let options = match_options(&options.value("options"));
     let MatchOutcome { ids, candidates, ranked, latency_ms, stats } = run_match(resume_id, &filters, &options);
     LAST_MATCH_STATS.with(|s| *s.borrow_mut() = Some((current_role(), stats)));
     let rows: Vec<_> = ranked
@@ -399,7 +399,7 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
 /// call is never ambiguous between the two forms.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_text_with_options(resume: &str, job: &str, options: JsonArg) -> JsonB {
-    explain_texts(resume, job, &match_options(&options.object("options")))
+    explain_texts(resume, job, &match_options(&options.value("options")))
 }
 
 fn explain_texts(resume: &str, job: &str, options: &MatchOptions) -> JsonB {
@@ -423,7 +423,7 @@ fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
 /// As above, scored with the caller's `options`.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_ids_with_options(resume_id: Uuid, job_id: Uuid, options: JsonArg) -> JsonB {
-    explain_ids(resume_id, job_id, &match_options(&options.object("options")))
+    explain_ids(resume_id, job_id, &match_options(&options.value("options")))
 }
 
 fn explain_ids(resume_id: Uuid, job_id: Uuid, options: &MatchOptions) -> JsonB {

@@ -7,7 +7,7 @@ use pgrx::callconv::{Arg, ArgAbi};
 use pgrx::nullable::Nullable;
 use pgrx::pgrx_sql_entity_graph::metadata::{ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable};
 use pgrx::{direct_function_call, pg_sys, FromDatum};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::postgres::error::raise;
 use resonance_engine::json_argument::parse_object;
@@ -16,9 +16,14 @@ use resonance_engine::json_argument::parse_object;
 pub struct JsonArg(String);
 
 impl JsonArg {
-    /// The argument as a JSON object, or an ERROR naming `what` and the key at fault.
-    pub fn object(&self, what: &str) -> Value {
-        Value::Object(parse_object(&self.0, what).unwrap_or_else(|e| raise(e)))
+    /// The argument's keys and values, or an ERROR naming `what` and the key at fault.
+    pub fn object(&self, what: &str) -> Map<String, Value> {
+        parse_object(&self.0, what).unwrap_or_else(|e| raise(e))
+    }
+
+    /// The same object as one JSON value, as the engine's argument parsers take it.
+    pub fn value(&self, what: &str) -> Value {
+        Value::Object(self.object(what))
     }
 }
 
