@@ -17,7 +17,7 @@ psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
 # TSVs (skipped when present), loaded and embedded in the database (about 6 min).
 tables="$HOME/.cache/resonance/taxonomy_tables"
 bash "$here/scripts/fetch_taxonomy.sh"
-if [ ! -f "$tables/kg_skills.tsv" ]; then
+if [ ! -f "$tables/kg_skills.tsv" ] || [ ! -f "$tables/kg_title_labels.tsv" ]; then
   (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release -p resonance-offline --bin build_taxonomy -q)
   # Held-out benchmark occupations stay out of the co-requirement statistics when the
   # benchmark sits beside the checkout (../shared/eval); a user install has none to hide.

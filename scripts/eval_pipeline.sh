@@ -4,15 +4,18 @@
 # Usage: scripts/eval_pipeline.sh [track ...]   (default: esco_ict onet; needs ../shared/eval)
 # Each track is loaded once into database resonance_eval_<track> on the demo cluster (and
 # the skill taxonomy, when scripts/load_taxonomy.sh exists, so the skill graph has data).
+# RESONANCE_EVAL_VARIANT=<name> reads the tracks from $RESONANCE_EVAL_DIR (the realistic
+# tracks: scripts/eval_realistic.sh) into databases resonance_eval_<name>_<track>.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 port="${RESONANCE_PORT:-55432}"
 eval_dir="${RESONANCE_EVAL_DIR:-$here/../shared/eval}"
+variant="${RESONANCE_EVAL_VARIANT:+${RESONANCE_EVAL_VARIANT}_}"
 tracks=("$@"); [ ${#tracks[@]} -gt 0 ] || tracks=(esco_ict onet)
 bash "$here/scripts/cluster.sh" start "$port" >/dev/null
 psql_() { bash "$here/scripts/cluster.sh" psql "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
 for track in "${tracks[@]}"; do
-  db="resonance_eval_$track"
+  db="resonance_eval_$variant$track"
   # public.eval_loaded is created last, so an interrupted load is redone, not reused.
   if ! psql_ -d "$db" -c "SELECT 1 FROM public.eval_loaded" >/dev/null 2>&1; then
     echo "[eval] loading $track into $db"
@@ -37,6 +40,14 @@ for track in "${tracks[@]}"; do
     fi
     psql_ -d "$db" -c "CREATE TABLE public.eval_loaded AS SELECT now() AS at"
   fi
+  # A database loaded by an earlier release: update it, bring in what the taxonomy gained
+  # since (title labels), and infer what is pending (jobs' occupations).
+  psql_ -d "$db" -c "ALTER EXTENSION resonance UPDATE"
+  if [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM resonance.kg_title_labels")" = 0 ] && \
+     [ "$(psql_ -d resonance_demo -At -c "SELECT count(*) > 0 FROM resonance.kg_title_labels" 2>/dev/null)" = t ]; then
+    pg_dump -h /tmp -p "$port" -U postgres --data-only -t resonance.kg_title_labels resonance_demo | psql_ -d "$db" >/dev/null
+  fi
+  psql_ -d "$db" -c "CALL resonance_embed_pending(256)" 2>&1 | tail -1
   for config in '{"use_skill_graph": false, "use_cross_encoder": false}' \
                 '{"use_skill_graph": true, "use_cross_encoder": false}' \
                 '{"use_skill_graph": true, "use_cross_encoder": true, "top_k_retrieve": 20, "top_k_final": 20}'; do
@@ -45,6 +56,6 @@ for track in "${tracks[@]}"; do
       echo "$track $config: no active cross-encoder, skipped"; continue
     fi
     result=$(psql_ -d "$db" -At -c "SELECT resonance_evaluate('public.eval_qrels', '$config')")
-    echo "$track $config $result"
+    echo "$variant$track $config $result"
   done
 done

@@ -11,7 +11,7 @@ port="${1:?usage: load_taxonomy.sh <port> <database> [tsv_dir] [embed_batch]}"
 db="${2:?usage: load_taxonomy.sh <port> <database> [tsv_dir] [embed_batch]}"
 dir="${3:-$HOME/.cache/resonance/taxonomy_tables}"
 batch="${4:-512}"
-for f in kg_skills kg_titles kg_skill_relations kg_title_skills; do
+for f in kg_skills kg_titles kg_skill_relations kg_title_skills kg_title_labels; do
   [ -f "$dir/$f.tsv" ] || { echo "[load_taxonomy] $dir/$f.tsv missing: run build_taxonomy --out $dir" >&2; exit 1; }
 done
 start=$(date +%s)

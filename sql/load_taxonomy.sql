@@ -24,11 +24,15 @@ CREATE TEMP TABLE stage_relations (
 CREATE TEMP TABLE stage_title_skills (
   title_normalized_name text, title_source text, skill text, importance real
 ) ON COMMIT DROP;
+CREATE TEMP TABLE stage_title_labels (
+  title_normalized_name text, title_source text, label text
+) ON COMMIT DROP;
 
 \copy stage_skills FROM 'kg_skills.tsv'
 \copy stage_titles FROM 'kg_titles.tsv'
 \copy stage_relations FROM 'kg_skill_relations.tsv'
 \copy stage_title_skills FROM 'kg_title_skills.tsv'
+\copy stage_title_labels FROM 'kg_title_labels.tsv'
 
 -- The sources this loader owns. A skill or title from any other source is never touched.
 CREATE TEMP TABLE taxonomy_sources (source text PRIMARY KEY) ON COMMIT DROP;
@@ -79,6 +83,20 @@ SELECT t.id, k.id, l.importance
   JOIN resonance.kg_skills k ON k.name = l.skill
 ON CONFLICT (title_id, skill_id) DO UPDATE SET importance = EXCLUDED.importance;
 
+-- Title labels: upserted by (title, label) so a kept label keeps its embedding; labels of
+-- the taxonomy's titles that are no longer in the file are deleted.
+INSERT INTO resonance.kg_title_labels (title_id, label)
+SELECT DISTINCT t.id, l.label
+  FROM stage_title_labels l
+  JOIN resonance.kg_titles t ON t.normalized_name = l.title_normalized_name AND t.source = l.title_source
+ON CONFLICT (title_id, label) DO NOTHING;
+
+DELETE FROM resonance.kg_title_labels k
+ USING resonance.kg_titles t
+ WHERE k.title_id = t.id AND t.source IN (SELECT source FROM taxonomy_sources)
+   AND NOT EXISTS (SELECT 1 FROM stage_title_labels l
+                    WHERE l.title_normalized_name = t.normalized_name AND l.title_source = t.source AND l.label = k.label);
+
 -- Rows of the files that did not resolve to ids (expected: none).
 SELECT (SELECT count(*) FROM stage_relations r
          WHERE NOT EXISTS (SELECT 1 FROM resonance.kg_skills k WHERE k.name = r.source_skill)
@@ -92,40 +110,55 @@ COMMIT;
 -- psql variables do not reach inside the DO block's quotes; a session setting does.
 SELECT set_config('resonance_load.embed_batch', :'embed_batch', false) AS embed_batch_setting \gset
 
--- Embeddings of skills that have none (new or renamed), in batches of :embed_batch names,
--- committing after each so a cancel keeps the finished batches. The text is the skill
--- name alone: skill mentions in resumes and job ads are short names, descriptions exist
--- for only some sources, and the build's RELATED_TO similarity used the names too.
+-- Embeddings of skills and title labels that have none (new or renamed), in batches of
+-- :embed_batch names, committing after each so a cancel keeps the finished batches. The
+-- text is the name alone: skill mentions in resumes and job ads are short names,
+-- descriptions exist for only some sources, and the build's RELATED_TO similarity used the
+-- names too; a title label is compared with a job title, which is short too.
 DO $embed$
 DECLARE
   ext_schema text := (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'resonance');
   batch int := current_setting('resonance_load.embed_batch')::int;
-  ids uuid[];
+  target record;
+  ids text[];
   names text[];
-  done bigint := 0;
-  total bigint := (SELECT count(*) FROM resonance.kg_skills WHERE embedding IS NULL);
+  done bigint;
+  total bigint;
 BEGIN
   IF ext_schema IS NULL THEN
     RAISE EXCEPTION 'load_taxonomy: the resonance extension is not installed in this database';
   END IF;
+  FOR target IN SELECT * FROM (VALUES ('kg_skills', 'name', 'uuid'), ('kg_title_labels', 'label', 'bigint')) AS t(tab, col, id_type)
   LOOP
-    SELECT array_agg(id ORDER BY id), array_agg(name ORDER BY id) INTO ids, names
-      FROM (SELECT id, name FROM resonance.kg_skills WHERE embedding IS NULL ORDER BY id LIMIT batch) s;
-    EXIT WHEN ids IS NULL;
-    EXECUTE format('UPDATE resonance.kg_skills AS k SET embedding = e.embedding
-                      FROM unnest($1, %I.resonance_encode($2)) AS e(id, embedding) WHERE k.id = e.id', ext_schema)
-      USING ids, names;
-    done := done + cardinality(ids);
-    RAISE NOTICE 'load_taxonomy: % of % skill embeddings', done, total;
-    COMMIT;
+    EXECUTE format('SELECT count(*) FROM resonance.%I WHERE embedding IS NULL', target.tab) INTO total;
+    done := 0;
+    LOOP
+      EXECUTE format('SELECT array_agg(id::text ORDER BY id), array_agg(%I ORDER BY id)
+                        FROM (SELECT id, %I FROM resonance.%I WHERE embedding IS NULL ORDER BY id LIMIT $1) s',
+                     target.col, target.col, target.tab)
+        INTO ids, names USING batch;
+      EXIT WHEN ids IS NULL;
+      EXECUTE format('UPDATE resonance.%I AS k SET embedding = e.embedding
+                        FROM unnest($1::%s[], %I.resonance_encode($2)) AS e(id, embedding) WHERE k.id = e.id',
+                     target.tab, target.id_type, ext_schema)
+        USING ids, names;
+      done := done + cardinality(ids);
+      RAISE NOTICE 'load_taxonomy: % of % % embeddings', done, total, target.tab;
+      COMMIT;
+    END LOOP;
   END LOOP;
 END
 $embed$;
+
+-- Jobs' occupations inferred under the previous taxonomy (or never) are inferred again.
+SELECT extnamespace::regnamespace AS ext_schema FROM pg_extension WHERE extname = 'resonance' \gset
+CALL :ext_schema.resonance_embed_pending();
 
 -- What is loaded now.
 SELECT 'kg_skills' AS table_name, source AS kind, count(*) FROM resonance.kg_skills GROUP BY source
 UNION ALL SELECT 'kg_skills embedded', (embedding IS NOT NULL)::text, count(*) FROM resonance.kg_skills GROUP BY 2
 UNION ALL SELECT 'kg_titles', source, count(*) FROM resonance.kg_titles GROUP BY source
+UNION ALL SELECT 'kg_title_labels embedded', (embedding IS NOT NULL)::text, count(*) FROM resonance.kg_title_labels GROUP BY 2
 UNION ALL SELECT 'kg_skill_relations', relation, count(*) FROM resonance.kg_skill_relations GROUP BY relation
 UNION ALL SELECT 'kg_title_skills', t.source, count(*) FROM resonance.kg_title_skills ts JOIN resonance.kg_titles t ON t.id = ts.title_id GROUP BY t.source
 ORDER BY 1, 2;

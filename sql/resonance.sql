@@ -49,7 +49,13 @@ CREATE TABLE resonance.jobs (
   -- no score is ever NaN (resonance_match leaves out rows stored before this check).
   embedding        vector(384) CONSTRAINT jobs_embedding_not_zero CHECK (vector_norm(embedding) > 0),
   created_at       timestamptz NOT NULL DEFAULT now(),
-  updated_at       timestamptz NOT NULL DEFAULT now()
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  -- The occupations inferred from the title (resonance_infer_occupations), most likely
+  -- first: [{"occupation": <kg_titles.name>, "confidence": 0..1}, ...], '[]' when none,
+  -- NULL while pending. Computed on write like the embedding, with the kg_version it was
+  -- inferred under, and refreshed by resonance_embed_pending() when that moves.
+  occupations      jsonb,
+  occupations_kg_version bigint
 );
 -- m = 16, ef_construction = 64: pgvector's defaults, written out so they are a decision.
 CREATE INDEX jobs_embedding_hnsw ON resonance.jobs
@@ -121,6 +127,20 @@ CREATE TABLE resonance.kg_skill_relations (
 );
 CREATE INDEX kg_skill_relations_target ON resonance.kg_skill_relations (target_skill_id);
 
+-- Every name occupation inference knows a title by: its own name and alternative titles
+-- (ESCO alternative labels, BLS titles; build_taxonomy writes the index half of them, the
+-- held-out half measures inference). Embedded like kg_skills (scripts/load_taxonomy.sh);
+-- the HNSW index serves resonance.nearest_title_labels.
+CREATE TABLE resonance.kg_title_labels (
+  id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  title_id  uuid NOT NULL REFERENCES resonance.kg_titles (id) ON DELETE CASCADE,
+  label     text NOT NULL CHECK (label <> ''),
+  embedding vector(384) CONSTRAINT kg_title_labels_embedding_not_zero CHECK (vector_norm(embedding) > 0),
+  UNIQUE (title_id, label)
+);
+CREATE INDEX kg_title_labels_embedding ON resonance.kg_title_labels
+  USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+
 CREATE TABLE resonance.kg_title_skills (
   title_id   uuid NOT NULL REFERENCES resonance.kg_titles (id) ON DELETE CASCADE,
   skill_id   uuid NOT NULL REFERENCES resonance.kg_skills (id) ON DELETE CASCADE,
@@ -191,6 +211,8 @@ SELECT pg_catalog.pg_extension_config_dump('resonance.kg_skills', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.kg_titles', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.kg_skill_relations', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_skills', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_labels', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_labels_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('resonance.ml_models',
   $$WHERE NOT ((name, version) IN (('all-minilm-l6-v2', '1'), ('resonance-bi-projection', '2')))$$);
 SELECT pg_catalog.pg_extension_config_dump('resonance.ml_training_runs', '');
@@ -250,11 +272,20 @@ BEGIN
     IF NEW.title IS NOT DISTINCT FROM OLD.title AND NEW.description IS NOT DISTINCT FROM OLD.description THEN
       RETURN NEW;
     END IF;
-  ELSIF NEW.embedding IS NOT NULL THEN
+    -- New text: what was derived from the old one no longer holds.
+    NEW.embedding := NULL;
+    NEW.occupations := NULL;
+  END IF;
+  IF NOT resonance.embed_on_write() THEN
     RETURN NEW;
   END IF;
-  NEW.embedding := CASE WHEN resonance.embed_on_write()
-                        THEN @extschema@.resonance_encode(resonance.job_document(NEW.title, NEW.description)) END;
+  IF NEW.embedding IS NULL THEN
+    NEW.embedding := @extschema@.resonance_encode(resonance.job_document(NEW.title, NEW.description));
+  END IF;
+  IF NEW.occupations IS NULL THEN
+    NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title);
+    NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
+  END IF;
   RETURN NEW;
 END
 $$;
@@ -295,6 +326,8 @@ DECLARE
   docs text[];
   done bigint;
   total bigint;
+  current_kg bigint;
+  last_id uuid;
 BEGIN
   IF batch_size IS NULL OR batch_size < 1 THEN
     RAISE EXCEPTION 'resonance_embed_pending: batch_size must be a positive integer, got %', batch_size;
@@ -320,6 +353,28 @@ BEGIN
       RAISE NOTICE 'resonance_embed_pending: % % of % embedded', target.tab, done, total;
       COMMIT;
     END LOOP;
+  END LOOP;
+  -- Jobs whose occupations are pending or were inferred under an older taxonomy. Each batch
+  -- takes the next ids in order, so a job whose inference stays empty is not taken again.
+  current_kg := (SELECT version FROM resonance.kg_version);
+  SELECT count(*) INTO total FROM resonance.jobs
+   WHERE occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg;
+  done := 0;
+  last_id := NULL;
+  LOOP
+    SELECT array_agg(id ORDER BY id) INTO ids
+      FROM (SELECT id FROM resonance.jobs
+             WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg)
+               AND (last_id IS NULL OR id > last_id)
+             ORDER BY id LIMIT batch_size) s;
+    EXIT WHEN ids IS NULL;
+    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title),
+                              occupations_kg_version = current_kg
+     WHERE id = ANY (ids);
+    last_id := ids[cardinality(ids)];
+    done := done + cardinality(ids);
+    RAISE NOTICE 'resonance_embed_pending: job occupations % of % inferred', done, total;
+    COMMIT;
   END LOOP;
 END
 $$;
@@ -376,7 +431,7 @@ CREATE FUNCTION resonance.retrieve_jobs(
   want_country text DEFAULT NULL, want_city text DEFAULT NULL, remote_only boolean DEFAULT false,
   want_experience text DEFAULT NULL, want_company text DEFAULT NULL)
 RETURNS TABLE (id uuid, title text, description text, company text, country text, city text,
-               remote boolean, experience_level text, cosine real)
+               remote boolean, experience_level text, occupations jsonb, cosine real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
@@ -385,7 +440,7 @@ AS $$
 BEGIN
   RETURN QUERY
   SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
-         j.experience_level::text, (1 - (j.embedding <=> query))::real
+         j.experience_level::text, j.occupations, (1 - (j.embedding <=> query))::real
   FROM resonance.jobs j
   WHERE j.embedding IS NOT NULL
     AND (want_country IS NULL OR j.country = want_country)
@@ -539,6 +594,27 @@ CREATE TRIGGER kg_titles_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
 CREATE TRIGGER kg_title_skills_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_title_skills
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+CREATE TRIGGER kg_title_labels_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_title_labels
+  FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+
+-- The k title labels nearest to an embedding (occupation inference's embedding half), with
+-- their cosine, among the labels of titles with a skill profile (the only occupations
+-- inference proposes: matching can compute no fit for the others). ef_search must be at
+-- least k, or the HNSW scan returns fewer rows; the iterative scan keeps k rows coming
+-- when the nearest labels belong to titles without a profile.
+CREATE FUNCTION resonance.nearest_title_labels(query vector, k int)
+RETURNS TABLE (id bigint, cosine real)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET hnsw.ef_search = 100
+SET hnsw.iterative_scan = relaxed_order
+AS $$
+  SELECT l.id, (1 - (l.embedding <=> query))::real
+    FROM resonance.kg_title_labels l
+   WHERE l.embedding IS NOT NULL
+     AND EXISTS (SELECT 1 FROM resonance.kg_title_skills ts WHERE ts.title_id = l.title_id)
+   ORDER BY l.embedding <=> query
+   LIMIT k
+$$;
 
 ------------------------------------------------------------------------------------------
 -- A/B assignment

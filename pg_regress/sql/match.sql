@@ -90,24 +90,56 @@ FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0
 SELECT bool_and(skill_graph_score IS NULL) AS no_sg, bool_and(abs(final_score - bi_encoder_score) < 1e-6) AS bi_only
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"use_skill_graph": false}');
 
--- Occupation fit: a job title the taxonomy knows brings its occupation's skill profile.
+-- Occupation fit: a job's occupations are inferred from its title (resonance_infer_occupations)
+-- over every label a title is known by (kg_title_labels), stored on write, and bring the
+-- occupation's skill profile.
 INSERT INTO resonance.kg_titles (name, normalized_name, source) VALUES ('Backend Engineers', 'backend engineers', 'test');
 INSERT INTO resonance.kg_title_skills (title_id, skill_id, importance)
 SELECT t.id, s.id, 1.0 FROM resonance.kg_titles t, resonance.kg_skills s
 WHERE t.name = 'Backend Engineers' AND s.name IN ('Python', 'Django', 'PostgreSQL', 'Celery', 'Redis');
+INSERT INTO resonance.kg_title_labels (title_id, label, embedding)
+SELECT t.id, l, resonance_encode(l) FROM resonance.kg_titles t,
+       unnest(ARRAY['Backend Engineers', 'server-side developer', 'API engineer']) AS l
+WHERE t.name = 'Backend Engineers';
+-- A title without a profile is never proposed (no fit could be computed for it).
+INSERT INTO resonance.kg_titles (name, normalized_name, source) VALUES ('Backend Baristas', 'backend baristas', 'test');
+INSERT INTO resonance.kg_title_labels (title_id, label, embedding)
+SELECT t.id, t.name, resonance_encode(t.name) FROM resonance.kg_titles t WHERE t.name = 'Backend Baristas';
+SELECT g->>'occupation' AS occupation, (g->>'confidence')::real > 0.5 AS confident
+FROM unnest(ARRAY['Senior Backend Engineer (Python/Django)', 'Server-Side Developer III', 'Sr. API Engineer - Remote']) AS t,
+     jsonb_array_elements(resonance_infer_occupations(t)) g;
+SELECT resonance_infer_occupations(''), resonance_infer_occupations(' !? '), resonance_infer_occupations(NULL) IS NULL AS null_in_null_out;
+SELECT jsonb_array_length(resonance_infer_occupations(repeat('backend engineer ', 60000))) AS one_mb_title;
+-- The taxonomy changed after the jobs were stored: resonance_embed_pending infers them again.
+SELECT count(*) FILTER (WHERE occupations_kg_version < (SELECT version FROM resonance.kg_version)) > 0 AS stale
+FROM resonance.jobs;
+CALL resonance_embed_pending();
+SELECT count(*) FILTER (WHERE occupations_kg_version = (SELECT version FROM resonance.kg_version)) = count(*) AS fresh,
+       count(*) FILTER (WHERE occupations->0->>'occupation' = 'Backend Engineers') > 0 AS some_backend
+FROM resonance.jobs;
 SELECT e->'skills'->'occupation'->>'title' AS occupation,
+       (e->'skills'->'occupation'->>'confidence')::real > 0.5 AS confident,
        e->'skills'->'occupation'->'typical_skills' AS typical,
        (e->'skills'->'occupation'->>'fit')::real > 0.5 AS fits,
-       (SELECT count(*) FROM jsonb_array_elements_text(e->'highlights') h WHERE h LIKE 'Skills typical of Backend Engineers%') AS highlighted
+       (SELECT count(*) FROM jsonb_array_elements_text(e->'highlights') h WHERE h LIKE 'Skills typical of Backend Engineers (the job''s likely occupation, %') AS highlighted
 FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000001'::uuid) e;
+-- A retitled job is inferred again on write, from its new title.
+UPDATE resonance.jobs SET title = 'Server-Side Developer (Python)' WHERE id = '00000000-0000-4000-a000-000000000002';
+SELECT occupations->0->>'occupation' AS occupation FROM resonance.jobs WHERE id = '00000000-0000-4000-a000-000000000002';
 CREATE TEMP TABLE with_title AS
 SELECT job_id, skill_graph_score FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}');
+-- Stored occupations are data: a malformed value is an ERROR naming the job.
+BEGIN;
+UPDATE resonance.jobs SET occupations = '[{"occupation": "Backend Engineers", "confidence": 7}]' WHERE id = '00000000-0000-4000-a000-000000000001';
+SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000001');
+ROLLBACK;
 DELETE FROM resonance.kg_titles WHERE source = 'test';
 SELECT e->'skills' ? 'occupation' AS has_occupation
 FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0000-4000-a000-000000000001'::uuid) e;
--- The title's profile moved that job's skill score, and no other job's.
-SELECT count(*) AS changed, bool_and(m.job_id = '00000000-0000-4000-a000-000000000001') AS only_titled_job
+-- The profile moved the skill scores of jobs inferred to be backend engineering only.
+SELECT count(*) > 0 AS changed, bool_and(j.occupations @> '[{"occupation": "Backend Engineers"}]') AS only_backend_jobs
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}') m JOIN with_title w USING (job_id)
+JOIN resonance.jobs j ON j.id = m.job_id
 WHERE w.skill_graph_score IS DISTINCT FROM m.skill_graph_score;
 -- resonance_explain takes resonance_match's options: its overall_score is the pair's
 -- final_score under the same options, weights and stages alike.

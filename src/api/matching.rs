@@ -21,6 +21,7 @@ use resonance_engine::explain::{explain, CandidateFacts, JobFacts, SkillEvidence
 use resonance_engine::fusion::{fuse, similarity_score, StageScores};
 use resonance_engine::location::Place;
 use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_engine::occupations::guess::{parse_guesses, OccupationGuess};
 use resonance_engine::projection::Projection;
 use resonance_engine::match_request::{MatchFilters, MatchOptions};
 use resonance_engine::matching::{
@@ -89,7 +90,7 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
         let rows = client
             .select(
                 "SELECT resonance.job_document(title, description), title, city, country, remote,
-                        experience_level::text, embedding::real[]
+                        experience_level::text, embedding::real[], occupations::text
                  FROM resonance.jobs WHERE id = $1",
                 Some(1),
                 &[id.into()],
@@ -101,12 +102,21 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
         let get_text = |i: usize| row.get::<String>(i).or_raise(READING_ROWS);
         let facts = JobFacts {
             title: get_text(2),
+            occupations: stored_occupations(get_text(8), id),
             place: Place::new(get_text(3).as_deref(), get_text(4).as_deref()),
             remote: row.get::<bool>(5).or_raise(READING_ROWS).unwrap_or(false),
             level: level(get_text(6)),
         };
         (get_text(1).unwrap_or_default(), facts, row.get::<Vec<f32>>(7).or_raise(READING_ROWS))
     })
+}
+
+/// A job's stored occupations (`jobs.occupations`); none while pending.
+fn stored_occupations(json: Option<String>, job: Uuid) -> Vec<OccupationGuess> {
+    json.map(|j| {
+        parse_guesses(&j).unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("job {job}: {e}"))))
+    })
+    .unwrap_or_default()
 }
 
 /// The stored embedding, or one computed now (rows written with embed_on_write off). A
@@ -164,7 +174,7 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
         let rows = client
             .select(
                 "SELECT id, resonance.job_document(title, description), title, city, country, remote,
-                        experience_level, cosine
+                        experience_level, occupations::text, cosine
                  FROM resonance.retrieve_jobs($1::real[]::vector, $2, $3, $4, $5, $6, $7)",
                 None,
                 &[
@@ -184,17 +194,19 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
         for row in rows {
             // pgvector's cosine distance to an all-zero vector is NaN: such a job (stored
             // before the tables refused them) has no score, so it is left out, with a NOTICE.
-            let cosine = row.get::<f32>(8).or_raise(READING_ROWS).unwrap_or(0.0);
+            let cosine = row.get::<f32>(9).or_raise(READING_ROWS).unwrap_or(0.0);
             if !cosine.is_finite() {
                 zero_embeddings += 1;
                 continue;
             }
             let get_text = |i: usize| row.get::<String>(i).or_raise(READING_ROWS);
-            ids.push(row.get::<Uuid>(1).or_raise(READING_ROWS).expect("primary key"));
+            let id = row.get::<Uuid>(1).or_raise(READING_ROWS).expect("primary key");
+            ids.push(id);
             candidates.push(JobCandidate {
                 document: get_text(2).unwrap_or_default(),
                 facts: JobFacts {
                     title: get_text(3),
+                    occupations: stored_occupations(get_text(8), id),
                     place: Place::new(get_text(4).as_deref(), get_text(5).as_deref()),
                     remote: row.get::<bool>(6).or_raise(READING_ROWS).unwrap_or(false),
                     level: level(get_text(7)),
@@ -441,8 +453,8 @@ fn pair_similarity(resume: &[f32], job: &[f32]) -> f32 {
 }
 
 /// The skill graph's evidence for one pair (empty when no taxonomy is loaded).
-fn skill_evidence(resume: &str, job: &str, title: Option<&str>) -> SkillEvidence {
-    skills().index.evidence(resume, &[JobText { title, document: job }]).pop().unwrap_or_default()
+fn skill_evidence(resume: &str, job: &str, occupations: &[OccupationGuess]) -> SkillEvidence {
+    skills().index.evidence(resume, &[JobText { occupations, document: job }]).pop().unwrap_or_default()
 }
 
 /// The explanation with the score resonance_match would give the pair under `options`:
@@ -457,7 +469,7 @@ fn explanation_json(
     options: &MatchOptions,
 ) -> JsonB {
     let skills = if options.use_skill_graph {
-        skill_evidence(resume, job, job_facts.title.as_deref())
+        skill_evidence(resume, job, &job_facts.occupations)
     } else {
         SkillEvidence::default()
     };

@@ -6,5 +6,6 @@ mod ab_test;
 mod encode;
 mod evaluate;
 mod matching;
+mod occupations;
 mod rerank;
 mod skills;

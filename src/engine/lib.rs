@@ -21,6 +21,7 @@ pub mod match_request;
 pub mod matching;
 pub mod model_files;
 pub mod normalize;
+pub mod occupations;
 pub mod pooling;
 pub mod projection;
 pub mod ranking;

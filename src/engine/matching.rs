@@ -8,6 +8,7 @@ use super::error::Result;
 use super::explain::{explain, CandidateFacts, Explanation, JobFacts, SkillEvidence};
 use super::fusion::{fuse, similarity_score, StageScores};
 use super::match_request::MatchOptions;
+use super::occupations::guess::OccupationGuess;
 
 /// A job that stage 1 retrieved.
 #[derive(Debug, Clone)]
@@ -26,10 +27,10 @@ pub struct ResumeInput {
     pub facts: CandidateFacts,
 }
 
-/// A job as stage 2 reads it: the title names its occupation, the document its skills.
+/// A job as stage 2 reads it: its inferred occupations, and the document naming its skills.
 #[derive(Debug, Clone, Copy)]
 pub struct JobText<'a> {
-    pub title: Option<&'a str>,
+    pub occupations: &'a [OccupationGuess],
     pub document: &'a str,
 }
 
@@ -132,7 +133,7 @@ pub fn rank_candidates(
 
     let t = Instant::now();
     let jobs: Vec<JobText> =
-        candidates.iter().map(|c| JobText { title: c.facts.title.as_deref(), document: &c.document }).collect();
+        candidates.iter().map(|c| JobText { occupations: &c.facts.occupations, document: &c.document }).collect();
     let evidence: Vec<Option<SkillEvidence>> = match skills.filter(|_| options.use_skill_graph) {
         Some(s) => s.evidence(&resume.text, &jobs).into_iter().map(Some).collect(),
         None => vec![None; candidates.len()],

@@ -5,6 +5,7 @@
 pub mod error;
 pub mod json_arg;
 pub mod model_cache;
+pub mod occupation_cache;
 pub mod rerank_cache;
 mod schema;
 pub mod skill_cache;

@@ -28,7 +28,7 @@ thread_local! {
 
 /// Read with a plain SELECT: pgrx's `Spi::get_one` runs as an update and takes a
 /// transaction id, which a hot standby refuses ("cannot assign TransactionIds during recovery").
-fn current_version() -> i64 {
+pub fn current_version() -> i64 {
     Spi::connect(|client| {
         client
             .select("SELECT version FROM resonance.kg_version", Some(1), &[])

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::experience::{experience_fit, ExperienceLevel};
 use super::location::{location_match, LocationMatch, Place};
+use super::occupations::guess::OccupationGuess;
 
 /// Skill evidence with names resolved, as the skill graph scored it.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -19,17 +20,24 @@ pub struct SkillEvidence {
     /// The skill stage's score: coverage of the job's skills combined with occupation fit
     /// (`skills::occupation`). None when neither can be computed: nothing to compare.
     pub score: Option<f32>,
-    /// How typical the candidate's skills are of the job title's occupation, when the
-    /// taxonomy knows the title.
+    /// How typical the candidate's skills are of the job's inferred occupation, when it has
+    /// one the taxonomy profiles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occupation: Option<OccupationEvidence>,
 }
 
-/// The occupation a job's title names and how the candidate's skills fit its profile.
+/// The occupation a job most likely is (occupation inference) and how the candidate's skills
+/// fit the profiles of its inferred occupations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OccupationEvidence {
+    /// The most likely occupation.
     pub title: String,
+    /// How sure inference is that the job is `title`.
+    pub confidence: f32,
+    /// The fit, expected over the inferred occupations.
     pub fit: f32,
+    /// How much of the inferred distribution the fit covers (its weight in the skill score).
+    pub fit_confidence: f32,
     /// The candidate's skills that the occupation's profile holds.
     pub typical_skills: Vec<String>,
 }
@@ -46,6 +54,8 @@ pub struct RelatedSkill {
 #[derive(Debug, Clone, Default)]
 pub struct JobFacts {
     pub title: Option<String>,
+    /// The job's inferred occupations (`resonance.job_occupations`), most likely first.
+    pub occupations: Vec<OccupationGuess>,
     pub level: Option<ExperienceLevel>,
     pub place: Place,
     pub remote: bool,
@@ -181,6 +191,7 @@ mod tests {
             level: Some(ExperienceLevel::Senior),
             place: Place::new(Some("Berlin"), Some("Germany")),
             remote: false,
+            occupations: Vec::new(),
         }
     }
 
@@ -193,7 +204,9 @@ mod tests {
             score: Some(0.75),
             occupation: Some(OccupationEvidence {
                 title: "Software Developers".into(),
+                confidence: 0.9,
                 fit: 0.8,
+                fit_confidence: 0.95,
                 typical_skills: vec!["Python".into(), "Celery".into()],
             }),
         }
@@ -223,7 +236,7 @@ mod tests {
         assert!(e.summary.starts_with("Strong match"), "{}", e.summary);
         assert!(e.highlights.iter().any(|h| h.contains("Python") && h.contains("Django")), "{:?}", e.highlights);
         assert!(
-            e.highlights.iter().any(|h| h == "Skills typical of Software Developers: Python, Celery"),
+            e.highlights.iter().any(|h| h == "Skills typical of Software Developers (the job's likely occupation, 90 % sure): Python, Celery"),
             "{:?}",
             e.highlights
         );

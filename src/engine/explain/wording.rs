@@ -79,7 +79,12 @@ pub fn highlights(skills: &SkillEvidence, experience: &ExperienceFit, location: 
         _ => {}
     }
     if let Some(o) = skills.occupation.as_ref().filter(|o| !o.typical_skills.is_empty()) {
-        out.push(format!("Skills typical of {}: {}", o.title, list(&o.typical_skills)));
+        out.push(format!(
+            "Skills typical of {} (the job's likely occupation, {:.0} % sure): {}",
+            o.title,
+            o.confidence * 100.0,
+            list(&o.typical_skills)
+        ));
     }
     if !skills.bonus.is_empty() {
         out.push(format!("Also brings: {}", list(&skills.bonus)));

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use super::extract::{distinct_skills, SkillEntry, SkillExtractor, SkillMatch};
 use super::fold::fold_name;
 use super::graph::{Related, SkillEdge, SkillGraph};
-use super::occupation::{combined_skill_score, occupation_fit, OccupationProfile, Occupations, ResumeSkills};
+use super::occupation::{combined_skill_score, expected_occupation_fit, OccupationProfile, Occupations, ResumeSkills};
 use super::score::{skill_graph_score, JobSkill, ScoreParams};
 use super::{AmbiguityRules, SkillId};
 use crate::error::Result;
 use crate::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
 use crate::matching::{JobText, SkillScorer};
+use crate::occupations::inference::Inferred;
 
 /// One skill as stored: the preferred label and its aliases. Its position in the list
 /// given to [`SkillIndex::build`] is its `SkillId`.
@@ -102,18 +103,21 @@ impl SkillIndex {
         ids.iter().map(|&id| self.name(id).to_string()).collect()
     }
 
-    /// How `resume` fits `occupation`.
-    fn occupation_evidence(&self, resume: &ResumeSkills, occupation: usize) -> Option<OccupationEvidence> {
-        let fit = occupation_fit(&self.occupations, occupation, resume, &self.params)?;
+    /// How `resume` fits a job whose occupation is guessed as `guesses` (resolved).
+    fn occupation_evidence(&self, resume: &ResumeSkills, guesses: &[Inferred]) -> Option<OccupationEvidence> {
+        let fit = expected_occupation_fit(&self.occupations, guesses, resume, &self.params)?;
+        let typical = &fit.likely_fit.typical;
         Some(OccupationEvidence {
-            title: self.occupations.name(occupation).to_string(),
+            title: self.occupations.name(fit.likely.occupation).to_string(),
+            confidence: fit.likely.confidence,
             fit: fit.score,
-            typical_skills: self.names_of(&fit.typical[..fit.typical.len().min(MAX_BONUS_IN_EXPLANATION)]),
+            fit_confidence: fit.confidence,
+            typical_skills: self.names_of(&typical[..typical.len().min(MAX_BONUS_IN_EXPLANATION)]),
         })
     }
 
     /// Skill evidence for one job against a resume's extracted skills, with the fit to the
-    /// job title's occupation when the taxonomy knows it.
+    /// job's inferred occupations when it has some.
     fn evidence_against(&self, resume_skills: &[SkillId], job_text: &str, fit: Option<OccupationEvidence>) -> SkillEvidence {
         let job: Vec<JobSkill> = distinct_skills(&self.extract(job_text)).into_iter().map(JobSkill::new).collect();
         // Ids come from this index's own extractor, so the graph knows them all.
@@ -133,7 +137,7 @@ impl SkillIndex {
                 })
                 .collect(),
             bonus: self.names_of(&s.bonus[..s.bonus.len().min(MAX_BONUS_IN_EXPLANATION)]),
-            score: combined_skill_score(s.score, fit.as_ref().map(|o| o.fit)),
+            score: combined_skill_score(s.score, fit.as_ref().map(|o| (o.fit, o.fit_confidence))),
             occupation: fit,
         }
     }
@@ -142,17 +146,16 @@ impl SkillIndex {
 impl SkillScorer for SkillIndex {
     fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
         let skills = distinct_skills(&self.extract(resume_text));
-        let occupations: Vec<Option<usize>> =
-            jobs.iter().map(|j| j.title.and_then(|t| self.occupations.find(t))).collect();
-        // The resume's relations are only needed when some job's title names a known occupation.
-        let resume = occupations
+        let guesses: Vec<Vec<Inferred>> = jobs.iter().map(|j| self.occupations.resolve(j.occupations)).collect();
+        // The resume's relations are only needed when some job has a known occupation.
+        let resume = guesses
             .iter()
-            .any(Option::is_some)
+            .any(|g| !g.is_empty())
             .then(|| ResumeSkills::new(&self.graph, &skills, &self.params));
         jobs.iter()
-            .zip(&occupations)
-            .map(|(job, occupation)| {
-                let fit = resume.as_ref().zip(*occupation).and_then(|(r, o)| self.occupation_evidence(r, o));
+            .zip(&guesses)
+            .map(|(job, guesses)| {
+                let fit = resume.as_ref().and_then(|r| self.occupation_evidence(r, guesses));
                 self.evidence_against(&skills, job.document, fit)
             })
             .collect()
@@ -162,6 +165,7 @@ impl SkillScorer for SkillIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::occupations::guess::OccupationGuess;
     use crate::skills::Relation;
 
     fn index() -> SkillIndex {
@@ -186,8 +190,12 @@ mod tests {
         SkillIndex::build(&records, &edges, &occupations, &AmbiguityRules::default()).unwrap()
     }
 
-    fn job<'a>(title: Option<&'a str>, document: &'a str) -> JobText<'a> {
-        JobText { title, document }
+    fn job<'a>(occupations: &'a [OccupationGuess], document: &'a str) -> JobText<'a> {
+        JobText { occupations, document }
+    }
+
+    fn guess(occupation: &str, confidence: f32) -> Vec<OccupationGuess> {
+        vec![OccupationGuess { occupation: occupation.into(), confidence }]
     }
 
     #[test]
@@ -209,7 +217,7 @@ mod tests {
     fn evidence_names_matched_missing_related_and_bonus() {
         let idx = index();
         let ev = idx
-            .evidence("Python and Flask developer, some Postgres", &[job(None, "Django, PostgreSQL and Kubernetes")]);
+            .evidence("Python and Flask developer, some Postgres", &[job(&[], "Django, PostgreSQL and Kubernetes")]);
         let e = &ev[0];
         assert_eq!(e.matched, vec!["PostgreSQL"]);
         assert_eq!(e.missing, vec!["Kubernetes"]);
@@ -222,28 +230,34 @@ mod tests {
 
     #[test]
     fn job_without_known_skills_has_no_score() {
-        let ev = index().evidence("Python", &[job(Some("Barista"), "Friendly team, free coffee")]);
+        let ev = index().evidence("Python", &[job(&guess("Barista", 0.9), "Friendly team, free coffee")]);
         assert_eq!(ev[0].score, None);
         assert_eq!(ev[0].occupation, None);
     }
 
     #[test]
-    fn a_known_title_adds_occupation_fit_to_the_score() {
+    fn an_inferred_occupation_adds_fit_in_proportion_to_its_confidence() {
         let idx = index();
         let resume = "Python, Flask and Kubernetes";
         let document = "Django and PostgreSQL";
-        let plain = idx.evidence(resume, &[job(None, document)]).pop().unwrap();
-        let titled = idx.evidence(resume, &[job(Some("Senior Backend Developer"), document)]).pop().unwrap();
+        let plain = idx.evidence(resume, &[job(&[], document)]).pop().unwrap();
+        let sure = guess("Backend Developers", 1.0);
+        let titled = idx.evidence(resume, &[job(&sure, document)]).pop().unwrap();
         let occupation = titled.occupation.clone().unwrap();
         assert_eq!(occupation.title, "Backend Developers");
         assert_eq!(occupation.typical_skills, vec!["Python"]);
         // Python typical (1), Flask near Django (0.7 cap), Kubernetes neither: 1.7 / 3.
         assert!((occupation.fit - 1.7 / 3.0).abs() < 1e-6, "{}", occupation.fit);
-        let expected = combined_skill_score(plain.score, Some(occupation.fit)).unwrap();
+        let expected = combined_skill_score(plain.score, Some((occupation.fit, 1.0))).unwrap();
         assert!((titled.score.unwrap() - expected).abs() < 1e-6);
         assert_ne!(titled.score, plain.score);
-        // A job with no listed skills is still scored through its title.
-        let only_title = idx.evidence(resume, &[job(Some("Backend Developers"), "Great team")]).pop().unwrap();
+        // Half as sure: the fit takes half the share, so the score moves half as far.
+        let unsure = idx.evidence(resume, &[job(&guess("backend developer", 0.5), document)]).pop().unwrap();
+        let halfway = (plain.score.unwrap() + titled.score.unwrap()) / 2.0;
+        assert!((unsure.score.unwrap() - halfway).abs() < 1e-6, "{unsure:?}");
+        assert_eq!(unsure.occupation.unwrap().confidence, 0.5);
+        // A job with no listed skills is still scored through its occupation.
+        let only_title = idx.evidence(resume, &[job(&sure, "Great team")]).pop().unwrap();
         assert!((only_title.score.unwrap() - occupation.fit).abs() < 1e-6);
     }
 }

@@ -1,4 +1,4 @@
-//! Occupation fit: how typical a resume's skills are of the occupation a job's title names.
+//! Occupation fit: how typical a resume's skills are of the occupation a job is.
 //!
 //! A posting lists a handful of skills; the taxonomy knows the occupation's whole profile
 //! (kg_title_skills: an O*NET occupation's work activities, an ESCO occupation's essential
@@ -8,8 +8,14 @@
 //!   fit = sum over distinct resume skills of credit / number of resume skills
 //!
 //! where credit is 1 for a skill in the profile, else the weight of its strongest direct
-//! relation to a profile skill, capped and floored like `score`'s partial credit. A job
-//! whose title the taxonomy does not know, or a resume with no skills, has no fit (None).
+//! relation to a profile skill, capped and floored like `score`'s partial credit. A resume
+//! with no skills has no fit (None).
+//!
+//! Which occupation a job is comes from occupation inference (`crate::occupations`), stored
+//! per job as guesses with confidences: the fit is its expectation over the guesses the
+//! taxonomy has a profile for, and it takes a share of the skill stage in proportion to the
+//! confidence those guesses hold ([`combined_skill_score`]). An unusual title spreads its
+//! confidence and its fit counts less; no exact-title lookup decides it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,9 +23,13 @@ use super::graph::SkillGraph;
 use super::score::ScoreParams;
 use super::SkillId;
 use crate::normalize::{normalize_title, stem};
+use crate::occupations::expected_fit::expected_fit;
+use crate::occupations::guess::OccupationGuess;
+use crate::occupations::inference::Inferred;
 
-/// Share of the skill-stage score that occupation fit takes when both parts exist; the rest
-/// is the posting's own skill coverage. Measured on the dev benchmark with fusion weights
+/// Share of the skill-stage score that occupation fit takes when both parts exist and the
+/// job's occupation is certain (less in proportion to the confidence); the rest is the
+/// posting's own skill coverage. Measured on the dev benchmark with fusion weights
 /// bi 0.6 / skills 0.4 (nDCG@10 onet, esco_ict): share 0 gives 0.493, 0.784; 0.5 gives 0.682,
 /// 0.933; 0.75 gives 0.726, 0.960; 1.0 gives 0.745, 0.965. 0.75 keeps the posting's own
 /// list (what the explanation shows as matched and missing) a real part of the score.
@@ -99,6 +109,14 @@ impl Occupations {
         self.by_key.get(&title_key(title)).copied().filter(|&i| !self.skills[i].is_empty())
     }
 
+    /// The guesses whose occupation has a profile here, as positions in this list.
+    pub fn resolve(&self, guesses: &[OccupationGuess]) -> Vec<Inferred> {
+        guesses
+            .iter()
+            .filter_map(|g| self.find(&g.occupation).map(|occupation| Inferred { occupation, confidence: g.confidence }))
+            .collect()
+    }
+
     pub fn name(&self, occupation: usize) -> &str {
         &self.names[occupation]
     }
@@ -168,12 +186,51 @@ pub fn occupation_fit(
     Some(OccupationFit { score: (earned / resume.skills.len() as f64) as f32, typical })
 }
 
-/// The skill stage's score from its two parts (see [`OCCUPATION_FIT_SHARE`]); either alone
-/// when the other is missing, None when both are.
-pub fn combined_skill_score(coverage: Option<f32>, fit: Option<f32>) -> Option<f32> {
+/// How a resume fits a job known by guesses of its occupation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedOccupationFit {
+    /// The fit's expectation over the guesses with a profile (their confidences renormalised).
+    pub score: f32,
+    /// The confidence those guesses hold together, in [0, 1].
+    pub confidence: f32,
+    /// The most likely of them, and the resume's fit to it (for the explanation).
+    pub likely: Inferred,
+    pub likely_fit: OccupationFit,
+}
+
+/// The fit of `resume` over `guesses` (resolved by [`Occupations::resolve`], most likely
+/// first); None without guesses or without resume skills.
+pub fn expected_occupation_fit(
+    occupations: &Occupations,
+    guesses: &[Inferred],
+    resume: &ResumeSkills,
+    params: &ScoreParams,
+) -> Option<ExpectedOccupationFit> {
+    let fits: Vec<OccupationFit> =
+        guesses.iter().map(|g| occupation_fit(occupations, g.occupation, resume, params)).collect::<Option<_>>()?;
+    let confidence: f32 = guesses.iter().map(|g| g.confidence).sum();
+    if fits.is_empty() || confidence <= 0.0 {
+        return None;
+    }
+    let score = expected_fit(guesses, |i| guesses.iter().position(|g| g.occupation == i).map(|p| fits[p].score)) / confidence;
+    Some(ExpectedOccupationFit {
+        score,
+        confidence: confidence.min(1.0),
+        likely: guesses[0].clone(),
+        likely_fit: fits[0].clone(),
+    })
+}
+
+/// The skill stage's score from its two parts (see [`OCCUPATION_FIT_SHARE`]): the fit's share
+/// scaled by the confidence of the occupation; either part alone when the other is missing,
+/// None when both are.
+pub fn combined_skill_score(coverage: Option<f32>, fit: Option<(f32, f32)>) -> Option<f32> {
     match (coverage, fit) {
-        (Some(c), Some(f)) => Some((1.0 - OCCUPATION_FIT_SHARE) * c + OCCUPATION_FIT_SHARE * f),
-        (c, f) => c.or(f),
+        (Some(c), Some((f, confidence))) => {
+            let share = OCCUPATION_FIT_SHARE * confidence.clamp(0.0, 1.0);
+            Some((1.0 - share) * c + share * f)
+        }
+        (c, f) => c.or(f.map(|(f, _)| f)),
     }
 }
 
@@ -249,10 +306,32 @@ mod tests {
     }
 
     #[test]
-    fn combined_score_weights_fit_and_falls_back_to_either_part() {
-        assert_eq!(combined_skill_score(Some(0.0), Some(1.0)), Some(OCCUPATION_FIT_SHARE));
+    fn combined_score_weights_fit_by_confidence_and_falls_back_to_either_part() {
+        assert_eq!(combined_skill_score(Some(0.0), Some((1.0, 1.0))), Some(OCCUPATION_FIT_SHARE));
+        assert_eq!(combined_skill_score(Some(0.0), Some((1.0, 0.5))), Some(OCCUPATION_FIT_SHARE * 0.5));
+        assert_eq!(combined_skill_score(Some(0.4), Some((1.0, 0.0))), Some(0.4));
         assert_eq!(combined_skill_score(Some(0.4), None), Some(0.4));
-        assert_eq!(combined_skill_score(None, Some(0.3)), Some(0.3));
+        assert_eq!(combined_skill_score(None, Some((0.3, 0.2))), Some(0.3));
         assert_eq!(combined_skill_score(None, None), None);
+    }
+
+    #[test]
+    fn expected_fit_weighs_guesses_by_confidence() {
+        let occ = occupations();
+        let guesses = occ.resolve(&[
+            OccupationGuess { occupation: "Software Developers".into(), confidence: 0.6 },
+            OccupationGuess { occupation: "Astronauts".into(), confidence: 0.1 },
+            OccupationGuess { occupation: "Welders".into(), confidence: 0.2 },
+        ]);
+        assert_eq!(guesses.len(), 2, "an occupation without a profile is dropped");
+        // Python + welding: developers fit 1/2, welders fit 1/2 (welding) -> 0.5 either way.
+        let fit = expected_occupation_fit(&occ, &guesses, &resume(&[0, 3]), &ScoreParams::default()).unwrap();
+        assert!((fit.score - 0.5).abs() < 1e-6 && (fit.confidence - 0.8).abs() < 1e-6, "{fit:?}");
+        assert_eq!(occ.name(fit.likely.occupation), "Software Developers");
+        // Python alone: developers 1, welders 0 -> (0.6 x 1 + 0.2 x 0) / 0.8.
+        let fit = expected_occupation_fit(&occ, &guesses, &resume(&[0]), &ScoreParams::default()).unwrap();
+        assert!((fit.score - 0.75).abs() < 1e-6, "{fit:?}");
+        assert!(expected_occupation_fit(&occ, &[], &resume(&[0]), &ScoreParams::default()).is_none());
+        assert!(expected_occupation_fit(&occ, &guesses, &resume(&[]), &ScoreParams::default()).is_none());
     }
 }

@@ -1,5 +1,5 @@
 //! Builds the skill knowledge graph's tables (kg_skills, kg_titles, kg_skill_relations,
-//! kg_title_skills) as TSV files for sql/load_taxonomy.sql, from the data files that
+//! kg_title_skills, kg_title_labels) as TSV files for sql/load_taxonomy.sql, from the data files that
 //! scripts/fetch_taxonomy.sh extracts.
 //!
 //! Usage: build_taxonomy --data <dir> --model <bi-encoder dir> --out <dir>
@@ -23,7 +23,8 @@ use resonance_offline::taxonomy::esco_split::EscoSplitter;
 use resonance_offline::taxonomy::name_segmentation::SegmentWeights;
 use resonance_offline::sources::reserved::ReservedOccupations;
 use resonance_offline::taxonomy::split_accuracy::{measure, tune_weights, SplitterHalf, LabelledConcept};
-use resonance_offline::taxonomy::tsv::{write_relations, write_skills, write_title_skills, write_titles};
+use resonance_offline::occupations::labels::{read_taxonomies, title_labels};
+use resonance_offline::taxonomy::tsv::{write_relations, write_skills, write_title_labels, write_title_skills, write_titles};
 
 /// Where the reserved list lives relative to the repository (the evaluation layout: README, "Evaluation").
 const DEFAULT_RESERVED: &str = "../shared/eval/reserved.txt";
@@ -85,6 +86,8 @@ fn run() -> Result<()> {
     write_titles(&out.join("kg_titles.tsv"), &taxonomy.titles)?;
     write_relations(&out.join("kg_skill_relations.tsv"), &taxonomy.relations)?;
     write_title_skills(&out.join("kg_title_skills.tsv"), &taxonomy.title_skills)?;
+    let labels = title_labels(&read_taxonomies(&data)?, &taxonomy.titles);
+    println!("kg_title_labels: {} labels", write_title_labels(&out.join("kg_title_labels.tsv"), &labels)?);
     print!("{report}");
     println!("wrote {} in {:.1} s total", out.display(), started.elapsed().as_secs_f64());
     Ok(())

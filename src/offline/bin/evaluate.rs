@@ -42,8 +42,8 @@ use resonance_engine::evaluation::run::Run;
 use resonance_engine::model_files::BASE_BI_ENCODER;
 use resonance_offline::cli::progress;
 use resonance_offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
-use resonance_offline::occupations::expected_fit::expected_fit;
-use resonance_offline::occupations::inference::{Inferred, InferenceParams, OccupationIndex};
+use resonance_engine::occupations::expected_fit::expected_fit;
+use resonance_engine::occupations::inference::{Inferred, InferenceParams, OccupationIndex};
 use resonance_offline::occupations::labels::{read_taxonomies, LabelledOccupation};
 use resonance_offline::occupations::nearest_label::LabelEmbeddings;
 use resonance_offline::retrieval::bm25::{Bm25Index, Bm25Params};
@@ -297,7 +297,6 @@ fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     let index = OccupationIndex::build(&entries, InferenceParams::default());
     let labels: Vec<&str> = index.labels().iter().map(String::as_str).collect();
     let label_vectors = LabelEmbeddings::new(encoder.encode(&labels, DEFAULT_BATCH_SIZE, progress("labels"))?);
-    let index = index.with_embeddings(label_vectors)?;
     let titles: Vec<&str> = benchmark.jobs.iter().map(|j| j.title.as_str()).collect();
     let title_vectors = encoder.encode(&titles, DEFAULT_BATCH_SIZE, progress("titles"))?;
     let inferred: Vec<Vec<Inferred>> = titles
@@ -305,8 +304,10 @@ fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
         .zip(&title_vectors)
         .zip(&jobs)
         .map(|((t, v), doc)| match options.occupation_from {
-            OccupationFrom::Title => index.infer(t, Some(v), OCCUPATIONS_PER_JOB),
-            OccupationFrom::Posting => index.infer_posting(t, Some(v), doc, OCCUPATIONS_PER_JOB),
+            OccupationFrom::Title => index.infer(t, Some(&label_vectors.nearest(v)), OCCUPATIONS_PER_JOB),
+            OccupationFrom::Posting => {
+                index.infer_posting(t, Some(&label_vectors.nearest(v)), &label_vectors.nearest(doc), OCCUPATIONS_PER_JOB)
+            }
         })
         .collect();
     let profiles = profile_embeddings(&encoder, &index, &inferred, &taxonomies.profiles)?;

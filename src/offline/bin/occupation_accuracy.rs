@@ -26,7 +26,7 @@ use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::Result;
 use resonance_offline::sources::reserved::ReservedOccupations;
 use resonance_offline::occupations::accuracy::{rank_of, TopKAccuracy};
-use resonance_offline::occupations::inference::{InferenceParams, OccupationIndex};
+use resonance_engine::occupations::inference::{InferenceParams, OccupationIndex};
 use resonance_offline::occupations::labels::{read_taxonomies, LabelledOccupation, TitleSource};
 use resonance_offline::occupations::nearest_label::LabelEmbeddings;
 use resonance_engine::skills::occupation::title_key;
@@ -81,14 +81,11 @@ fn explain(occupations: &[LabelledOccupation], titles: &str, embedder: &mut Embe
     let entries: Vec<_> = occupations.iter().map(LabelledOccupation::index_entry).collect();
     let index = OccupationIndex::build(&entries, InferenceParams::default());
     let labels: Vec<&str> = index.labels().iter().map(String::as_str).collect();
-    let label_vectors = embedder.embed(&labels)?;
-    let index = match label_vectors {
-        Some(v) => index.with_embeddings(LabelEmbeddings::new(v))?,
-        None => index,
-    };
+    let label_vectors = embedder.embed(&labels)?.map(LabelEmbeddings::new);
     for title in titles.split(';').map(str::trim).filter(|t| !t.is_empty()) {
         let vector = embedder.embed(&[title])?.map(|mut v| v.remove(0));
-        let inferred = index.infer(title, vector.as_deref(), 5);
+        let nearest = label_vectors.as_ref().zip(vector.as_deref()).map(|(l, v)| l.nearest(v));
+        let inferred = index.infer(title, nearest.as_deref(), 5);
         let shown: Vec<String> = inferred.iter().map(|i| format!("{} {:.2}", index.name(i.occupation), i.confidence)).collect();
         println!("{title:?} -> {}", shown.join(" | "));
     }
@@ -158,16 +155,12 @@ fn measure(
         systems.extend(["embed_canonical".to_string(), "embed_labels".to_string()]);
         systems.extend(weights.iter().map(|w| format!("fused w={w}")));
     }
-    let index = match label_vectors {
-        Some(lv) => index.with_embeddings(lv)?,
-        None => index,
-    };
     let mut accuracy = vec![Accuracies::default(); systems.len()];
     for (i, p) in probes.iter().enumerate() {
         let lexical = index.lexical_scores(p.title);
         let mut ranks = vec![rank_of(&exact_scores(&keys, occupations.len(), p.title), p.truth), rank_of(&lexical, p.truth)];
-        if let (Some(tv), Some(cv)) = (&title_vectors, &canonical_vectors) {
-            let dense = index.embedding_scores(&tv[i]).unwrap_or_default();
+        if let (Some(tv), Some(cv), Some(lv)) = (&title_vectors, &canonical_vectors, &label_vectors) {
+            let dense = index.embedding_scores(&lv.nearest(&tv[i]));
             ranks.push(rank_of(&cv.scores(&tv[i]), p.truth));
             ranks.push(rank_of(&dense, p.truth));
             ranks.extend(weights.iter().map(|&w| rank_of(&index.fuse(&lexical, &dense, w), p.truth)));

@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::bls::{read_bls_titles, BlsTitle};
-use super::inference::IndexEntry;
+use resonance_engine::occupations::inference::IndexEntry;
 use super::profile_text::profile_texts;
 use super::held_out::{half, Half};
 use resonance_engine::skills::occupation::title_key;
@@ -28,6 +28,7 @@ use crate::taxonomy::build::{esco_occupations, Sources};
 use crate::taxonomy::esco_split::EscoSplitter;
 use resonance_engine::error::Result;
 use crate::taxonomy::data_files::DataDir;
+use crate::taxonomy::records::{Title, TitleLabel};
 use resonance_engine::normalize::clean;
 
 /// The labelled occupations of both taxonomies.
@@ -46,6 +47,24 @@ pub fn read_taxonomies(data: &DataDir) -> Result<Taxonomies> {
     let esco = esco_labelled(&sources);
     let onet = onet_labelled(&sources, &esco, &read_bls_titles(data)?);
     Ok(Taxonomies { onet, esco, profiles: profile_texts(&sources) })
+}
+
+/// The labels of every title row that inference may index: for each occupation of either
+/// taxonomy that is a `kg_titles` row (by source key), its name and the index half of its
+/// alternative titles. The held-out half stays out of the database, so the realistic dev
+/// tracks (titled from it) measure titles the index has never seen.
+pub fn title_labels(taxonomies: &Taxonomies, titles: &[Title]) -> Vec<TitleLabel> {
+    let rows: HashMap<&str, &Title> = titles.iter().map(|t| (t.source_key.as_str(), t)).collect();
+    let mut out = Vec::new();
+    for occupation in taxonomies.onet.iter().chain(&taxonomies.esco) {
+        let Some(row) = rows.get(occupation.key.as_str()) else { continue };
+        out.extend(occupation.index_titles().into_iter().map(|label| TitleLabel {
+            title_normalized_name: row.normalized_name.clone(),
+            title_source: row.source.clone(),
+            label: label.to_string(),
+        }));
+    }
+    out
 }
 
 /// Where an alternative title came from.

@@ -98,6 +98,15 @@ pub struct SkillRelation {
     pub source: String,
 }
 
+/// One `kg_title_labels` row: a name occupation inference knows a title by (its own name
+/// or an alternative title), keyed by the title's (normalized_name, source).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TitleLabel {
+    pub title_normalized_name: String,
+    pub title_source: String,
+    pub label: String,
+}
+
 /// One `kg_title_skills` row, keyed by the title's (normalized_name, source) and the skill name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TitleSkill {

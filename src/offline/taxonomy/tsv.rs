@@ -1,10 +1,10 @@
-//! Writing the four tables as tab-separated files in PostgreSQL's COPY text format, ready
+//! Writing the taxonomy's tables as tab-separated files in PostgreSQL's COPY text format, ready
 //! for `\copy ... FROM 'file'` (tab delimiter, `\N` for NULL, backslash escapes).
 
 use std::io::Write;
 use std::path::Path;
 
-use super::records::{Skill, SkillRelation, Title, TitleSkill};
+use super::records::{Skill, SkillRelation, Title, TitleLabel, TitleSkill};
 use crate::copy_text;
 use resonance_engine::error::{EngineError, Result};
 
@@ -82,6 +82,16 @@ pub fn write_title_skills(path: &Path, links: &[TitleSkill]) -> Result<usize> {
                 copy_text::escape(&l.skill),
                 format!("{:.4}", l.importance),
             ]
+        }),
+    )
+}
+
+/// kg_title_labels.tsv: title normalized_name, title source, label.
+pub fn write_title_labels(path: &Path, labels: &[TitleLabel]) -> Result<usize> {
+    write_rows(
+        path,
+        labels.iter().map(|l| {
+            vec![copy_text::escape(&l.title_normalized_name), copy_text::escape(&l.title_source), copy_text::escape(&l.label)]
         }),
     )
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use resonance_engine::normalize::{is_function_word, normalize_title, stem};
+use crate::normalize::{is_function_word, normalize_title, stem};
 
 /// Words stating a level, not an occupation ("Sr.", "Junior", "III").
 const LEVEL_WORDS: &[&str] = &[

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::title_terms::stems;
-use resonance_engine::normalize::normalize_title;
+use crate::normalize::normalize_title;
 
 /// Share of the score from character trigrams; the rest is whole words. 0.3 lets a
 /// trigram-only match rank below any shared word. Chosen by hand before measuring.
@@ -118,7 +118,7 @@ fn label_stems(label: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use resonance_engine::normalize::stem;
+    use crate::normalize::stem;
 
     fn terms(words: &[&str]) -> Vec<(String, f32)> {
         words.iter().map(|w| (stem(w), 1.0)).collect()

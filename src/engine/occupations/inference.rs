@@ -2,16 +2,14 @@
 //!
 //! Each occupation is known by labels (its name and alternative titles). A title's score for
 //! an occupation is the best score of any of its labels: lexical (tf-idf over words and
-//! trigrams, [`super::lexical`]) and, when label embeddings are given, embedding cosine
-//! ([`super::nearest_label`]), mixed by [`InferenceParams::embedding_weight`]. The scores
-//! become a distribution by a softmax that includes a "none of these" outcome, so the
-//! confidences sum to at most 1 and a title matching nothing well gets low confidence
-//! everywhere.
+//! trigrams, [`super::lexical`]) and, when the caller gives the labels nearest to the title's
+//! embedding ([`NearestLabels`]: pgvector in the database, a full scan offline), embedding
+//! cosine, mixed by [`InferenceParams::embedding_weight`]. The scores become a distribution
+//! by a softmax that includes a "none of these" outcome, so the confidences sum to at most 1
+//! and a title matching nothing well gets low confidence everywhere.
 
 use super::lexical::LexicalIndex;
-use super::nearest_label::LabelEmbeddings;
 use super::title_terms::{title_terms, Acronyms};
-use resonance_engine::error::{EngineError, Result};
 
 /// An occupation as inference knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +25,7 @@ pub struct IndexEntry {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InferenceParams {
     /// Share of the embedding score in the fused score (0 = lexical only); used only when
-    /// label embeddings are present.
+    /// nearest labels are given.
     pub embedding_weight: f32,
     /// Softmax temperature over fused scores in [0, 1]: at 0.05 a lead of 0.1 is a factor
     /// e^2 = 7.4 in confidence. Chosen by hand; the confidences are not calibrated.
@@ -71,12 +69,21 @@ pub struct OccupationIndex {
     owner: Vec<usize>,
     lexical: LexicalIndex,
     acronyms: Acronyms,
-    embeddings: Option<LabelEmbeddings>,
     params: InferenceParams,
 }
 
+/// The labels nearest to an embedding, as (label position in [`OccupationIndex::labels`],
+/// cosine), nearest first. Every label not listed is taken to be no nearer than the last one
+/// listed: a k-nearest search bounds the rest from above.
+pub type NearestLabels = [(u32, f32)];
+
+/// How many nearest labels inference asks for. At 64 labels (about 30 occupations) the last
+/// one's cosine is far enough below the best that an occupation outside them cannot win
+/// the softmax (see [`InferenceParams::temperature`]).
+pub const NEAREST_LABELS: usize = 64;
+
 impl OccupationIndex {
-    /// Indexes the entries' labels (lexical only until [`Self::with_embeddings`]).
+    /// Indexes the entries' labels.
     pub fn build(entries: &[IndexEntry], params: InferenceParams) -> Self {
         let mut labels = Vec::new();
         let mut owner = Vec::new();
@@ -91,27 +98,13 @@ impl OccupationIndex {
             acronyms: Acronyms::from_labels(&labels),
             labels,
             owner,
-            embeddings: None,
             params,
         }
     }
 
-    /// Every label, in the order [`Self::with_embeddings`] expects their vectors.
+    /// Every label, in the positions [`NearestLabels`] refer to.
     pub fn labels(&self) -> &[String] {
         &self.labels
-    }
-
-    /// Adds one embedding per label.
-    pub fn with_embeddings(mut self, embeddings: LabelEmbeddings) -> Result<Self> {
-        if embeddings.len() != self.labels.len() {
-            return Err(EngineError::InvalidInput(format!(
-                "{} label embeddings for {} labels",
-                embeddings.len(),
-                self.labels.len()
-            )));
-        }
-        self.embeddings = Some(embeddings);
-        Ok(self)
     }
 
     pub fn len(&self) -> usize {
@@ -130,12 +123,12 @@ impl OccupationIndex {
         &self.names[occupation]
     }
 
-    /// The fused score of every occupation for `title` (and its embedding, if the index has
-    /// label embeddings and the caller gives one).
-    pub fn scores(&self, title: &str, title_embedding: Option<&[f32]>) -> Vec<f32> {
+    /// The fused score of every occupation for `title`, with the labels nearest to the
+    /// title's embedding when the caller has them.
+    pub fn scores(&self, title: &str, nearest: Option<&NearestLabels>) -> Vec<f32> {
         let lexical = self.lexical_scores(title);
-        match title_embedding.and_then(|e| self.embedding_scores(e)) {
-            Some(dense) => self.fuse(&lexical, &dense, self.params.embedding_weight),
+        match nearest {
+            Some(nearest) => self.fuse(&lexical, &self.embedding_scores(nearest), self.params.embedding_weight),
             None => lexical,
         }
     }
@@ -145,10 +138,18 @@ impl OccupationIndex {
         self.best_per_occupation(&self.lexical.scores(&title_terms(title, &self.acronyms)))
     }
 
-    /// Each occupation's best label cosine to the title's embedding (None without label
-    /// embeddings).
-    pub fn embedding_scores(&self, title_embedding: &[f32]) -> Option<Vec<f32>> {
-        self.embeddings.as_ref().map(|labels| self.best_per_occupation(&labels.scores(title_embedding)))
+    /// Each occupation's best label cosine, clamped to [0, 1]; an occupation with no label
+    /// among `nearest` gets the farthest listed cosine (an upper bound, see [`NearestLabels`]).
+    pub fn embedding_scores(&self, nearest: &NearestLabels) -> Vec<f32> {
+        let floor = nearest.iter().map(|&(_, c)| c).fold(f32::INFINITY, f32::min);
+        let floor = if floor.is_finite() { floor.clamp(0.0, 1.0) } else { 0.0 };
+        let mut label_scores = vec![floor; self.labels.len()];
+        for &(label, cosine) in nearest {
+            if let Some(slot) = label_scores.get_mut(label as usize) {
+                *slot = cosine.clamp(0.0, 1.0);
+            }
+        }
+        self.best_per_occupation(&label_scores)
     }
 
     /// Lexical and embedding scores mixed with `embedding_weight`.
@@ -157,19 +158,15 @@ impl OccupationIndex {
     }
 
     /// The `k` most likely occupations for `title`, most likely first.
-    pub fn infer(&self, title: &str, title_embedding: Option<&[f32]>, k: usize) -> Vec<Inferred> {
-        let scores = self.scores(title, title_embedding);
-        distribution(&scores, &self.params).into_iter().take(k).collect()
+    pub fn infer(&self, title: &str, nearest: Option<&NearestLabels>, k: usize) -> Vec<Inferred> {
+        distribution(&self.scores(title, nearest), &self.params).into_iter().take(k).collect()
     }
 
-    /// The `k` most likely occupations of a posting from its title and the embedding of its
-    /// whole text (title and description), mixed by [`InferenceParams::text_weight`].
-    pub fn infer_posting(&self, title: &str, title_embedding: Option<&[f32]>, text_embedding: &[f32], k: usize) -> Vec<Inferred> {
-        let from_title = self.scores(title, title_embedding);
-        let scores = match self.embedding_scores(text_embedding) {
-            Some(from_text) => self.fuse(&from_title, &from_text, self.params.text_weight),
-            None => from_title,
-        };
+    /// The `k` most likely occupations of a posting from its title and the labels nearest to
+    /// its whole text (title and description), mixed by [`InferenceParams::text_weight`].
+    pub fn infer_posting(&self, title: &str, nearest_to_title: Option<&NearestLabels>, nearest_to_text: &NearestLabels, k: usize) -> Vec<Inferred> {
+        let from_title = self.scores(title, nearest_to_title);
+        let scores = self.fuse(&from_title, &self.embedding_scores(nearest_to_text), self.params.text_weight);
         distribution(&scores, &self.params).into_iter().take(k).collect()
     }
 
@@ -253,23 +250,19 @@ mod tests {
     #[test]
     fn the_posting_text_decides_when_the_title_says_nothing() {
         let entries = vec![entry("a", "Cooks", &[]), entry("b", "Welders", &[])];
-        let index = OccupationIndex::build(&entries, InferenceParams::default())
-            .with_embeddings(LabelEmbeddings::new(vec![vec![1.0, 0.0], vec![0.0, 1.0]]))
-            .unwrap();
-        let by_title = index.infer("Crew", Some(&[0.7, 0.7]), 2);
+        let index = OccupationIndex::build(&entries, InferenceParams::default());
+        let by_title = index.infer("Crew", Some(&[(0, 0.7), (1, 0.7)]), 2);
         assert!((by_title[0].confidence - by_title[1].confidence).abs() < 1e-6, "{by_title:?}");
-        let by_posting = index.infer_posting("Crew", Some(&[0.7, 0.7]), &[0.1, 1.0], 1);
+        let by_posting = index.infer_posting("Crew", Some(&[(0, 0.7), (1, 0.7)]), &[(1, 1.0), (0, 0.1)], 1);
         assert_eq!(index.key(by_posting[0].occupation), "b");
     }
 
     #[test]
-    fn embeddings_must_cover_every_label() {
-        let index = index();
-        let n = index.labels().len();
-        assert!(OccupationIndex::build(&[entry("a", "Cooks", &[])], InferenceParams::default())
-            .with_embeddings(LabelEmbeddings::new(vec![vec![1.0]; 2]))
-            .is_err());
-        let index = index.with_embeddings(LabelEmbeddings::new(vec![vec![1.0, 0.0]; n])).unwrap();
-        assert_eq!(index.scores("nurse", Some(&[1.0, 0.0])).len(), index.len());
+    fn labels_beyond_the_nearest_get_the_farthest_cosine() {
+        let entries = vec![entry("a", "Cooks", &[]), entry("b", "Welders", &[]), entry("c", "Bakers", &[])];
+        let index = OccupationIndex::build(&entries, InferenceParams::default());
+        assert_eq!(index.embedding_scores(&[(1, 0.9), (0, 0.5)]), vec![0.5, 0.9, 0.5]);
+        assert_eq!(index.embedding_scores(&[(1, 1.5), (7, 0.2)]), vec![0.2, 1.0, 0.2], "clamped; unknown labels ignored");
+        assert_eq!(index.embedding_scores(&[]), vec![0.0; 3]);
     }
 }

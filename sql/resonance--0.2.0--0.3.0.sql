@@ -1,0 +1,189 @@
+-- resonance 0.2.0 -> 0.3.0 (ALTER EXTENSION resonance UPDATE). What changed:
+--   * occupation inference (issue 9): kg_title_labels holds every name a title is known by;
+--     resonance_infer_occupations(title) infers a job's occupations, stored on write in
+--     jobs.occupations and read by resonance_match's skill stage instead of an exact
+--     lookup of the title;
+--   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
+--     dropped and created again).
+-- Like every upgrade script, it repeats what the install script (sql/resonance.sql) says
+-- about the changed objects; scripts/test_upgrade.sh checks that an updated database has
+-- exactly a fresh install's schema.
+\echo Use "ALTER EXTENSION resonance UPDATE" to load this file. \quit
+
+-- Pending (NULL) for every existing job: CALL resonance_embed_pending() infers them.
+ALTER TABLE resonance.jobs ADD COLUMN occupations jsonb, ADD COLUMN occupations_kg_version bigint;
+
+CREATE TABLE resonance.kg_title_labels (
+  id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  title_id  uuid NOT NULL REFERENCES resonance.kg_titles (id) ON DELETE CASCADE,
+  label     text NOT NULL CHECK (label <> ''),
+  embedding vector(384) CONSTRAINT kg_title_labels_embedding_not_zero CHECK (vector_norm(embedding) > 0),
+  UNIQUE (title_id, label)
+);
+CREATE INDEX kg_title_labels_embedding ON resonance.kg_title_labels
+  USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_labels', '');
+SELECT pg_catalog.pg_extension_config_dump('resonance.kg_title_labels_id_seq', '');
+CREATE TRIGGER kg_title_labels_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resonance.kg_title_labels
+  FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
+
+CREATE FUNCTION @extschema@."resonance_infer_occupations"(
+	"title" TEXT /* &str */
+) RETURNS jsonb /* pgrx::datum::json::JsonB */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_infer_occupations_wrapper';
+
+CREATE OR REPLACE FUNCTION resonance.embed_job_row() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := now();
+    IF NEW.title IS NOT DISTINCT FROM OLD.title AND NEW.description IS NOT DISTINCT FROM OLD.description THEN
+      RETURN NEW;
+    END IF;
+    -- New text: what was derived from the old one no longer holds.
+    NEW.embedding := NULL;
+    NEW.occupations := NULL;
+  END IF;
+  IF NOT resonance.embed_on_write() THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.embedding IS NULL THEN
+    NEW.embedding := @extschema@.resonance_encode(resonance.job_document(NEW.title, NEW.description));
+  END IF;
+  IF NEW.occupations IS NULL THEN
+    NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title);
+    NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE @extschema@.resonance_embed_pending(batch_size int DEFAULT 256)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  target record;
+  ids uuid[];
+  docs text[];
+  done bigint;
+  total bigint;
+  current_kg bigint;
+  last_id uuid;
+BEGIN
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION 'resonance_embed_pending: batch_size must be a positive integer, got %', batch_size;
+  END IF;
+  FOR target IN SELECT * FROM (VALUES
+      ('jobs', 'resonance.job_document(title, description)'),
+      ('resumes', 'resonance.resume_document(text)')) AS t(tab, doc)
+  LOOP
+    EXECUTE format('SELECT count(*) FROM resonance.%I WHERE embedding IS NULL AND %s IS NOT NULL',
+                   target.tab, target.doc) INTO total;
+    done := 0;
+    LOOP
+      EXECUTE format('SELECT array_agg(id), array_agg(doc) FROM (SELECT id, %s AS doc FROM resonance.%I
+                       WHERE embedding IS NULL AND %s IS NOT NULL ORDER BY id LIMIT $1) s',
+                     target.doc, target.tab, target.doc)
+        INTO ids, docs USING batch_size;
+      EXIT WHEN ids IS NULL;
+      EXECUTE format('UPDATE resonance.%I AS t SET embedding = e.embedding
+                        FROM unnest($1, @extschema@.resonance_encode($2)) AS e(id, embedding)
+                       WHERE t.id = e.id', target.tab)
+        USING ids, docs;
+      done := done + cardinality(ids);
+      RAISE NOTICE 'resonance_embed_pending: % % of % embedded', target.tab, done, total;
+      COMMIT;
+    END LOOP;
+  END LOOP;
+  -- Jobs whose occupations are pending or were inferred under an older taxonomy. Each batch
+  -- takes the next ids in order, so a job whose inference stays empty is not taken again.
+  current_kg := (SELECT version FROM resonance.kg_version);
+  SELECT count(*) INTO total FROM resonance.jobs
+   WHERE occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg;
+  done := 0;
+  last_id := NULL;
+  LOOP
+    SELECT array_agg(id ORDER BY id) INTO ids
+      FROM (SELECT id FROM resonance.jobs
+             WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg)
+               AND (last_id IS NULL OR id > last_id)
+             ORDER BY id LIMIT batch_size) s;
+    EXIT WHEN ids IS NULL;
+    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title),
+                              occupations_kg_version = current_kg
+     WHERE id = ANY (ids);
+    last_id := ids[cardinality(ids)];
+    done := done + cardinality(ids);
+    RAISE NOTICE 'resonance_embed_pending: job occupations % of % inferred', done, total;
+    COMMIT;
+  END LOOP;
+END
+$$;
+
+DROP FUNCTION resonance.retrieve_jobs(vector, int, text, text, boolean, text, text);
+CREATE FUNCTION resonance.retrieve_jobs(
+  query vector, k int,
+  want_country text DEFAULT NULL, want_city text DEFAULT NULL, remote_only boolean DEFAULT false,
+  want_experience text DEFAULT NULL, want_company text DEFAULT NULL)
+RETURNS TABLE (id uuid, title text, description text, company text, country text, city text,
+               remote boolean, experience_level text, occupations jsonb, cosine real)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET hnsw.ef_search = 100
+SET hnsw.iterative_scan = relaxed_order
+SET plan_cache_mode = force_custom_plan
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
+         j.experience_level::text, j.occupations, (1 - (j.embedding <=> query))::real
+  FROM resonance.jobs j
+  WHERE j.embedding IS NOT NULL
+    AND (want_country IS NULL OR j.country = want_country)
+    AND (want_city IS NULL OR j.city = want_city)
+    AND (NOT remote_only OR j.remote)
+    AND (want_experience IS NULL OR j.experience_level = want_experience)
+    AND (want_company IS NULL OR j.company = want_company)
+  ORDER BY j.embedding <=> query
+  LIMIT k;
+END
+$$;
+
+CREATE FUNCTION resonance.nearest_title_labels(query vector, k int)
+RETURNS TABLE (id bigint, cosine real)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET hnsw.ef_search = 100
+SET hnsw.iterative_scan = relaxed_order
+AS $$
+  SELECT l.id, (1 - (l.embedding <=> query))::real
+    FROM resonance.kg_title_labels l
+   WHERE l.embedding IS NOT NULL
+     AND EXISTS (SELECT 1 FROM resonance.kg_title_skills ts WHERE ts.title_id = l.title_id)
+   ORDER BY l.embedding <=> query
+   LIMIT k
+$$;
+
+-- The fixed search_path of every routine: as the last block of sql/resonance.sql.
+DO $pin$
+DECLARE
+  routine regprocedure;
+  path text := concat_ws(', ', 'pg_catalog', quote_ident('@extschema@'), 'resonance',
+    (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'),
+    'pg_temp');
+BEGIN
+  FOR routine IN
+    SELECT p.oid::regprocedure FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+    WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'e'
+      AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+      AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'resonance')
+      AND p.prokind <> 'p'
+      AND NOT (p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'sql') AND p.provolatile = 'i')
+  LOOP
+    EXECUTE format('ALTER ROUTINE %s SET search_path = %s', routine, path);
+  END LOOP;
+END
+$pin$;

@@ -1,0 +1,118 @@
+//! The backend's occupation index for occupation inference: the labels of every kg_titles
+//! row that has a skill profile (kg_title_skills), pooled per occupation as the skill index
+//! pools profiles (by `title_key`, so an O*NET and an ESCO title of one name are one
+//! occupation). Titles without a profile are left out: matching could not use them (no fit
+//! to compute), and as candidates they would only take confidence from those it can. The
+//! ESCO labels of O*NET occupations are among those occupations' own labels (build_taxonomy). Built on
+//! first use in a backend that infers (a writer, or a call of resonance_infer_occupations)
+//! and rebuilt when resonance.kg_version moves; matching never builds it. The labels'
+//! embeddings stay in the table: their nearest neighbours come from pgvector's HNSW index.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pgrx::prelude::*;
+
+use crate::postgres::error::OrRaise;
+use crate::postgres::model_cache::bi_encoder;
+use crate::postgres::skill_cache::current_version;
+use resonance_engine::occupations::guess::{guesses, OccupationGuess};
+use resonance_engine::occupations::inference::{IndexEntry, InferenceParams, OccupationIndex, NEAREST_LABELS};
+use resonance_engine::skills::occupation::title_key;
+use resonance_engine::tokenization::has_content;
+
+/// What an SPI failure in this file was doing (`OrRaise`).
+const READING_LABELS: &str = "reading the occupation labels";
+
+/// Guesses stored per job: the rest of the mass is small (InferenceParams::temperature).
+pub const GUESSES_PER_JOB: usize = 5;
+
+/// The index, with the position in it of each kg_title_labels row.
+pub struct LoadedOccupations {
+    index: OccupationIndex,
+    position: HashMap<i64, u32>,
+}
+
+thread_local! {
+    static OCCUPATIONS: RefCell<Option<(i64, Rc<LoadedOccupations>)>> = const { RefCell::new(None) };
+}
+
+/// The index as of now, rebuilt if the taxonomy changed since it was built.
+fn occupations() -> Rc<LoadedOccupations> {
+    let version = current_version();
+    if let Some(loaded) = OCCUPATIONS.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == version).map(|(_, o)| o.clone())) {
+        return loaded;
+    }
+    let loaded = Rc::new(load());
+    OCCUPATIONS.with(|c| *c.borrow_mut() = Some((version, loaded.clone())));
+    loaded
+}
+
+fn load() -> LoadedOccupations {
+    let rows: Vec<(i64, String, String)> = Spi::connect(|client| {
+        client
+            .select(
+                "SELECT l.id, t.name, l.label FROM resonance.kg_title_labels l
+                   JOIN resonance.kg_titles t ON t.id = l.title_id
+                  WHERE EXISTS (SELECT 1 FROM resonance.kg_title_skills ts WHERE ts.title_id = t.id)
+                  ORDER BY t.id, l.id",
+                None,
+                &[],
+            )
+            .or_raise(READING_LABELS)
+            .map(|row| {
+                let id = row.get::<i64>(1).or_raise(READING_LABELS).unwrap_or_default();
+                let text = |i| row.get::<String>(i).or_raise(READING_LABELS).unwrap_or_default();
+                (id, text(2), text(3))
+            })
+            .collect()
+    });
+    let mut entries: Vec<IndexEntry> = Vec::new();
+    let mut label_ids: Vec<Vec<i64>> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (id, name, label) in rows {
+        let key = title_key(&name);
+        let at = *by_key.entry(key.clone()).or_insert_with(|| {
+            entries.push(IndexEntry { key, name, labels: Vec::new() });
+            label_ids.push(Vec::new());
+            entries.len() - 1
+        });
+        entries[at].labels.push(label);
+        label_ids[at].push(id);
+    }
+    // OccupationIndex::build lays the labels out entry by entry, in this order.
+    let position = label_ids.iter().flatten().enumerate().map(|(p, &id)| (id, p as u32)).collect();
+    LoadedOccupations { index: OccupationIndex::build(&entries, InferenceParams::default()), position }
+}
+
+/// The labels nearest to `embedding`, as positions in the index.
+fn nearest_labels(loaded: &LoadedOccupations, embedding: Vec<f32>) -> Vec<(u32, f32)> {
+    Spi::connect(|client| {
+        client
+            .select(
+                "SELECT id, cosine FROM resonance.nearest_title_labels($1::real[]::vector, $2)",
+                None,
+                &[embedding.into(), (NEAREST_LABELS as i32).into()],
+            )
+            .or_raise(READING_LABELS)
+            .filter_map(|row| {
+                let id = row.get::<i64>(1).or_raise(READING_LABELS)?;
+                let cosine = row.get::<f32>(2).or_raise(READING_LABELS)?;
+                loaded.position.get(&id).map(|&p| (p, cosine))
+            })
+            .collect()
+    })
+}
+
+/// The most likely occupations of a job `title`; none when the taxonomy has no labels or
+/// the title no content (then no model is loaded).
+pub fn infer_occupations(title: &str) -> Vec<OccupationGuess> {
+    let loaded = occupations();
+    if loaded.index.is_empty() || !has_content(title) {
+        return Vec::new();
+    }
+    let embedding = bi_encoder().encode_batch(&[title]).unwrap_or_else(|e| crate::postgres::error::raise(e)).pop().unwrap_or_default();
+    let nearest = nearest_labels(&loaded, embedding);
+    guesses(&loaded.index, &loaded.index.infer(title, Some(&nearest), GUESSES_PER_JOB))
+}
