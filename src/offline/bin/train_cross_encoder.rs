@@ -48,7 +48,10 @@ use resonance_offline::retrieval::dense::cosine_scores;
 use resonance_engine::ranking::rank_descending;
 use resonance_offline::training::embedding_cache::cached_embeddings;
 use resonance_offline::training::losses::binary_cross_entropy;
-use resonance_offline::training::occupations::{read_esco_ict, read_onet_task_dwa, SourceOccupation};
+use resonance_offline::taxonomy::data_files::{open_file, parse_json};
+use resonance_offline::taxonomy::esco::{IctOccupation, IctSkill};
+use resonance_offline::taxonomy::onet::read_task_dwa_rows;
+use resonance_offline::training::occupations::{esco_ict_profiles, onet_profiles, SourceOccupation};
 use resonance_offline::training::optimizer::AdamWConfig;
 use resonance_offline::training::pairs::{
     half_of, label_pairs, read_pair_file, synthesize, write_pair_file, PairHalf, PairConfig, PairRecord, SyntheticText,
@@ -211,9 +214,13 @@ fn prepare(sources: &Path, reserved_path: &Path, run: &Path, model: &Path) -> Re
     let reserved = ReservedOccupations::load(reserved_path)?;
     let onet_path = sources.join("Task_DWA.csv");
     let (esco_o, esco_s) = (sources.join("esco_o.json"), sources.join("esco_s.json"));
+    let onet_name = onet_path.display().to_string();
     let mut profiles: Vec<SourceOccupation> =
-        read_onet_task_dwa(&read(&onet_path)?, &onet_path.display().to_string())?;
-    profiles.extend(read_esco_ict(&read(&esco_o)?, &read(&esco_s)?, &esco_o.display().to_string())?);
+        onet_profiles(&read_task_dwa_rows(open_file(&onet_path)?, &onet_name)?, &onet_name)?;
+    let (esco_o_name, esco_s_name) = (esco_o.display().to_string(), esco_s.display().to_string());
+    let occupations: Vec<IctOccupation> = parse_json(open_file(&esco_o)?, &esco_o_name)?;
+    let skills: Vec<IctSkill> = parse_json(open_file(&esco_s)?, &esco_s_name)?;
+    profiles.extend(esco_ict_profiles(&occupations, &skills, &esco_o_name)?);
     let config = PairConfig::default();
     let texts = synthesize(&profiles, &reserved, &config)?;
     eprintln!("{} resumes, {} postings from {} occupations", texts.resumes.len(), texts.jobs.len(), profiles.len());
