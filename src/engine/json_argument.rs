@@ -16,8 +16,8 @@
 
 use std::fmt;
 
-use serde::de::value::StrDeserializer;
-use serde::de::{DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer};
+use serde::de::{DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, Unexpected, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -200,9 +200,16 @@ impl<'de> MapAccess<'de> for ObjectDeserializer<'_> {
     }
 }
 
-/// One key's value. Arguments hold scalars: an array or object is offered to the visitor
-/// without its elements (`Unread`), so that a key's type can refuse it in its own words.
+/// One key's value, read with `ArgumentError` as the error type.
 struct ValueDeserializer<'a>(&'a Value);
+
+impl<'de> IntoDeserializer<'de, ArgumentError> for ValueDeserializer<'_> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
 
 impl<'de> serde::Deserializer<'de> for ValueDeserializer<'_> {
     type Error = ArgumentError;
@@ -217,8 +224,10 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer<'_> {
                 (None, None, f) => visitor.visit_f64(f.unwrap_or(f64::NAN)),
             },
             Value::String(s) => visitor.visit_str(s),
-            Value::Array(_) => visitor.visit_seq(Unread),
-            Value::Object(_) => visitor.visit_map(Unread),
+            Value::Array(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().map(ValueDeserializer))),
+            Value::Object(map) => {
+                visitor.visit_map(MapDeserializer::new(map.iter().map(|(k, v)| (k.as_str(), ValueDeserializer(v)))))
+            }
         }
     }
 
@@ -232,34 +241,6 @@ impl<'de> serde::Deserializer<'de> for ValueDeserializer<'_> {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
         unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-/// An array or object whose elements are not read: asking for one is an error.
-struct Unread;
-
-/// The error for reading into an array or object value.
-fn nested() -> ArgumentError {
-    ArgumentError(Problem::Message("must not be an array or object".into()))
-}
-
-impl<'de> SeqAccess<'de> for Unread {
-    type Error = ArgumentError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, _: T) -> std::result::Result<Option<T::Value>, ArgumentError> {
-        Err(nested())
-    }
-}
-
-impl<'de> MapAccess<'de> for Unread {
-    type Error = ArgumentError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, _: K) -> std::result::Result<Option<K::Value>, ArgumentError> {
-        Err(nested())
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, _: V) -> std::result::Result<V::Value, ArgumentError> {
-        Err(nested())
     }
 }
 

@@ -3,9 +3,7 @@
 //! wrong type is an error naming the key (`json_argument::from_object` words it), so a typo
 //! never silently widens a search.
 
-use std::fmt;
-
-use serde::de::{Error as _, Unexpected, Visitor};
+use serde::de::{Error as _, Unexpected};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -133,78 +131,22 @@ struct TopK(usize);
 #[derive(Debug)]
 struct Weight(f64);
 
-/// A number-valued option: anything else, or a number outside `accept`, is refused with the
-/// value's JSON text (`got 2.5`, `got "5"`, `got null`).
-struct NumberOption<T> {
-    expected: String,
-    accept: fn(&serde_json::Number) -> Option<T>,
-}
-
-impl<T> NumberOption<T> {
-    fn refuse<E: serde::de::Error>(&self) -> E {
-        E::invalid_value(Unexpected::Other("value"), &self.expected.as_str())
-    }
-
-    fn number<E: serde::de::Error>(self, n: Option<serde_json::Number>) -> std::result::Result<T, E> {
-        n.as_ref().and_then(self.accept).ok_or_else(|| self.refuse())
-    }
-}
-
-impl<'de, T> Visitor<'de> for NumberOption<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.expected)
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<T, E> {
-        self.number(Some(n.into()))
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<T, E> {
-        self.number(Some(n.into()))
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, n: f64) -> std::result::Result<T, E> {
-        self.number(serde_json::Number::from_f64(n))
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<T, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<T, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<T, E> {
-        Err(self.refuse())
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> std::result::Result<T, A::Error> {
-        Err(self.refuse())
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> std::result::Result<T, A::Error> {
-        Err(self.refuse())
-    }
+/// A number-valued option's value, if `accept` takes it; anything else is refused as a
+/// whole, shown by its JSON text (`got 2.5`, `got "5"`, `got null`).
+fn number<'de, D: Deserializer<'de>, T>(d: D, expected: &str, accept: impl FnOnce(&Value) -> Option<T>) -> std::result::Result<T, D::Error> {
+    accept(&Value::deserialize(d)?).ok_or_else(|| D::Error::invalid_value(Unexpected::Other("value"), &expected))
 }
 
 impl<'de> Deserialize<'de> for TopK {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(NumberOption {
-            expected: format!("an integer from 1 to {MAX_TOP_K_RETRIEVE}"),
-            accept: |n| n.as_u64().filter(|&k| k >= 1 && k as usize <= MAX_TOP_K_RETRIEVE).map(|k| TopK(k as usize)),
-        })
+        let accept = |v: &Value| v.as_u64().filter(|&k| k >= 1 && k as usize <= MAX_TOP_K_RETRIEVE);
+        number(d, &format!("an integer from 1 to {MAX_TOP_K_RETRIEVE}"), accept).map(|k| TopK(k as usize))
     }
 }
 
 impl<'de> Deserialize<'de> for Weight {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(NumberOption {
-            expected: "a number >= 0".into(),
-            accept: |n| n.as_f64().filter(|w| w.is_finite() && *w >= 0.0).map(Weight),
-        })
+        number(d, "a number >= 0", |v| v.as_f64().filter(|w| w.is_finite() && *w >= 0.0)).map(Weight)
     }
 }
 
