@@ -84,6 +84,14 @@ impl Flags {
     }
 }
 
+/// A program's arguments from a command line written as the scripts write it (words split at
+/// whitespace, the program's name first), after clap's checks of the declaration. For the
+/// programs' tests that keep the scripts' invocations working.
+pub fn parse_command_line<P: clap::Parser>(line: &str) -> std::result::Result<P, clap::Error> {
+    P::command().debug_assert();
+    P::try_parse_from(line.split_whitespace())
+}
+
 /// Reads a text file, naming it in the error.
 pub fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))

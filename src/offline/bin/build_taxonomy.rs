@@ -168,18 +168,14 @@ fn tune_splitter(sources: &Sources) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use resonance_offline::cli::parse_command_line;
 
     #[test]
     fn scripts_demo_invocation_parses() {
-        Args::command().debug_assert();
-        let args = Args::try_parse_from([
-            "build_taxonomy", "--data", "d", "--reserved", "none", "--model", "m", "--out", "o",
-        ])
-        .unwrap();
+        let args: Args = parse_command_line("build_taxonomy --data d --reserved none --model m --out o").unwrap();
         assert_eq!((args.reserved.as_str(), args.tune_splitter), ("none", false));
-        assert!(Args::try_parse_from(["b", "--data", "d", "--out", "o"]).is_err(), "--model is required");
-        let tune = Args::try_parse_from(["b", "--data", "d", "--tune-splitter"]).unwrap();
+        assert!(parse_command_line::<Args>("b --data d --out o").is_err(), "--model is required");
+        let tune: Args = parse_command_line("b --data d --tune-splitter").unwrap();
         assert!(tune.tune_splitter && tune.reserved == DEFAULT_RESERVED);
     }
 }

@@ -681,7 +681,7 @@ fn validate(run: &Path, delta: &Path, seen: usize, wanted: usize, max_seq_length
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use resonance_offline::cli::parse_command_line;
 
     #[test]
     fn loss_summary_averages_tenths() {
@@ -707,12 +707,11 @@ mod tests {
 
     /// The argument vector of a line of scripts/train_cross_encoder.sh or prepare_pairs.sh.
     fn parse(line: &str) -> Stage {
-        Cli::try_parse_from(std::iter::once("train_cross_encoder").chain(line.split_whitespace())).unwrap().stage
+        parse_command_line::<Cli>(&format!("train_cross_encoder {line}")).unwrap().stage
     }
 
     #[test]
     fn scripts_invocations_parse() {
-        Cli::command().debug_assert();
         assert!(matches!(parse("prepare --sources s --reserved r.txt --run r --model m"), Stage::Prepare { .. }));
         let Stage::Train { steps, stop_at, resume, .. } =
             parse("train --run r --steps 200 --stop-at 40 --resume false --learning-rate 3e-4 --model m")

@@ -248,19 +248,15 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use resonance_offline::cli::parse_command_line;
 
     #[test]
     fn scripts_train_gnn_invocation_parses() {
-        Args::command().debug_assert();
-        let args = Args::try_parse_from([
-            "train_gnn", "--nodes", "r/nodes.tsv", "--edges", "r/edges.tsv", "--out", "r", "--time-budget", "180",
-            "--version", "v1",
-        ])
-        .unwrap();
+        let line = "train_gnn --nodes r/nodes.tsv --edges r/edges.tsv --out r --time-budget 180 --version v1";
+        let args: Args = parse_command_line(line).unwrap();
         assert_eq!((args.time_budget, args.version.as_deref()), (Some(180.0), Some("v1")));
-        assert!(Args::try_parse_from(["train_gnn", "--nodes", "n", "--edges", "e"]).is_err(), "--out is required");
-        let wide = Args::try_parse_from(["t", "--nodes", "n", "--edges", "e", "--out", "o", "--hidden", "256"]).unwrap();
+        assert!(parse_command_line::<Args>("train_gnn --nodes n --edges e").is_err(), "--out is required");
+        let wide: Args = parse_command_line("t --nodes n --edges e --out o --hidden 256").unwrap();
         let config = training_config(384, &wide).unwrap();
         assert_eq!(config.gat.head_dim * config.gat.heads, 256);
     }
