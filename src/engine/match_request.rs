@@ -1,24 +1,31 @@
 //! The `filters` and `options` arguments of `resonance_match`, parsed from JSON into typed
-//! values. Every unknown key and wrong type is an error naming the key, so a typo never
-//! silently widens a search.
+//! values. The keys are declared once, by the serde derives below; every unknown key and
+//! wrong type is an error naming the key (`json_argument::from_object` words it), so a typo
+//! never silently widens a search.
 
-use serde_json::{Map, Value};
+use serde::de::{Error as _, Unexpected};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use super::error::{EngineError, Result};
 use super::experience::ExperienceLevel;
 use super::fusion::FusionWeights;
+use super::json_argument::{from_object, kind};
 
-/// Which jobs stage 1 may return. None = no constraint.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Which jobs stage 1 may return. None = no constraint; a key set to null is no constraint.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MatchFilters {
+    #[serde(deserialize_with = "text")]
     pub country: Option<String>,
+    #[serde(deserialize_with = "text")]
     pub city: Option<String>,
     pub remote_only: bool,
+    #[serde(deserialize_with = "experience")]
     pub experience: Option<ExperienceLevel>,
+    #[serde(deserialize_with = "text")]
     pub company: Option<String>,
 }
-
-pub const FILTER_KEYS: [&str; 5] = ["country", "city", "remote_only", "experience", "company"];
 
 /// How the pipeline runs. `Default` holds the built-in defaults; the SQL layer starts
 /// from the resonance.* settings and applies the call's options on top.
@@ -51,131 +58,130 @@ impl Default for MatchOptions {
     }
 }
 
-pub const OPTION_KEYS: [&str; 11] = [
-    "explain",
-    "use_explainability",
-    "top_k_retrieve",
-    "top_k_final",
-    "use_cross_encoder",
-    "use_skill_graph",
-    "weight_cross_encoder",
-    "weight_bi_encoder",
-    "weight_skill_graph",
-    "model_version",
-    "rerank_budget_ms",
-];
+/// The keys of the options argument: None = absent, keep the setting in force. A key that
+/// may be set to null (no model version, no budget) holds Some(None) for null.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct OptionKeys {
+    #[serde(alias = "use_explainability", deserialize_with = "present")]
+    explain: Option<bool>,
+    #[serde(deserialize_with = "present")]
+    top_k_retrieve: Option<TopK>,
+    #[serde(deserialize_with = "present")]
+    top_k_final: Option<TopK>,
+    #[serde(deserialize_with = "present")]
+    use_cross_encoder: Option<bool>,
+    #[serde(deserialize_with = "present")]
+    use_skill_graph: Option<bool>,
+    #[serde(deserialize_with = "present")]
+    weight_cross_encoder: Option<Weight>,
+    #[serde(deserialize_with = "present")]
+    weight_bi_encoder: Option<Weight>,
+    #[serde(deserialize_with = "present")]
+    weight_skill_graph: Option<Weight>,
+    #[serde(deserialize_with = "present")]
+    model_version: Option<Option<Text>>,
+    #[serde(deserialize_with = "present")]
+    rerank_budget_ms: Option<Option<Weight>>,
+}
 
 /// Upper bound on top_k_retrieve: each candidate costs a cross-encoder pass, and HNSW
 /// ef_search tops out at 1000 in pgvector.
 pub const MAX_TOP_K_RETRIEVE: usize = 1000;
 
-fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>> {
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(EngineError::InvalidInput(format!("{what} must be a JSON object, got {}", kind(other)))),
-    }
+/// A present key's value (null included, unlike serde's own `Option`, which reads null as
+/// absent).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+/// A non-empty string, trimmed.
+#[derive(Debug)]
+struct Text(String);
 
-fn unknown_key(what: &str, key: &str, known: &[&str]) -> EngineError {
-    EngineError::InvalidInput(format!("unknown {what} key \"{key}\" (known keys: {})", known.join(", ")))
-}
-
-fn wrong_type(what: &str, key: &str, expected: &str, got: &Value) -> EngineError {
-    EngineError::InvalidInput(format!("{what} key \"{key}\" must be {expected}, got {}", kind(got)))
-}
-
-fn text(what: &str, key: &str, v: &Value) -> Result<Option<String>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => {
-            Err(EngineError::InvalidInput(format!("{what} key \"{key}\" must not be empty")))
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.trim() {
+            "" => Err(D::Error::custom("must not be empty")),
+            trimmed => Ok(Text(trimmed.to_string())),
         }
-        Value::String(s) => Ok(Some(s.trim().to_string())),
-        other => Err(wrong_type(what, key, "a string", other)),
     }
 }
 
-fn flag(what: &str, key: &str, v: &Value) -> Result<bool> {
-    v.as_bool().ok_or_else(|| wrong_type(what, key, "a boolean", v))
+/// An optional `Text` as a plain string (null = None).
+fn text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    Ok(Option::<Text>::deserialize(d)?.map(|t| t.0))
 }
 
-fn count(key: &str, v: &Value, max: usize) -> Result<usize> {
-    match v.as_u64() {
-        Some(n) if n >= 1 && n as usize <= max => Ok(n as usize),
-        _ => Err(EngineError::InvalidInput(format!("option \"{key}\" must be an integer from 1 to {max}, got {v}"))),
+/// An experience level by name (null = None).
+fn experience<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<ExperienceLevel>, D::Error> {
+    let Some(name) = text(d)? else { return Ok(None) };
+    ExperienceLevel::from_name(&name).map(Some).ok_or_else(|| {
+        let names: Vec<&str> = ExperienceLevel::ALL.iter().map(|l| l.name()).collect();
+        D::Error::invalid_value(Unexpected::Str(&name), &format!("one of {}", names.join(", ")).as_str())
+    })
+}
+
+/// An integer from 1 to MAX_TOP_K_RETRIEVE.
+#[derive(Debug)]
+struct TopK(usize);
+
+/// A finite number >= 0.
+#[derive(Debug)]
+struct Weight(f64);
+
+/// A number-valued option's value, if `accept` takes it; anything else is refused as a
+/// whole, shown by its JSON text (`got 2.5`, `got "5"`, `got null`).
+fn number<'de, D: Deserializer<'de>, T>(d: D, expected: &str, accept: impl FnOnce(&Value) -> Option<T>) -> std::result::Result<T, D::Error> {
+    accept(&Value::deserialize(d)?).ok_or_else(|| D::Error::invalid_value(Unexpected::Other("value"), &expected))
+}
+
+impl<'de> Deserialize<'de> for TopK {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let accept = |v: &Value| v.as_u64().filter(|&k| k >= 1 && k as usize <= MAX_TOP_K_RETRIEVE);
+        number(d, &format!("an integer from 1 to {MAX_TOP_K_RETRIEVE}"), accept).map(|k| TopK(k as usize))
     }
 }
 
-fn weight(key: &str, v: &Value) -> Result<f32> {
-    match v.as_f64() {
-        Some(w) if w.is_finite() && w >= 0.0 => Ok(w as f32),
-        _ => Err(EngineError::InvalidInput(format!("option \"{key}\" must be a number >= 0, got {v}"))),
+impl<'de> Deserialize<'de> for Weight {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        number(d, "a number >= 0", |v| v.as_f64().filter(|w| w.is_finite() && *w >= 0.0)).map(Weight)
     }
+}
+
+/// The argument `value` as an object, or an error naming `what` ("filters", "options").
+fn object<'a>(value: &'a Value, what: &str) -> Result<&'a serde_json::Map<String, Value>> {
+    value
+        .as_object()
+        .ok_or_else(|| EngineError::InvalidInput(format!("{what} must be a JSON object, got {}", kind(value))))
 }
 
 impl MatchFilters {
     /// Parses `resonance_match`'s filters argument.
     pub fn from_json(value: &Value) -> Result<Self> {
-        let mut f = Self::default();
-        for (key, v) in object(value, "filters")? {
-            match key.as_str() {
-                "country" => f.country = text("filter", key, v)?,
-                "city" => f.city = text("filter", key, v)?,
-                "company" => f.company = text("filter", key, v)?,
-                "remote_only" => f.remote_only = flag("filter", key, v)?,
-                "experience" => {
-                    f.experience = match text("filter", key, v)? {
-                        None => None,
-                        Some(name) => Some(ExperienceLevel::from_name(&name).ok_or_else(|| {
-                            let names: Vec<&str> = ExperienceLevel::ALL.iter().map(|l| l.name()).collect();
-                            EngineError::InvalidInput(format!(
-                                "filter \"experience\" must be one of {}, got \"{name}\"",
-                                names.join(", ")
-                            ))
-                        })?),
-                    }
-                }
-                _ => return Err(unknown_key("filter", key, &FILTER_KEYS)),
-            }
-        }
-        Ok(f)
+        from_object(object(value, "filters")?, "filter")
     }
 }
 
 impl MatchOptions {
     /// Applies `resonance_match`'s options argument over `self` (the settings in force).
     pub fn with_json(mut self, value: &Value) -> Result<Self> {
-        let map = object(value, "options")?;
-        for (key, v) in map {
-            match key.as_str() {
-                "explain" | "use_explainability" => self.explain = flag("option", key, v)?,
-                "use_cross_encoder" => self.use_cross_encoder = flag("option", key, v)?,
-                "use_skill_graph" => self.use_skill_graph = flag("option", key, v)?,
-                "top_k_retrieve" => self.top_k_retrieve = count(key, v, MAX_TOP_K_RETRIEVE)?,
-                "top_k_final" => self.top_k_final = count(key, v, MAX_TOP_K_RETRIEVE)?,
-                "weight_cross_encoder" => self.weights.cross_encoder = weight(key, v)?,
-                "weight_bi_encoder" => self.weights.bi_encoder = weight(key, v)?,
-                "weight_skill_graph" => self.weights.skill_graph = weight(key, v)?,
-                "model_version" => self.model_version = text("option", key, v)?,
-                "rerank_budget_ms" => {
-                    self.rerank_budget_ms = match v {
-                        Value::Null => None,
-                        _ => Some(weight(key, v)? as f64),
-                    }
-                }
-                _ => return Err(unknown_key("option", key, &OPTION_KEYS)),
-            }
+        let keys: OptionKeys = from_object(object(value, "options")?, "option")?;
+        let set = |field: &mut f32, weight: Option<Weight>| *field = weight.map_or(*field, |w| w.0 as f32);
+        self.explain = keys.explain.unwrap_or(self.explain);
+        self.use_cross_encoder = keys.use_cross_encoder.unwrap_or(self.use_cross_encoder);
+        self.use_skill_graph = keys.use_skill_graph.unwrap_or(self.use_skill_graph);
+        self.top_k_retrieve = keys.top_k_retrieve.map_or(self.top_k_retrieve, |k| k.0);
+        self.top_k_final = keys.top_k_final.map_or(self.top_k_final, |k| k.0);
+        set(&mut self.weights.cross_encoder, keys.weight_cross_encoder);
+        set(&mut self.weights.bi_encoder, keys.weight_bi_encoder);
+        set(&mut self.weights.skill_graph, keys.weight_skill_graph);
+        if let Some(version) = keys.model_version {
+            self.model_version = version.map(|t| t.0);
+        }
+        if let Some(budget) = keys.rerank_budget_ms {
+            self.rerank_budget_ms = budget.map(|w| w.0);
         }
         if self.top_k_final > self.top_k_retrieve {
             // Asking for more final rows than candidates retrieves more candidates.
@@ -244,6 +250,82 @@ mod tests {
         assert!(err(json!({"weight_skill_graph": -1})).contains("weight_skill_graph"));
         assert!(err(json!({"weight_cross_encoder": 0, "weight_bi_encoder": 0, "weight_skill_graph": 0}))
             .contains("at least one weight"));
+    }
+
+    /// The message of an InvalidInput error, which SQL reports after "invalid input: ".
+    fn message(result: Result<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(EngineError::InvalidInput(m)) => m,
+            other => panic!("expected an invalid-input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn filter_messages_are_the_ones_sql_tests_expect() {
+        let f = |v: Value| message(MatchFilters::from_json(&v));
+        // pg_regress/expected/match.out, byte for byte.
+        assert_eq!(
+            f(json!({"contry": "Germany"})),
+            "unknown filter key \"contry\" (known keys: country, city, remote_only, experience, company)"
+        );
+        assert_eq!(f(json!({"remote_only": "yes"})), "filter key \"remote_only\" must be a boolean, got a string");
+        assert_eq!(
+            f(json!({"experience": " wizard "})),
+            "filter \"experience\" must be one of intern, junior, mid, senior, lead, principal, executive, got \"wizard\""
+        );
+        assert_eq!(f(json!(["country"])), "filters must be a JSON object, got an array");
+        // The other shapes of the same messages.
+        assert_eq!(f(json!({"country": 49})), "filter key \"country\" must be a string, got a number");
+        assert_eq!(f(json!({"company": ["Acme"]})), "filter key \"company\" must be a string, got an array");
+        assert_eq!(f(json!({"city": "  "})), "filter key \"city\" must not be empty");
+        assert_eq!(f(json!({"experience": ""})), "filter key \"experience\" must not be empty");
+        assert_eq!(f(json!({"remote_only": null})), "filter key \"remote_only\" must be a boolean, got null");
+        assert_eq!(f(json!({"remote_only": {}})), "filter key \"remote_only\" must be a boolean, got an object");
+    }
+
+    #[test]
+    fn option_messages_are_the_ones_sql_tests_expect() {
+        let o = |v: Value| message(MatchOptions::default().with_json(&v));
+        // pg_regress/expected/match.out, byte for byte.
+        let known = "explain, use_explainability, top_k_retrieve, top_k_final, use_cross_encoder, use_skill_graph, \
+                     weight_cross_encoder, weight_bi_encoder, weight_skill_graph, model_version, rerank_budget_ms";
+        assert_eq!(o(json!({"top_k": 5})), format!("unknown option key \"top_k\" (known keys: {known})"));
+        assert_eq!(
+            o(json!({"wieght_bi_encoder": 1})),
+            format!("unknown option key \"wieght_bi_encoder\" (known keys: {known})")
+        );
+        assert_eq!(o(json!({"top_k_retrieve": 0})), "option \"top_k_retrieve\" must be an integer from 1 to 1000, got 0");
+        assert_eq!(o(json!({"weight_bi_encoder": -1})), "option \"weight_bi_encoder\" must be a number >= 0, got -1");
+        // Numbers are refused with the value's JSON text, whatever its type.
+        assert_eq!(o(json!({"top_k_final": 2.5})), "option \"top_k_final\" must be an integer from 1 to 1000, got 2.5");
+        assert_eq!(o(json!({"top_k_final": "5"})), "option \"top_k_final\" must be an integer from 1 to 1000, got \"5\"");
+        assert_eq!(o(json!({"top_k_final": 1001})), "option \"top_k_final\" must be an integer from 1 to 1000, got 1001");
+        assert_eq!(o(json!({"top_k_final": null})), "option \"top_k_final\" must be an integer from 1 to 1000, got null");
+        assert_eq!(o(json!({"top_k_final": [1]})), "option \"top_k_final\" must be an integer from 1 to 1000, got [1]");
+        assert_eq!(o(json!({"rerank_budget_ms": true})), "option \"rerank_budget_ms\" must be a number >= 0, got true");
+        assert_eq!(o(json!({"weight_skill_graph": {"a": 1}})), "option \"weight_skill_graph\" must be a number >= 0, got {\"a\":1}");
+        // Flags and texts name the key and the JSON type.
+        assert_eq!(o(json!({"use_explainability": 1})), "option key \"use_explainability\" must be a boolean, got a number");
+        assert_eq!(o(json!({"explain": null})), "option key \"explain\" must be a boolean, got null");
+        assert_eq!(o(json!({"model_version": 2})), "option key \"model_version\" must be a string, got a number");
+        assert_eq!(o(json!({"model_version": ""})), "option key \"model_version\" must not be empty");
+        assert_eq!(o(json!(null)), "options must be a JSON object, got null");
+        assert_eq!(
+            o(json!({"weight_cross_encoder": 0, "weight_bi_encoder": 0, "weight_skill_graph": 0})),
+            "at least one weight must be positive"
+        );
+    }
+
+    #[test]
+    fn aliases_and_nulls_in_options() {
+        let settings = MatchOptions { model_version: Some("3".into()), rerank_budget_ms: Some(20.0), ..MatchOptions::default() };
+        let o = settings.clone().with_json(&json!({"use_explainability": false})).unwrap();
+        assert!(!o.explain, "use_explainability is explain");
+        assert_eq!((o.model_version.as_deref(), o.rerank_budget_ms), (Some("3"), Some(20.0)), "absent keeps the setting");
+        let o = settings.with_json(&json!({"model_version": null, "rerank_budget_ms": null})).unwrap();
+        assert_eq!((o.model_version, o.rerank_budget_ms), (None, None), "null clears the setting");
+        let o = MatchOptions::default().with_json(&json!({"model_version": " v2 ", "weight_skill_graph": 0.5})).unwrap();
+        assert_eq!((o.model_version.as_deref(), o.weights.skill_graph), (Some("v2"), 0.5));
     }
 
     #[test]

@@ -11,9 +11,12 @@
 //! names is unchanged (for rebuilding after changing a threshold).
 //! Threads: RAYON_NUM_THREADS / CANDLE_NUM_THREADS, as for the extension.
 
-use resonance_engine::hash::Fnv1a;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+use clap::Parser;
+
+use resonance_engine::hash::Fnv1a;
 
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::{EngineError, Result};
@@ -39,6 +42,30 @@ const MAX_SEQ_LENGTH: usize = 256;
 /// Coordinate-ascent passes for --tune-splitter.
 const TUNING_ROUNDS: usize = 3;
 
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "build_taxonomy", about = "Builds the kg_* tables as TSV files from the taxonomy's data files")]
+struct Args {
+    /// The data directory scripts/fetch_taxonomy.sh fills
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// The bi-encoder that embeds the names
+    #[arg(long, value_name = "DIR", required_unless_present = "tune_splitter")]
+    model: Option<PathBuf>,
+    /// Where the TSV files go
+    #[arg(long, value_name = "DIR", required_unless_present = "tune_splitter")]
+    out: Option<PathBuf>,
+    /// The reserved occupations, or `none`
+    #[arg(long, value_name = "FILE|none", default_value = DEFAULT_RESERVED)]
+    reserved: String,
+    /// A file keeping the name embeddings between runs over the same names
+    #[arg(long, value_name = "FILE")]
+    embedding_cache: Option<PathBuf>,
+    /// Rerun the splitter's weight tuning and print the result
+    #[arg(long)]
+    tune_splitter: bool,
+}
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("build_taxonomy: {e}");
@@ -48,27 +75,28 @@ fn main() {
 
 fn run() -> Result<()> {
     let started = Instant::now();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let data = DataDir::new(required(&args, "--data")?)?;
+    let args = Args::parse();
+    let data = DataDir::new(&args.data)?;
     let sources = Sources::read(&data)?;
     println!("read sources in {:.1} s", started.elapsed().as_secs_f64());
-    if args.iter().any(|a| a == "--tune-splitter") {
+    if args.tune_splitter {
         return tune_splitter(&sources);
     }
-    let model = PathBuf::from(required(&args, "--model")?);
-    let out = PathBuf::from(required(&args, "--out")?);
-    std::fs::create_dir_all(&out).map_err(|e| EngineError::InvalidInput(format!("cannot create {}: {e}", out.display())))?;
-    let reserved = match arg(&args, "--reserved").as_deref() {
-        Some("none") => ReservedOccupations::from_keys(Vec::<String>::new()),
-        Some(path) => ReservedOccupations::load(Path::new(path))?,
-        None => ReservedOccupations::load(Path::new(DEFAULT_RESERVED))?,
+    // clap requires both unless --tune-splitter is given.
+    let (Some(model), Some(out)) = (&args.model, &args.out) else {
+        return Err(EngineError::InvalidInput("--model and --out are required".into()));
+    };
+    std::fs::create_dir_all(out).map_err(|e| EngineError::InvalidInput(format!("cannot create {}: {e}", out.display())))?;
+    let reserved = match args.reserved.as_str() {
+        "none" => ReservedOccupations::from_keys(Vec::<String>::new()),
+        path => ReservedOccupations::load(Path::new(path))?,
     };
     println!("reserved occupations kept out of relation statistics: {}", reserved.len());
 
-    let encoder = BiEncoder::load(&model, MAX_SEQ_LENGTH)?;
-    let cache = arg(&args, "--embedding-cache").map(PathBuf::from);
+    let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH)?;
+    let cache = args.embedding_cache.as_deref();
     let mut embed = |texts: &[&str]| -> Result<Vec<Vec<f32>>> {
-        if let Some(vectors) = cache.as_deref().and_then(|c| read_cache(c, texts)) {
+        if let Some(vectors) = cache.and_then(|c| read_cache(c, texts)) {
             println!("embeddings of {} names read from the cache", texts.len());
             return Ok(vectors);
         }
@@ -76,7 +104,7 @@ fn run() -> Result<()> {
         let vectors = encoder.encode(texts, EMBED_BATCH, |_, _| Ok(()))?;
         let secs = t.elapsed().as_secs_f64();
         println!("embedded {} names in {secs:.1} s ({:.0} names/s)", texts.len(), texts.len() as f64 / secs);
-        if let Some(c) = cache.as_deref() {
+        if let Some(c) = cache {
             write_cache(c, texts, &vectors)?;
         }
         Ok(vectors)
@@ -140,16 +168,17 @@ fn tune_splitter(sources: &Sources) -> Result<()> {
     Ok(())
 }
 
-/// The value after `name` in `args`.
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
 
-/// The value after `name`, or a usage error.
-fn required(args: &[String], name: &str) -> Result<String> {
-    arg(args, name).ok_or_else(|| {
-        EngineError::InvalidInput(format!(
-            "{name} is required\nusage: build_taxonomy --data <dir> --model <bi-encoder dir> --out <dir> [--reserved <file>|none] [--embedding-cache <file>] [--tune-splitter]"
-        ))
-    })
+    #[test]
+    fn scripts_demo_invocation_parses() {
+        let args: Args = parse_command_line("build_taxonomy --data d --reserved none --model m --out o").unwrap();
+        assert_eq!((args.reserved.as_str(), args.tune_splitter), ("none", false));
+        assert!(parse_command_line::<Args>("b --data d --out o").is_err(), "--model is required");
+        let tune: Args = parse_command_line("b --data d --tune-splitter").unwrap();
+        assert!(tune.tune_splitter && tune.reserved == DEFAULT_RESERVED);
+    }
 }

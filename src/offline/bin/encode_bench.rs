@@ -7,8 +7,20 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::Parser;
+
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_offline::cli::INSTALLED_MODELS;
+
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "encode_bench", about = "Encode throughput and latency of the engine outside Postgres")]
+struct Args {
+    /// The models directory holding all-minilm-l6-v2
+    #[arg(value_name = "MODEL_DIR", default_value = INSTALLED_MODELS)]
+    models: PathBuf,
+}
 
 const SENTENCE: &str = "experienced engineer building reliable data pipelines with python and sql for analytics teams. ";
 
@@ -22,8 +34,7 @@ fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let root = std::env::args().nth(1).unwrap_or_else(|| "/usr/share/postgresql/15/resonance/models".into());
-    let dir = PathBuf::from(root).join(BASE_BI_ENCODER);
+    let dir = Args::parse().models.join(BASE_BI_ENCODER);
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
     let t0 = Instant::now();
     let encoder = BiEncoder::load(&dir, 256).expect("load model");

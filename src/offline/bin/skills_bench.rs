@@ -11,6 +11,8 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
+use clap::Parser;
+
 use resonance_engine::skills::{
     distinct_skills, skill_graph_score, AmbiguityRules, JobSkill, Relation, ScoreParams, SkillEdge, SkillEntry,
     SkillExtractor, SkillGraph, SkillId,
@@ -199,8 +201,17 @@ fn time_us(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
     (percentile(&us, 0.5), percentile(&us, 0.99))
 }
 
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "skills_bench", about = "Speed of the skill engine on a generated taxonomy")]
+struct Args {
+    /// Skill names to generate (the real taxonomy's size)
+    #[arg(value_name = "SKILL_COUNT", default_value_t = 45_000)]
+    count: usize,
+}
+
 fn main() {
-    let count: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(45_000);
+    let count = Args::parse().count;
     let entries = taxonomy(count);
     let alias_count: usize = entries.iter().map(|e| e.aliases.len()).sum();
     println!("skills={}", entries.len());

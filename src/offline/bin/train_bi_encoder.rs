@@ -12,15 +12,16 @@
 //! `<out>/projection.safetensors` and `<out>/metrics.json`.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
+use clap::Parser;
 use candle_nn::VarMap;
 use serde_json::{json, Value};
 
-use resonance_offline::cli::{progress, Flags};
+use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::Result;
 use resonance_offline::evaluation::benchmark::{Benchmark, Track};
@@ -52,9 +53,34 @@ const DEFAULT_HARD_NEGATIVES: usize = 2;
 const WEIGHT_DECAY: f64 = 0.01;
 const SEED: u64 = 20261122;
 
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "train_bi_encoder", about = "Trains the bi-encoder's projection on prepared pairs and measures it")]
+struct Args {
+    /// The run directory holding pairs.jsonl
+    #[arg(long, value_name = "DIR")]
+    run: PathBuf,
+    /// Where projection.safetensors and metrics.json go
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_STEPS)]
+    steps: usize,
+    /// Examples per step
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH)]
+    batch: usize,
+    #[arg(long, value_name = "LR", default_value_t = DEFAULT_LEARNING_RATE)]
+    learning_rate: f64,
+    /// Hard negatives per example
+    #[arg(long, value_name = "K", default_value_t = DEFAULT_HARD_NEGATIVES)]
+    hard_negatives: usize,
+    #[command(flatten)]
+    model: ModelFlag,
+    #[command(flatten)]
+    eval_dir: EvalDirFlag,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match Flags::parse(&args).and_then(|f| run(&f)) {
+    match run(&Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("train_bi_encoder: {e}");
@@ -102,16 +128,14 @@ fn examples_of(pairs: &[PairRecord]) -> (Vec<String>, Vec<ProjectionExample>) {
     (texts, examples)
 }
 
-fn run(flags: &Flags) -> Result<()> {
-    let (run_dir, out) = (flags.path("run")?, flags.path("out")?);
-    std::fs::create_dir_all(&out).map_err(|e| write_failed(&out, e))?;
-    let steps: usize = flags.number("steps", DEFAULT_STEPS)?;
-    let batch: usize = flags.number("batch", DEFAULT_BATCH)?;
-    let learning_rate: f64 = flags.number("learning-rate", DEFAULT_LEARNING_RATE)?;
-    let hard_negatives: usize = flags.number("hard-negatives", DEFAULT_HARD_NEGATIVES)?;
+fn run(args: &Args) -> Result<()> {
+    let (run_dir, out) = (&args.run, &args.out);
+    std::fs::create_dir_all(out).map_err(|e| write_failed(out, e))?;
+    let (steps, batch, learning_rate, hard_negatives) = (args.steps, args.batch, args.learning_rate, args.hard_negatives);
+    let (model, eval_dir) = (&args.model.model, &args.eval_dir.eval_dir);
     let pairs = read_pair_file(&run_dir.join("pairs.jsonl"))?;
     let (texts, examples) = examples_of(&pairs);
-    let encoder = BiEncoder::load(&flags.model(), MAX_SEQ_LENGTH)?;
+    let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH)?;
 
     let started = Instant::now();
     let rows = cached_embeddings(&encoder, &texts, &run_dir.join("bi_pair_texts.safetensors"), progress("texts"))?;
@@ -153,17 +177,17 @@ fn run(flags: &Flags) -> Result<()> {
     println!("track\tsubset\tsystem\tnDCG@10\tMRR\tresumes");
     for track in [Track::Onet, Track::EscoIct] {
         // Users training on their own interactions have no dev benchmark: nothing to report.
-        if !flags.eval_dir().join(track.dir_name()).is_dir() {
-            eprintln!("no {} track under {}: not evaluated", track, flags.eval_dir().display());
+        if !eval_dir.join(track.dir_name()).is_dir() {
+            eprintln!("no {} track under {}: not evaluated", track, eval_dir.display());
             continue;
         }
-        let benchmark = Benchmark::load(&flags.eval_dir(), track)?;
-        tracks.insert(track.dir_name().into(), evaluate_track(&benchmark, &encoder, &projection, &run_dir)?);
+        let benchmark = Benchmark::load(eval_dir, track)?;
+        tracks.insert(track.dir_name().into(), evaluate_track(&benchmark, &encoder, &projection, run_dir)?);
     }
     let tenth = (losses.len() / 10).max(1);
     let record = json!({
         "model": "projection over all-MiniLM-L6-v2 embeddings: normalize(e + W e + b)",
-        "base_model": flags.model().display().to_string(),
+        "base_model": model.display().to_string(),
         "pairs_file": run_dir.join("pairs.jsonl").display().to_string(),
         "texts": texts.len(),
         "examples": examples.len(),
@@ -221,4 +245,18 @@ fn evaluate_track(benchmark: &Benchmark, encoder: &BiEncoder, projection: &Proje
         subsets.insert(subset.into(), Value::Object(systems));
     }
     Ok(Value::Object(subsets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
+
+    #[test]
+    fn scripts_train_bi_encoder_invocation_parses() {
+        let line = "train_bi_encoder --run r --out r/bi-projection --steps 300 --learning-rate 3e-4 --eval-dir e --model m";
+        let args: Args = parse_command_line(line).unwrap();
+        assert_eq!((args.steps, args.batch, args.hard_negatives), (300, DEFAULT_BATCH, DEFAULT_HARD_NEGATIVES));
+        assert_eq!(args.eval_dir.eval_dir, PathBuf::from("e"));
+    }
 }

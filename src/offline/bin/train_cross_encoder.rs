@@ -25,16 +25,17 @@
 //! of TRAIN occupations, a check of the fit that looks at no benchmark data.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
+use clap::{ArgAction, Parser, Subcommand};
 use serde_json::{json, Value};
 
 use resonance_offline::evaluation::auc::roc_auc_labelled;
-use resonance_offline::cli::{progress, read, Flags};
+use resonance_offline::cli::{progress, read, EvalDirFlag, ModelFlag};
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::{EngineError, Result};
@@ -47,7 +48,10 @@ use resonance_offline::retrieval::dense::cosine_scores;
 use resonance_engine::ranking::rank_descending;
 use resonance_offline::training::embedding_cache::cached_embeddings;
 use resonance_offline::training::losses::binary_cross_entropy;
-use resonance_offline::training::occupations::{read_esco_ict, read_onet_task_dwa, SourceOccupation};
+use resonance_offline::taxonomy::data_files::{open_file, parse_json};
+use resonance_offline::taxonomy::esco::{IctOccupation, IctSkill};
+use resonance_offline::taxonomy::onet::read_task_dwa_rows;
+use resonance_offline::training::occupations::{esco_ict_profiles, onet_profiles, SourceOccupation};
 use resonance_offline::training::optimizer::AdamWConfig;
 use resonance_offline::training::pairs::{
     half_of, label_pairs, read_pair_file, synthesize, write_pair_file, PairHalf, PairConfig, PairRecord, SyntheticText,
@@ -80,18 +84,114 @@ const MINING_MAX_SEQ_LENGTH: usize = 128;
 /// Seed of the deterministic subsample of O*NET dev resumes (by hash of the resume id).
 const SUBSAMPLE_SEED: u64 = 7;
 
+/// The command line: one subcommand per stage (the source's header describes each).
+#[derive(Parser, Debug)]
+#[command(name = "train_cross_encoder", about = "Trains Resonance's cross-encoder and measures it on the dev benchmark")]
+struct Cli {
+    #[command(subcommand)]
+    stage: Stage,
+}
+
+#[derive(Subcommand, Debug)]
+enum Stage {
+    /// Builds the training pairs of the TRAIN half
+    Prepare {
+        /// The directory holding Task_DWA.csv, esco_o.json and esco_s.json
+        #[arg(long, value_name = "DIR")]
+        sources: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        reserved: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        run: PathBuf,
+        #[command(flatten)]
+        model: ModelFlag,
+    },
+    /// Trains (or resumes training) on the prepared pairs
+    Train {
+        #[arg(long, value_name = "DIR")]
+        run: PathBuf,
+        /// Steps of the whole run (the schedule's length)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        steps: usize,
+        /// Stop after this step (default: --steps), to split a run into shorter jobs
+        #[arg(long, value_name = "N")]
+        stop_at: Option<usize>,
+        /// Continue from the last checkpoint
+        #[arg(long, value_name = "true|false", action = ArgAction::Set, default_value_t = false)]
+        resume: bool,
+        #[arg(long, value_name = "LR", default_value_t = DEFAULT_LEARNING_RATE)]
+        learning_rate: f64,
+        #[command(flatten)]
+        model: ModelFlag,
+    },
+    /// Reranks the bi-encoder's top-k on the dev tracks
+    Evaluate {
+        #[arg(long, value_name = "DIR")]
+        run: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        delta: PathBuf,
+        /// onet, esco_ict or both
+        #[arg(long, value_name = "TRACKS", default_value = "both")]
+        tracks: String,
+        /// O*NET dev resumes to score (default: all)
+        #[arg(long, value_name = "N")]
+        onet_resumes: Option<usize>,
+        /// ESCO ICT dev resumes to score (default: all)
+        #[arg(long, value_name = "N")]
+        esco_resumes: Option<usize>,
+        #[arg(long, value_name = "K", default_value_t = 20)]
+        onet_depth: usize,
+        #[arg(long, value_name = "K", default_value_t = 30)]
+        esco_depth: usize,
+        #[command(flatten)]
+        eval_dir: EvalDirFlag,
+        #[command(flatten)]
+        model: ModelFlag,
+    },
+    /// Writes the delta in f16 and measures how far its scores move
+    Export {
+        #[arg(long, value_name = "FILE")]
+        delta: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        eval_dir: EvalDirFlag,
+        #[command(flatten)]
+        model: ModelFlag,
+    },
+    /// Scores prepared pairs that training did not reach
+    Validate {
+        #[arg(long, value_name = "DIR")]
+        run: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        delta: PathBuf,
+        /// Pairs training saw (steps x batch), skipped
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        seen: usize,
+        /// Pairs to score
+        #[arg(long, value_name = "N", default_value_t = 320)]
+        pairs: usize,
+        #[arg(long, value_name = "N", default_value_t = TRAIN_MAX_SEQ_LENGTH)]
+        max_seq_length: usize,
+        #[command(flatten)]
+        model: ModelFlag,
+    },
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("prepare") => Flags::parse(&args[1..]).and_then(|f| prepare(&f)),
-        Some("train") => Flags::parse(&args[1..]).and_then(|f| train(&f)),
-        Some("evaluate") => Flags::parse(&args[1..]).and_then(|f| evaluate_reranking(&f)),
-        Some("export") => Flags::parse(&args[1..]).and_then(|f| export(&f)),
-        Some("validate") => Flags::parse(&args[1..]).and_then(|f| validate(&f)),
-        _ => Err(EngineError::InvalidInput(
-            "usage: train_cross_encoder prepare|train|evaluate|export --flag value ... (see the source's header)"
-                .into(),
-        )),
+    let result = match Cli::parse().stage {
+        Stage::Prepare { sources, reserved, run, model } => prepare(&sources, &reserved, &run, &model.model),
+        Stage::Train { run, steps, stop_at, resume, learning_rate, model } => {
+            train(&run, steps, stop_at.unwrap_or(steps), resume, learning_rate, &model.model)
+        }
+        Stage::Evaluate { run, delta, tracks, onet_resumes, esco_resumes, onet_depth, esco_depth, eval_dir, model } => {
+            let resumes = (onet_resumes.unwrap_or(usize::MAX), esco_resumes.unwrap_or(usize::MAX));
+            evaluate_reranking(&run, &delta, &tracks, resumes, (onet_depth, esco_depth), &eval_dir.eval_dir, &model.model)
+        }
+        Stage::Export { delta, out, eval_dir, model } => export(&delta, &out, &eval_dir.eval_dir, &model.model),
+        Stage::Validate { run, delta, seen, pairs, max_seq_length, model } => {
+            validate(&run, &delta, seen, pairs, max_seq_length, &model.model)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,21 +208,23 @@ fn write_json(path: &Path, value: &Value) -> Result<()> {
 }
 
 /// Builds the training pairs of the TRAIN half and records how.
-fn prepare(flags: &Flags) -> Result<()> {
+fn prepare(sources: &Path, reserved_path: &Path, run: &Path, model: &Path) -> Result<()> {
     let started = Instant::now();
-    let (sources, run) = (flags.path("sources")?, flags.path("run")?);
-    std::fs::create_dir_all(&run).map_err(|e| write_failed(&run, e))?;
-    let reserved_path = flags.path("reserved")?;
-    let reserved = ReservedOccupations::load(&reserved_path)?;
+    std::fs::create_dir_all(run).map_err(|e| write_failed(run, e))?;
+    let reserved = ReservedOccupations::load(reserved_path)?;
     let onet_path = sources.join("Task_DWA.csv");
     let (esco_o, esco_s) = (sources.join("esco_o.json"), sources.join("esco_s.json"));
+    let onet_name = onet_path.display().to_string();
     let mut profiles: Vec<SourceOccupation> =
-        read_onet_task_dwa(&read(&onet_path)?, &onet_path.display().to_string())?;
-    profiles.extend(read_esco_ict(&read(&esco_o)?, &read(&esco_s)?, &esco_o.display().to_string())?);
+        onet_profiles(&read_task_dwa_rows(open_file(&onet_path)?, &onet_name)?, &onet_name)?;
+    let (esco_o_name, esco_s_name) = (esco_o.display().to_string(), esco_s.display().to_string());
+    let occupations: Vec<IctOccupation> = parse_json(open_file(&esco_o)?, &esco_o_name)?;
+    let skills: Vec<IctSkill> = parse_json(open_file(&esco_s)?, &esco_s_name)?;
+    profiles.extend(esco_ict_profiles(&occupations, &skills, &esco_o_name)?);
     let config = PairConfig::default();
     let texts = synthesize(&profiles, &reserved, &config)?;
     eprintln!("{} resumes, {} postings from {} occupations", texts.resumes.len(), texts.jobs.len(), profiles.len());
-    let encoder = BiEncoder::load(&flags.model(), MINING_MAX_SEQ_LENGTH)?;
+    let encoder = BiEncoder::load(model, MINING_MAX_SEQ_LENGTH)?;
     let embed = |items: &[SyntheticText], what: &'static str| {
         let strs: Vec<&str> = items.iter().map(|t| t.text.as_str()).collect();
         encoder.encode(&strs, DEFAULT_BATCH_SIZE, progress(what))
@@ -178,17 +280,12 @@ fn trainer_config(steps: usize, learning_rate: f64) -> TrainerConfig {
 
 /// Trains (or resumes training) on the prepared pairs; stops at --stop-at so a long run
 /// can be split into shorter jobs.
-fn train(flags: &Flags) -> Result<()> {
-    let run = flags.path("run")?;
-    let steps: usize = flags.number("steps", 0)?;
-    let stop_at: usize = flags.number("stop-at", steps)?;
-    let resume = flags.0.get("resume").is_some_and(|v| v == "true");
-    let learning_rate: f64 = flags.number("learning-rate", DEFAULT_LEARNING_RATE)?;
+fn train(run: &Path, steps: usize, stop_at: usize, resume: bool, learning_rate: f64, base_model: &Path) -> Result<()> {
     let pairs = read_pair_file(&run.join("pairs.jsonl"))?;
     let config = trainer_config(steps, learning_rate);
     let vars = VarMap::new();
     let model = CrossEncoder::for_training(
-        &flags.model(),
+        base_model,
         TRAIN_MAX_SEQ_LENGTH,
         TrainableScope::TopLayers(2),
         config.seed,
@@ -234,7 +331,7 @@ fn train(flags: &Flags) -> Result<()> {
     }
     save_delta(&vars, &run.join("delta.safetensors"))?;
     let record = json!({
-        "base_model": flags.model().display().to_string(),
+        "base_model": base_model.display().to_string(),
         "scope": "TopLayers(2) + pooler + classifier",
         "loss": "binary cross-entropy on the classifier's logit",
         "max_seq_length": TRAIN_MAX_SEQ_LENGTH,
@@ -298,23 +395,26 @@ struct RankedResume {
 }
 
 /// Reranks the bi-encoder's top-k on both tracks and reports the metric table.
-fn evaluate_reranking(flags: &Flags) -> Result<()> {
-    let run_dir = flags.path("run")?;
-    let delta = flags.path("delta")?;
-    let eval_dir = flags.eval_dir();
-    let onet_resumes: usize = flags.number("onet-resumes", usize::MAX)?;
-    let esco_resumes: usize = flags.number("esco-resumes", usize::MAX)?;
-    let wanted: Vec<Track> = match flags.0.get("tracks").map(String::as_str) {
-        None | Some("both") => vec![Track::Onet, Track::EscoIct],
-        Some(one) => vec![one.parse()?],
+/// `resumes` and `depths` are (O*NET, ESCO ICT) pairs; `tracks` is onet, esco_ict or both.
+fn evaluate_reranking(
+    run_dir: &Path,
+    delta: &Path,
+    tracks: &str,
+    (onet_resumes, esco_resumes): (usize, usize),
+    (onet_depth, esco_depth): (usize, usize),
+    eval_dir: &Path,
+    model: &Path,
+) -> Result<()> {
+    let wanted: Vec<Track> = match tracks {
+        "both" => vec![Track::Onet, Track::EscoIct],
+        one => vec![one.parse()?],
     };
-    let depths: Vec<(Track, usize)> =
-        [(Track::Onet, flags.number("onet-depth", 20)?), (Track::EscoIct, flags.number("esco-depth", 30)?)]
-            .into_iter()
-            .filter(|(t, _)| wanted.contains(t))
-            .collect();
-    let bi_encoder = BiEncoder::load(&flags.model(), EVAL_MAX_SEQ_LENGTH)?;
-    let cross_encoder = CrossEncoder::from_bi_encoder_with_delta(&flags.model(), &delta, EVAL_MAX_SEQ_LENGTH)?;
+    let depths: Vec<(Track, usize)> = [(Track::Onet, onet_depth), (Track::EscoIct, esco_depth)]
+        .into_iter()
+        .filter(|(t, _)| wanted.contains(t))
+        .collect();
+    let bi_encoder = BiEncoder::load(model, EVAL_MAX_SEQ_LENGTH)?;
+    let cross_encoder = CrossEncoder::from_bi_encoder_with_delta(model, delta, EVAL_MAX_SEQ_LENGTH)?;
     let mut tracks = serde_json::Map::new();
     let mut table = Vec::new();
     for &(track, depth) in &depths {
@@ -506,16 +606,15 @@ fn summary(report: &MetricReport) -> Value {
 }
 
 /// Writes the delta in f16 and measures the largest score change over dev pairs.
-fn export(flags: &Flags) -> Result<()> {
-    let (delta, out) = (flags.path("delta")?, flags.path("out")?);
-    let tensors = load_delta(&delta)?;
+fn export(delta: &Path, out: &Path, eval_dir: &Path, model: &Path) -> Result<()> {
+    let tensors = load_delta(delta)?;
     let half: HashMap<String, Tensor> =
         tensors.iter().map(|(name, t)| Ok((name.clone(), t.to_dtype(DType::F16)?))).collect::<Result<_>>()?;
-    candle_core::safetensors::save(&half, &out).map_err(|e| write_failed(&out, e))?;
-    let full = CrossEncoder::from_bi_encoder_with_delta(&flags.model(), &delta, EVAL_MAX_SEQ_LENGTH)?;
-    let reduced = CrossEncoder::from_bi_encoder_with_delta(&flags.model(), &out, EVAL_MAX_SEQ_LENGTH)?;
-    let benchmark = Benchmark::load(&flags.eval_dir(), Track::EscoIct)?;
-    let onet = Benchmark::load(&flags.eval_dir(), Track::Onet)?;
+    candle_core::safetensors::save(&half, out).map_err(|e| write_failed(out, e))?;
+    let full = CrossEncoder::from_bi_encoder_with_delta(model, delta, EVAL_MAX_SEQ_LENGTH)?;
+    let reduced = CrossEncoder::from_bi_encoder_with_delta(model, out, EVAL_MAX_SEQ_LENGTH)?;
+    let benchmark = Benchmark::load(eval_dir, Track::EscoIct)?;
+    let onet = Benchmark::load(eval_dir, Track::Onet)?;
     let (mut max_diff, mut pairs) = (0f32, 0usize);
     for b in [&benchmark, &onet] {
         let jobs: Vec<String> = b.jobs.iter().take(8).map(|j| j.text()).collect();
@@ -528,7 +627,7 @@ fn export(flags: &Flags) -> Result<()> {
         }
     }
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let record = json!({"f32_bytes": size(&delta), "f16_bytes": size(&out), "pairs_compared": pairs,
+    let record = json!({"f32_bytes": size(delta), "f16_bytes": size(out), "pairs_compared": pairs,
                         "max_abs_score_diff": max_diff});
     println!("{record:#}");
     Ok(())
@@ -536,24 +635,20 @@ fn export(flags: &Flags) -> Result<()> {
 
 /// Loss and ranking quality (ROC AUC, beside the bi-encoder's cosine AUC) of the model on
 /// prepared pairs training did not use.
-fn validate(flags: &Flags) -> Result<()> {
-    let run = flags.path("run")?;
-    let seen: usize = flags.number("seen", 0)?;
-    let wanted: usize = flags.number("pairs", 320)?;
+fn validate(run: &Path, delta: &Path, seen: usize, wanted: usize, max_seq_length: usize, base_model: &Path) -> Result<()> {
     let pairs = read_pair_file(&run.join("pairs.jsonl"))?;
     let held_out: Vec<&PairRecord> = pairs.iter().skip(seen).take(wanted).collect();
     if held_out.is_empty() {
         return Err(EngineError::InvalidInput(format!("no pairs after the first {seen} of {}", pairs.len())));
     }
-    let max_seq_length: usize = flags.number("max-seq-length", TRAIN_MAX_SEQ_LENGTH)?;
-    let model = CrossEncoder::from_bi_encoder_with_delta(&flags.model(), &flags.path("delta")?, max_seq_length)?;
+    let model = CrossEncoder::from_bi_encoder_with_delta(base_model, delta, max_seq_length)?;
     let mut logits = Vec::with_capacity(held_out.len());
     for chunk in held_out.chunks(BATCH_SIZE) {
         let texts: Vec<(&str, &str)> = chunk.iter().map(|p| (p.resume.as_str(), p.job.as_str())).collect();
         logits.extend(model.pair_logits(&texts)?.to_vec1::<f32>()?);
     }
     // The bi-encoder on the same pairs: the bar a reranker has to clear.
-    let bi_encoder = BiEncoder::load(&flags.model(), max_seq_length)?;
+    let bi_encoder = BiEncoder::load(base_model, max_seq_length)?;
     let resumes = bi_encoder.encode(
         &held_out.iter().map(|p| p.resume.as_str()).collect::<Vec<_>>(),
         DEFAULT_BATCH_SIZE,
@@ -586,6 +681,7 @@ fn validate(flags: &Flags) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use resonance_offline::cli::parse_command_line;
 
     #[test]
     fn loss_summary_averages_tenths() {
@@ -606,5 +702,34 @@ mod tests {
         // 0.5 ce + 0.3 bi renormalised without the skill graph: (0.45 + 0.12) / 0.8.
         assert!((Reranker::Fused.score(0.4, 0.9) - 0.7125).abs() < 1e-6);
         assert!((Reranker::Fused.score(-0.2, 0.8) - 0.5).abs() < 1e-6, "negative cosine clamps to 0");
+    }
+
+
+    /// The argument vector of a line of scripts/train_cross_encoder.sh or prepare_pairs.sh.
+    fn parse(line: &str) -> Stage {
+        parse_command_line::<Cli>(&format!("train_cross_encoder {line}")).unwrap().stage
+    }
+
+    #[test]
+    fn scripts_invocations_parse() {
+        assert!(matches!(parse("prepare --sources s --reserved r.txt --run r --model m"), Stage::Prepare { .. }));
+        let Stage::Train { steps, stop_at, resume, .. } =
+            parse("train --run r --steps 200 --stop-at 40 --resume false --learning-rate 3e-4 --model m")
+        else {
+            panic!("not train")
+        };
+        assert_eq!((steps, stop_at, resume), (200, Some(40), false));
+        assert!(matches!(parse("train --run r --steps 200 --resume true"), Stage::Train { resume: true, .. }));
+        assert!(matches!(
+            parse("validate --run r --delta d --seen 3200 --pairs 320 --model m"),
+            Stage::Validate { seen: 3200, pairs: 320, max_seq_length: TRAIN_MAX_SEQ_LENGTH, .. }
+        ));
+        let Stage::Evaluate { tracks, esco_resumes, onet_resumes, esco_depth, .. } = parse(
+            "evaluate --run r --delta d --eval-dir e --model m --tracks esco_ict --esco-resumes 80 --esco-depth 30",
+        ) else {
+            panic!("not evaluate")
+        };
+        assert_eq!((tracks.as_str(), esco_resumes, onet_resumes, esco_depth), ("esco_ict", Some(80), None, 30));
+        assert!(matches!(parse("export --delta d --out o --eval-dir e --model m"), Stage::Export { .. }));
     }
 }

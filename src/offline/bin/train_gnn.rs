@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use clap::Parser;
+
 use resonance_offline::gnn::input::format_embeddings_tsv;
 use resonance_offline::gnn::train::mean_cosine_to_input;
 use resonance_offline::gnn::{enrich, parse_edges, parse_nodes, train_link_prediction, SkillLinks, TrainConfig};
@@ -32,17 +34,52 @@ const EMBEDDINGS_FILE: &str = "gnn_embeddings.tsv";
 const WEIGHTS_FILE: &str = "skill_gat.safetensors";
 const METRICS_FILE: &str = "metrics.json";
 
-const USAGE: &str = "usage: train_gnn --nodes nodes.tsv --edges edges.tsv --out DIR [--epochs N] [--seed S] \
-[--heads H] [--head-dim F | --hidden H*F] [--steps-per-epoch N] [--lr RATE] [--dropout P] [--anchor W] [--patience N] [--time-budget SECONDS] [--version V]";
-
-/// The command line.
+/// The command line. The training options are unset unless given: `training_config` applies
+/// the ones given over the defaults for the embeddings' dimension.
+#[derive(Parser, Debug)]
+#[command(name = "train_gnn", about = "Trains the skill GAT by link prediction and writes the enriched embeddings")]
 struct Args {
+    /// nodes.tsv: id<TAB>name<TAB>[v1,...]
+    #[arg(long, value_name = "FILE")]
     nodes: PathBuf,
+    /// edges.tsv: source_id<TAB>target_id<TAB>relation<TAB>weight
+    #[arg(long, value_name = "FILE")]
     edges: PathBuf,
+    /// The output directory
+    #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// The model version recorded in metrics.json (default: the time and seed)
+    #[arg(long, value_name = "V")]
     version: Option<String>,
-    /// (flag, value) pairs that set training options, applied in `training_config`.
-    options: Vec<(String, String)>,
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Attention heads of layer 1
+    #[arg(long, value_name = "H")]
+    heads: Option<usize>,
+    /// Features per head of layer 1
+    #[arg(long, value_name = "F", conflicts_with = "hidden")]
+    head_dim: Option<usize>,
+    /// Layer 1's total width, split evenly over the heads
+    #[arg(long, value_name = "H*F")]
+    hidden: Option<usize>,
+    #[arg(long, value_name = "N")]
+    steps_per_epoch: Option<usize>,
+    /// Learning rate
+    #[arg(long, value_name = "RATE")]
+    lr: Option<f64>,
+    #[arg(long, value_name = "P")]
+    dropout: Option<f64>,
+    /// Weight of the anchor loss holding the output near the input embeddings
+    #[arg(long, value_name = "W")]
+    anchor: Option<f64>,
+    /// Epochs without a better validation AUC before stopping
+    #[arg(long, value_name = "N")]
+    patience: Option<usize>,
+    /// Stop training after this many seconds
+    #[arg(long, value_name = "SECONDS")]
+    time_budget: Option<f64>,
 }
 
 fn main() -> ExitCode {
@@ -58,7 +95,7 @@ fn main() -> ExitCode {
 /// Loads, trains, evaluates, writes.
 fn run() -> Result<(), String> {
     resonance_engine::allocator::keep_freed_memory();
-    let args = parse_args(std::env::args().skip(1).collect())?;
+    let args = Args::parse();
     let started = Instant::now();
     let nodes = parse_nodes(&read(&args.nodes)?).map_err(|e| format!("{}: {e}", args.nodes.display()))?;
     let parsed = parse_edges(&read(&args.edges)?, &nodes).map_err(|e| format!("{}: {e}", args.edges.display()))?;
@@ -73,7 +110,7 @@ fn run() -> Result<(), String> {
         parsed.self_edges,
         started.elapsed().as_secs_f64()
     );
-    let config = training_config(nodes.dim(), &args.options)?;
+    let config = training_config(nodes.dim(), &args)?;
     let trained = train_link_prediction(&nodes, &links, &config, |log| {
         eprintln!(
             "epoch {:>3} steps={} loss={:.4} validation_auc={:.4} seconds={:.1}",
@@ -146,61 +183,34 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Splits the command line into the required paths and the training options.
-fn parse_args(raw: Vec<String>) -> Result<Args, String> {
-    let (mut nodes, mut edges, mut out, mut version) = (None, None, None, None);
-    let mut options = Vec::new();
-    let mut iter = raw.into_iter();
-    while let Some(flag) = iter.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.into());
-        }
-        let value = iter.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        match flag.as_str() {
-            "--nodes" => nodes = Some(PathBuf::from(value)),
-            "--edges" => edges = Some(PathBuf::from(value)),
-            "--out" => out = Some(PathBuf::from(value)),
-            "--version" => version = Some(value),
-            "--epochs" | "--seed" | "--heads" | "--head-dim" | "--hidden" | "--steps-per-epoch" | "--lr"
-            | "--dropout" | "--patience" | "--anchor" | "--time-budget" => options.push((flag, value)),
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
-        }
-    }
-    match (nodes, edges, out) {
-        (Some(nodes), Some(edges), Some(out)) => Ok(Args { nodes, edges, out, version, options }),
-        _ => Err(format!("--nodes, --edges and --out are required\n{USAGE}")),
-    }
-}
-
 /// The defaults for `dim`-long embeddings with the command line's options applied.
-fn training_config(dim: usize, options: &[(String, String)]) -> Result<TrainConfig, String> {
+fn training_config(dim: usize, args: &Args) -> Result<TrainConfig, String> {
     let mut config = TrainConfig::for_dim(dim);
-    let mut hidden = None;
-    for (flag, value) in options {
-        let bad = || format!("{flag} {value:?} is not a valid value");
-        match flag.as_str() {
-            "--epochs" => config.epochs = value.parse().map_err(|_| bad())?,
-            "--seed" => config.seed = value.parse().map_err(|_| bad())?,
-            "--heads" => config.gat.heads = value.parse().map_err(|_| bad())?,
-            "--head-dim" => config.gat.head_dim = value.parse().map_err(|_| bad())?,
-            "--steps-per-epoch" => config.steps_per_epoch = value.parse().map_err(|_| bad())?,
-            "--hidden" => hidden = Some(value.parse::<usize>().map_err(|_| bad())?),
-            "--lr" => config.learning_rate = value.parse().map_err(|_| bad())?,
-            "--dropout" => config.gat.dropout = value.parse().map_err(|_| bad())?,
-            "--anchor" => config.anchor_weight = value.parse().map_err(|_| bad())?,
-            "--patience" => config.patience = value.parse().map_err(|_| bad())?,
-            "--time-budget" => config.time_budget_seconds = Some(value.parse().map_err(|_| bad())?),
-            _ => return Err(format!("unknown option {flag}")),
-        }
-    }
+    set(&mut config.epochs, args.epochs);
+    set(&mut config.seed, args.seed);
+    set(&mut config.gat.heads, args.heads);
+    set(&mut config.gat.head_dim, args.head_dim);
+    set(&mut config.steps_per_epoch, args.steps_per_epoch);
+    set(&mut config.learning_rate, args.lr);
+    set(&mut config.gat.dropout, args.dropout);
+    set(&mut config.anchor_weight, args.anchor);
+    set(&mut config.patience, args.patience);
+    config.time_budget_seconds = args.time_budget.or(config.time_budget_seconds);
     // --hidden is layer 1's total width: split evenly over the heads.
-    if let Some(hidden) = hidden {
+    if let Some(hidden) = args.hidden {
         if config.gat.heads == 0 || hidden % config.gat.heads != 0 {
             return Err(format!("--hidden {hidden} is not a multiple of the {} heads", config.gat.heads));
         }
         config.gat.head_dim = hidden / config.gat.heads;
     }
     Ok(config)
+}
+
+/// Sets `field` to `value` when the command line gave one.
+fn set<T: Copy>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
 }
 
 /// A version naming when and with which seed the run was made: `YYYYMMDDTHHMMSSZ-s<seed>`.
@@ -233,4 +243,21 @@ fn read(path: &Path) -> Result<String, String> {
 /// Writes `text` to `path`.
 fn write(path: &Path, text: &str) -> Result<(), String> {
     fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
+
+    #[test]
+    fn scripts_train_gnn_invocation_parses() {
+        let line = "train_gnn --nodes r/nodes.tsv --edges r/edges.tsv --out r --time-budget 180 --version v1";
+        let args: Args = parse_command_line(line).unwrap();
+        assert_eq!((args.time_budget, args.version.as_deref()), (Some(180.0), Some("v1")));
+        assert!(parse_command_line::<Args>("train_gnn --nodes n --edges e").is_err(), "--out is required");
+        let wide: Args = parse_command_line("t --nodes n --edges e --out o --hidden 256").unwrap();
+        let config = training_config(384, &wide).unwrap();
+        assert_eq!(config.gat.head_dim * config.gat.heads, 256);
+    }
 }

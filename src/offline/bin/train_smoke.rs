@@ -13,10 +13,12 @@ use std::time::Instant;
 
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
+use clap::Parser;
 
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::Result;
 use resonance_engine::model_files::BASE_BI_ENCODER;
+use resonance_offline::cli::INSTALLED_MODELS;
 use resonance_offline::training::trainable_bi_encoder::TrainableBiEncoder;
 use resonance_offline::training::losses::{binary_cross_entropy, info_nce, DEFAULT_TEMPERATURE};
 use resonance_offline::training::optimizer::AdamWConfig;
@@ -33,12 +35,25 @@ fn texts(label: &str) -> Vec<String> {
     (0..BATCH).map(|i| format!("{label} {i} {}", SENTENCE.repeat(12))).collect()
 }
 
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "train_smoke", about = "Time per training step for each choice of trainable tensors")]
+struct Args {
+    /// The models directory holding all-minilm-l6-v2
+    #[arg(value_name = "MODEL_DIR", default_value = INSTALLED_MODELS)]
+    models: PathBuf,
+    /// Timed steps per measurement
+    #[arg(value_name = "STEPS", default_value_t = 3)]
+    steps: usize,
+    /// Keep only the lines containing this
+    #[arg(value_name = "ONLY", default_value = "")]
+    only: String,
+}
+
 fn main() -> Result<()> {
-    let root = std::env::args().nth(1).unwrap_or_else(|| "/usr/share/postgresql/15/resonance/models".into());
-    let steps: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(3);
-    let dir = PathBuf::from(root).join(BASE_BI_ENCODER);
+    let Args { models, steps, only } = Args::parse();
+    let dir = models.join(BASE_BI_ENCODER);
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
-    let only = std::env::args().nth(3).unwrap_or_default();
     let wanted = |line: &str| line.contains(only.as_str());
     let report = |line: String, timing: Result<String>| -> Result<()> {
         println!("{line} {}", timing?);

@@ -110,9 +110,9 @@ impl SkillGat {
         vars
     }
 
-    /// The trainable variables, for the optimiser.
-    pub fn vars(&self) -> Vec<Var> {
-        self.named_vars().into_iter().map(|(_, v)| v.clone()).collect()
+    /// The trainable variables with their names, for the optimiser.
+    pub fn owned_named_vars(&self) -> Vec<(String, Var)> {
+        self.named_vars().into_iter().map(|(name, v)| (name, v.clone())).collect()
     }
 
     /// Number of trainable scalars.

@@ -10,7 +10,6 @@
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use crate::evaluation::auc::{auc_standard_error, roc_auc};
 use super::input::SkillNodes;
@@ -19,6 +18,7 @@ use super::model::{pair_cosines, GatConfig, SkillGat};
 use resonance_engine::rng::Rng as SeededRng;
 use super::split::{split_links, LinkSplit, NegativeSampler, SplitFractions};
 use resonance_engine::error::{EngineError, Result};
+use crate::training::optimizer::{AdamW, AdamWConfig};
 
 /// Everything a training run depends on.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -170,10 +170,7 @@ pub fn train_link_prediction(
     let validation_positives = pairs_of(links, &split.validation);
     let validation_auc_input = cosine_auc(&x, &validation_positives, &split.validation_negatives)?;
     let parameters = model.parameter_count();
-    let mut optimiser = AdamW::new(
-        model.vars(),
-        ParamsAdamW { lr: config.learning_rate, weight_decay: config.weight_decay, ..ParamsAdamW::default() },
-    )?;
+    let mut optimiser = AdamW::over(model.owned_named_vars(), optimiser_config(config))?;
 
     let started = Instant::now();
     let mut best = (validation_auc_input, 0usize, model.snapshot()?);
@@ -261,6 +258,18 @@ pub fn train_link_prediction(
     Ok(TrainedGat { model, split, report })
 }
 
+/// The optimiser's settings: a constant learning rate, no gradient clipping and decay on
+/// every tensor, the settings the defaults above were tuned with (Adam's betas and eps).
+fn optimiser_config(config: &TrainConfig) -> AdamWConfig {
+    AdamWConfig {
+        learning_rate: config.learning_rate,
+        weight_decay: config.weight_decay,
+        max_grad_norm: None,
+        decay_vectors: true,
+        ..AdamWConfig::default()
+    }
+}
+
 /// Refuses configurations and graphs training cannot run on.
 fn check_config(nodes: &SkillNodes, links: &SkillLinks, config: &TrainConfig) -> Result<()> {
     if nodes.len() != links.node_count() {
@@ -312,7 +321,7 @@ fn train_step(
         let drift = (1.0 - embeddings.mul(x)?.sum(1)?.mean_all()?)?;
         loss = (loss + (drift * anchor_weight)?)?;
     }
-    optimiser.backward_step(&loss)?;
+    optimiser.step(&loss.backward()?, optimiser.config().learning_rate)?;
     Ok(f64::from(loss.to_scalar::<f32>()?))
 }
 

@@ -1,5 +1,6 @@
-//! Opening the taxonomy's data files (as scripts/fetch_taxonomy.sh lays them out) with
-//! errors that name the file and say how to get it.
+//! Opening the data files of the public sources (as scripts/fetch_taxonomy.sh lays them out,
+//! or any path), gunzipping `.gz` ones and parsing JSON ones, with errors that name the file
+//! and say how to get it.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -50,13 +51,35 @@ impl DataDir {
     pub fn open(&self, relative: &str) -> Result<Box<dyn Read>> {
         let path = self.path(relative);
         let file = File::open(&path).map_err(|e| missing(&path, &e))?;
-        let reader = BufReader::new(file);
-        Ok(if relative.ends_with(".gz") { Box::new(GzDecoder::new(reader)) } else { Box::new(reader) })
+        Ok(decompressed(file, &path))
     }
 
     /// A JSON data file parsed into `T`.
     pub fn json<T: serde::de::DeserializeOwned>(&self, relative: &str) -> Result<T> {
-        serde_json::from_reader(self.open(relative)?).map_err(|e| malformed(relative, &e))
+        parse_json(self.open(relative)?, relative)
+    }
+}
+
+/// Opens a source's data file outside the data directory (training's extracted copies),
+/// transparently gunzipping `.gz` files.
+pub fn open_file(path: &Path) -> Result<Box<dyn Read>> {
+    let file = File::open(path)
+        .map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    Ok(decompressed(file, path))
+}
+
+/// JSON from `reader` parsed into `T`; `file` names the source in errors.
+pub fn parse_json<T: serde::de::DeserializeOwned>(reader: impl Read, file: &str) -> Result<T> {
+    serde_json::from_reader(reader).map_err(|e| malformed(file, &e))
+}
+
+/// A buffered reader of `file`, gunzipped when `path` ends in `.gz`.
+fn decompressed(file: File, path: &Path) -> Box<dyn Read> {
+    let reader = BufReader::new(file);
+    if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(GzDecoder::new(reader))
+    } else {
+        Box::new(reader)
     }
 }
 

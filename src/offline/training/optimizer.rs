@@ -1,6 +1,8 @@
-//! AdamW (Loshchilov & Hutter, decoupled weight decay) whose state can be saved and
-//! restored. candle_nn's AdamW keeps its moments private, so a run resumed from a
-//! checkpoint would restart them at zero and leave the path of an uninterrupted run.
+//! AdamW (Loshchilov & Hutter, decoupled weight decay), the one optimiser of the offline
+//! crate: the encoders' trainer and the skill GAT both step with it. It is written here
+//! rather than taken from candle_nn because candle_nn's AdamW keeps its moments private, so
+//! a run resumed from a checkpoint would restart them at zero and leave the path of an
+//! uninterrupted run.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,6 +24,11 @@ pub struct AdamWConfig {
     pub weight_decay: f64,
     /// Clip the global gradient norm to this, or None.
     pub max_grad_norm: Option<f64>,
+    /// Decay vectors and scalars too (biases, LayerNorm gains, attention vectors), as an
+    /// AdamW over all of a model's parameters does. False for the encoders (BERT's recipe,
+    /// see `Slot::decays`); the skill GAT sets it, having been tuned with decay on all.
+    #[serde(default)]
+    pub decay_vectors: bool,
 }
 
 impl Default for AdamWConfig {
@@ -29,7 +36,15 @@ impl Default for AdamWConfig {
     /// Adam's betas and eps, weight decay 0.01 and gradient clipping at norm 1.0 (Hugging
     /// Face Trainer's and sentence-transformers' defaults).
     fn default() -> Self {
-        Self { learning_rate: 2e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01, max_grad_norm: Some(1.0) }
+        Self {
+            learning_rate: 2e-5,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.01,
+            max_grad_norm: Some(1.0),
+            decay_vectors: false,
+        }
     }
 }
 
@@ -40,7 +55,8 @@ struct Slot {
     first_moment: Tensor,
     second_moment: Tensor,
     /// Biases and LayerNorm weights (rank 1) are not decayed, as in BERT's own recipe:
-    /// pulling a LayerNorm gain towards 0 shrinks the whole layer's output.
+    /// pulling a LayerNorm gain towards 0 shrinks the whole layer's output (unless the
+    /// configuration's `decay_vectors` says otherwise).
     decays: bool,
 }
 
@@ -54,17 +70,20 @@ impl AdamW {
     /// An optimizer over every var of `vars`, moments at zero.
     pub fn new(vars: &VarMap, config: AdamWConfig) -> Result<Self> {
         let registered = vars.data().lock().expect("VarMap lock poisoned by a panic elsewhere");
-        let mut names: Vec<&String> = registered.keys().collect();
-        names.sort();
-        let slots = names
+        Self::over(registered.iter().map(|(name, var)| (name.clone(), var.clone())).collect(), config)
+    }
+
+    /// An optimizer over the named vars, moments at zero; the names key the saved moments.
+    pub fn over(mut vars: Vec<(String, Var)>, config: AdamWConfig) -> Result<Self> {
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let slots = vars
             .into_iter()
-            .map(|name| {
-                let var = registered[name].clone();
+            .map(|(name, var)| {
                 Ok(Slot {
-                    name: name.clone(),
+                    name,
                     first_moment: var.as_tensor().zeros_like()?,
                     second_moment: var.as_tensor().zeros_like()?,
-                    decays: var.as_tensor().rank() > 1,
+                    decays: config.decay_vectors || var.as_tensor().rank() > 1,
                     var,
                 })
             })
@@ -198,6 +217,16 @@ mod tests {
         let m = matrix.as_tensor().sum_all().unwrap().to_scalar::<f32>().unwrap();
         assert!((m - 0.95).abs() < 1e-6, "{m}");
         assert!((vector.as_tensor().to_vec1::<f32>().unwrap()[0] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn decay_vectors_decays_every_tensor() {
+        let vector = Var::ones(1, DType::F32, &Device::Cpu).unwrap();
+        let config = AdamWConfig { weight_decay: 0.5, max_grad_norm: None, decay_vectors: true, ..Default::default() };
+        let mut opt = AdamW::over(vec![("v".into(), vector.clone())], config).unwrap();
+        let loss = (vector.as_tensor().sum_all().unwrap() * 1e-20).unwrap();
+        opt.step(&loss.backward().unwrap(), 0.1).unwrap();
+        assert!((vector.as_tensor().to_vec1::<f32>().unwrap()[0] - 0.95).abs() < 1e-6);
     }
 
     #[test]
