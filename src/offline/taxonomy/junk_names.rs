@@ -16,11 +16,13 @@
 //! - a fragment: several words, the first or last a function word ("adhere to", "map the
 //!   mantle of the"): ESCO texts the split cut in the middle of a phrase.
 //!
-//! And an alias is junk when it is its own skill's name cut short: the name's first words,
-//! lowercase, without the object the name goes on to ("set up" of "set up tower crane",
-//! "deliver" of "deliver Pilates exercises", "six" of "six sigma methods"). A qualifier in
-//! parentheses is not an object ("Unity" of "Unity (digital game creation systems)" stays),
-//! nor is a cased product's next word ("Google Cloud" of "Google Cloud Platform" stays).
+//! And an alias is junk when it is its own skill's name cut short: the name's first words
+//! without the object the name goes on to ("set up" of "set up tower crane", "Deliver" of
+//! "deliver Pilates exercises", "Six" of "six sigma methods": the split also leaks the
+//! description's capitalised first word). A qualifier in parentheses is not an object ("Unity"
+//! of "Unity (digital game creation systems)" stays), nor is a cased product name's next word
+//! ("Google Cloud" of "Google Cloud Platform" stays): either the alias or the name must start
+//! lowercase, as ESCO's phrase labels do.
 //!
 //! A skill whose own name is junk is dropped with its aliases: renamed to an alias, it would
 //! show a name its source never gave it. Curated technologies never are junk (a test checks).
@@ -78,13 +80,13 @@ pub fn junk_alias_reason(alias: &str, name: &str) -> Option<&'static str> {
     junk_reason(alias).or_else(|| is_cut_short(alias.trim(), name.trim()).then_some("name cut short"))
 }
 
-/// Whether `alias` is `name`'s first words, lowercase, with an object following (not a
-/// parenthesised qualifier).
+/// Whether `alias` is `name`'s first words with an object following (not a parenthesised
+/// qualifier), and the alias or the name is lowercase (not a product name's prefix).
 fn is_cut_short(alias: &str, name: &str) -> bool {
     let alias_words: Vec<&str> = alias.split_whitespace().collect();
     let name_words: Vec<&str> = name.split_whitespace().collect();
-    let lowercase = !alias.chars().any(char::is_uppercase);
-    lowercase
+    let phrase = !alias.chars().any(char::is_uppercase) || name.chars().next().is_some_and(char::is_lowercase);
+    phrase
         && alias_words.len() < name_words.len()
         && name_words.iter().zip(&alias_words).all(|(n, a)| n.eq_ignore_ascii_case(a))
         && !name_words[alias_words.len()].starts_with('(')
@@ -135,6 +137,7 @@ mod tests {
         assert_eq!(junk_alias_reason("set up", "set up tower crane"), Some("name cut short"));
         assert_eq!(junk_alias_reason("deliver", "deliver Pilates exercises"), Some("name cut short"));
         assert_eq!(junk_alias_reason("six", "six sigma methods"), Some("name cut short"));
+        assert_eq!(junk_alias_reason("Six", "six sigma methods"), Some("name cut short"), "a leaked description word");
         assert_eq!(junk_alias_reason("Unity", "Unity (digital game creation systems)"), None);
         assert_eq!(junk_alias_reason("Google Cloud", "Google Cloud Platform"), None);
         assert_eq!(junk_alias_reason("set up tower crane", "set up tower crane"), None);
