@@ -32,6 +32,40 @@ pub fn text_array(items: &[String]) -> String {
     format!("{{{}}}", quoted.join(","))
 }
 
+/// Reads back a `text[]` literal written by `text_array` (after COPY unescaping): `{}` is
+/// empty, elements are double-quoted with `\` escapes, or bare (PostgreSQL writes simple
+/// elements unquoted). Errors on a literal without braces or with an open quote.
+pub fn parse_text_array(literal: &str) -> Result<Vec<String>> {
+    let bad = || EngineError::InvalidInput(format!("not a text[] literal: {:?}", abbreviate(literal)));
+    let inner = literal.strip_prefix('{').and_then(|l| l.strip_suffix('}')).ok_or_else(bad)?;
+    let mut items = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while chars.peek().is_some() {
+        let mut item = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next().ok_or_else(bad)? {
+                    '\\' => item.push(chars.next().ok_or_else(bad)?),
+                    '"' => break,
+                    c => item.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek().filter(|&&c| c != ',') {
+                item.push(c);
+                chars.next();
+            }
+        }
+        items.push(item);
+        match chars.next() {
+            None | Some(',') => {}
+            Some(_) => return Err(bad()),
+        }
+    }
+    Ok(items)
+}
+
 /// Undoes `\copy` text-format escaping (`\\`, `\t`, `\n`, `\r`); other backslash sequences
 /// are kept as written.
 pub fn unescape(field: &str) -> String {
@@ -120,6 +154,16 @@ mod tests {
         assert_eq!(text_array(&[]), "{}");
         // After COPY escaping the array's backslashes are doubled again.
         assert_eq!(escape(&text_array(&["a\\b".into()])), r#"{"a\\\\b"}"#);
+    }
+
+    #[test]
+    fn arrays_read_back() {
+        let items: Vec<String> = vec!["C++".into(), "say \"hi\", twice".into(), "a\\b".into()];
+        assert_eq!(parse_text_array(&text_array(&items)).unwrap(), items);
+        assert!(parse_text_array("{}").unwrap().is_empty());
+        assert_eq!(parse_text_array("{Unity,4,\"Unity 3D\"}").unwrap(), ["Unity", "4", "Unity 3D"]);
+        assert!(parse_text_array("Unity").is_err());
+        assert!(parse_text_array("{\"open}").is_err());
     }
 
     #[test]

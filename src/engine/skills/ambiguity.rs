@@ -16,6 +16,10 @@
 //!
 //! "I love to go hiking" (lowercase), "Go to market" (no context), "Excel at teamwork" and
 //! "Spring 2020" (no context) are dropped.
+//!
+//! Forms of one character or without a letter ("4", "2019", "x") are never matched unless they
+//! are ambiguous forms, which then need the rule above ("C", "R"): a number in text is a count
+//! or a year ("4 years" is not Unity 4), and a lone letter is an initial or a list marker.
 
 use super::boundary::is_word_char;
 use super::fold::fold_name;
@@ -73,6 +77,12 @@ impl AmbiguityRules {
     /// No ambiguous forms: every token match counts.
     pub fn none() -> Self {
         AmbiguityRules { forms: Vec::new(), cues: Vec::new() }
+    }
+
+    /// Whether a folded taxonomy form may be matched at all: an ambiguous form may (in context),
+    /// any other needs two characters and a letter ("C++", "C#" and "S3" may; "4", "x" may not).
+    pub(crate) fn matchable(compiled: &CompiledRules, folded: &str) -> bool {
+        compiled.forms.contains(folded) || (folded.chars().count() >= 2 && folded.chars().any(char::is_alphabetic))
     }
 
     /// The rules folded for matching against folded text.
@@ -188,6 +198,18 @@ mod tests {
         assert!(is_cased("Spring", &lowercase_taxonomy));
         assert!(!is_cased("spring", &lowercase_taxonomy));
         assert!(!is_cased("", &declared));
+    }
+
+    #[test]
+    fn digits_and_single_characters_need_an_ambiguity_entry() {
+        let rules = AmbiguityRules::default().compile();
+        for form in ["4", "2019", "1.5", "x", "+"] {
+            assert!(!AmbiguityRules::matchable(&rules, form), "{form}");
+        }
+        for form in ["c", "r", "go", "c++", "c#", "sql", "s3", "x10"] {
+            assert!(AmbiguityRules::matchable(&rules, form), "{form}");
+        }
+        assert!(!AmbiguityRules::matchable(&AmbiguityRules::none().compile(), "c"), "C only through the list");
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct SkillExtractor {
     cues: Vec<String>,
     /// Forms claimed by more than one skill, resolved to one (see `claim`).
     shared_forms: usize,
+    /// Forms left out as digit-only or one character (see `AmbiguityRules::matchable`).
+    unmatchable_forms: usize,
 }
 
 impl SkillExtractor {
@@ -83,6 +85,7 @@ impl SkillExtractor {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut seen = HashSet::new();
         let mut shared_forms = 0;
+        let mut unmatchable_forms = 0;
         for entry in entries {
             if !seen.insert(entry.skill) {
                 return Err(EngineError::InvalidInput(format!("skill id {} is listed twice", entry.skill.0)));
@@ -97,6 +100,10 @@ impl SkillExtractor {
             // Aliases with nothing to match ("", "-") are skipped: SQL arrays carry such leftovers.
             for (text, is_name) in written.filter(|(t, _)| has_word_char(t)) {
                 let folded = fold_name(text);
+                if !AmbiguityRules::matchable(&compiled, &folded) {
+                    unmatchable_forms += 1;
+                    continue;
+                }
                 let ambiguous = compiled.forms.contains(&folded);
                 let declared = if ambiguous { vec![text.trim().to_string()] } else { Vec::new() };
                 let candidate = Form { skill: entry.skill, is_name, ambiguous, declared };
@@ -119,7 +126,7 @@ impl SkillExtractor {
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
             .map_err(|e| EngineError::InvalidInput(format!("skill names do not fit the matcher: {e}")))?;
-        Ok(SkillExtractor { automaton, forms, cues: compiled.cues, shared_forms })
+        Ok(SkillExtractor { automaton, forms, cues: compiled.cues, shared_forms, unmatchable_forms })
     }
 
     /// Every skill occurrence in `text`, in text order, non-overlapping.
@@ -150,6 +157,11 @@ impl SkillExtractor {
     /// Forms that more than one skill declared; each was given to one skill (see `claim`).
     pub fn shared_form_count(&self) -> usize {
         self.shared_forms
+    }
+
+    /// Forms left out because they are digit-only or one character and not ambiguous.
+    pub fn unmatchable_form_count(&self) -> usize {
+        self.unmatchable_forms
     }
 
     /// Heap bytes the automaton uses.
@@ -374,10 +386,12 @@ mod tests {
 
     #[test]
     fn match_may_not_cut_a_one_to_many_lowercase() {
-        // 'İ' folds to "i̇"; a skill "i" must not match its first half.
-        let x = extractor_with(&[(0, "i", &[])], &AmbiguityRules::none());
-        assert!(x.extract("İ").is_empty());
-        assert_eq!(surfaces(&x, "I"), ["I"]);
+        // 'İ' folds to "i̇"; a skill "i" must not match its first half. A one-letter form is
+        // matched only as an ambiguous form, in context.
+        let rules = AmbiguityRules { forms: vec!["i".into()], cues: vec!["skills".into()] };
+        let x = extractor_with(&[(0, "i", &[])], &rules);
+        assert!(x.extract("Skills: İ").is_empty());
+        assert_eq!(surfaces(&x, "Skills: I"), ["I"]);
     }
 
     #[test]
@@ -446,6 +460,36 @@ mod tests {
         let x = extractor(&[(0, "go", &[]), (1, "python", &[])]);
         assert_eq!(surfaces(&x, "Python, Go"), ["Python", "Go"]);
         assert_eq!(surfaces(&x, "Python, go"), ["Python"]);
+    }
+
+    #[test]
+    fn digit_and_one_letter_forms_match_only_through_the_ambiguity_rule() {
+        let x = extractor(&[
+            (0, "Unity (digital game creation systems)", &["Unity", "4", "5"]),
+            (1, "C", &[]),
+            (2, "X Window System", &["X"]),
+            (3, "Python", &[]),
+        ]);
+        assert_eq!(x.unmatchable_form_count(), 3, "4, 5 and X");
+        assert!(x.extract("Accountant with 4 years of experience, 5 of them remote").is_empty());
+        assert!(x.extract("Worked on X and Y").is_empty());
+        assert_eq!(surfaces(&x, "Languages: C, Python"), ["C", "Python"], "C is an ambiguous form");
+    }
+
+    #[test]
+    fn real_short_skills_still_match_where_the_ambiguity_rules_allow() {
+        let x = extractor(&[
+            (0, "C (programming language)", &["C"]),
+            (1, "R (programming language)", &["R"]),
+            (2, "Go (programming language)", &["Go"]),
+            (3, "SQL", &[]),
+            (4, "Microsoft Excel", &["Excel"]),
+            (5, "C++", &[]),
+            (6, "C#", &[]),
+        ]);
+        assert_eq!(surfaces(&x, "Skills: C, R, Go, SQL, Excel, C++, C#"), ["C", "R", "Go", "SQL", "Excel", "C++", "C#"]);
+        assert_eq!(surfaces(&x, "Wrote SQL and C++ daily, some C#"), ["SQL", "C++", "C#"]);
+        assert!(x.extract("Plan C. Go to R. Excel at it.").is_empty(), "ambiguous forms out of context");
     }
 
     #[test]

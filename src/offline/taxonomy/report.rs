@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::records::{Skill, SkillRelation, Title, TitleSkill};
 use super::similarity::SimilarityMeasurement;
+use super::skill_set::JunkCounts;
 use super::split_accuracy::{SplitterHalf, SplitAccuracy};
 
 /// The technology vote at one ICT-share threshold.
@@ -57,6 +58,8 @@ pub struct BuildReport {
     pub similarity: SimilarityMeasurement,
     /// (specific, general, rule).
     pub requires_samples: Vec<(String, String, &'static str)>,
+    /// Names and aliases `junk_names` kept out.
+    pub junk: JunkCounts,
     /// Aliases dropped because they were another skill's name.
     pub aliases_dropped: usize,
     /// (phase, seconds).
@@ -145,6 +148,7 @@ impl fmt::Display for BuildReport {
             writeln!(f, "  label error (test half): {truth:?} <- {got:?}")?;
         }
         writeln!(f, "  ESCO texts without a label: {}; aliases dropped as another skill's name: {}", self.esco_unsplittable, self.aliases_dropped)?;
+        writeln!(f, "  junk names (skills not added): {:?}; junk aliases: {:?}", self.junk.names, self.junk.aliases)?;
         let t = &self.tech;
         writeln!(f, "skill-extractor names: {} already skills, {} compounds mined, dropped {:?}", t.merged_existing, t.compounds, t.dropped)?;
         writeln!(

@@ -11,9 +11,13 @@
 //! A name merging by alias into one of those would vanish into the umbrella, so alias
 //! merges only go to skills with at most `UMBRELLA_ALIAS_COUNT` aliases; the new skill
 //! stays separate and `umbrella_members` reports it as a kind of the umbrella.
+//!
+//! Every name and alias enters here, so this is where `junk_names` keeps junk forms out: a
+//! skill with a junk name is not added, a junk alias is not attached; `junk` counts both.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::junk_names::{junk_alias_reason, junk_reason};
 use super::records::Skill;
 use resonance_engine::normalize::{clean, name_key};
 
@@ -34,21 +38,35 @@ pub enum Inserted {
     MergedByAlias(usize),
 }
 
+/// Forms `junk_names` kept out, by reason.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct JunkCounts {
+    /// Skills not added because their name is junk.
+    pub names: BTreeMap<&'static str, usize>,
+    /// Aliases not attached.
+    pub aliases: BTreeMap<&'static str, usize>,
+}
+
 /// Skills in insertion order, with a lookup by name and alias key.
 #[derive(Debug, Default, Clone)]
 pub struct SkillSet {
     skills: Vec<Skill>,
     by_name: HashMap<String, usize>,
     by_alias: HashMap<String, usize>,
+    junk: JunkCounts,
 }
 
 impl SkillSet {
     /// Adds `skill`, or merges it into the skill already known under its name (or, with
-    /// `merge_on_alias`, under an alias). A skill with an empty name is ignored (None).
+    /// `merge_on_alias`, under an alias). A skill with an empty or junk name is ignored (None).
     pub fn insert(&mut self, mut skill: Skill, merge_on_alias: bool) -> Option<Inserted> {
         skill.name = clean(&skill.name);
         let key = name_key(&skill.name);
         if key.is_empty() {
+            return None;
+        }
+        if let Some(reason) = junk_reason(&skill.name) {
+            *self.junk.names.entry(reason).or_insert(0) += 1;
             return None;
         }
         if let Some(&i) = self.by_name.get(&key) {
@@ -83,8 +101,8 @@ impl SkillSet {
         }
     }
 
-    /// Adds `alias` to skill `i` unless it is the skill's name or already an alias of it.
-    /// An alias already claimed by another skill is still added (the loader keeps both);
+    /// Adds `alias` to skill `i` unless it is the skill's name, already an alias of it, or
+    /// junk. An alias already claimed by another skill is still added (the loader keeps both);
     /// an alias equal to another skill's name is removed by `into_skills`.
     pub fn add_alias(&mut self, i: usize, alias: &str) {
         let alias = clean(alias);
@@ -93,6 +111,10 @@ impl SkillSet {
             return;
         }
         if self.skills[i].aliases.iter().any(|a| name_key(a) == key) {
+            return;
+        }
+        if let Some(reason) = junk_alias_reason(&alias, &self.skills[i].name) {
+            *self.junk.aliases.entry(reason).or_insert(0) += 1;
             return;
         }
         self.by_alias.entry(key).or_insert(i);
@@ -133,6 +155,11 @@ impl SkillSet {
     /// All skills in insertion order.
     pub fn skills(&self) -> &[Skill] {
         &self.skills
+    }
+
+    /// The junk forms kept out so far.
+    pub fn junk(&self) -> &JunkCounts {
+        &self.junk
     }
 
     /// (member, umbrella) index pairs: skills whose name is an alias of an umbrella skill
@@ -232,6 +259,23 @@ mod tests {
         assert_eq!(set.umbrella_members(), vec![(1, 0)]);
         let (skills, _) = set.into_skills();
         assert!(!skills[0].aliases.iter().any(|a| a == "PowerShell"));
+    }
+
+    #[test]
+    fn junk_names_and_aliases_stay_out() {
+        let mut set = SkillSet::default();
+        assert_eq!(set.insert(skill("education", &["education law"], "esco"), false), None, "a section header");
+        assert_eq!(set.insert(skill("retries", &[], "skill-extractor"), true), None);
+        let unity = set.insert(skill("Unity (digital game creation systems)", &["Unity", "4", "5"], "esco"), false);
+        assert_eq!(unity, Some(Inserted::New(0)));
+        assert_eq!(set.get(0).aliases, vec!["Unity"]);
+        assert_eq!(set.find("education law"), None, "the junk-named skill's aliases left with it");
+        assert_eq!(set.junk().names.values().sum::<usize>(), 2);
+        assert_eq!(set.junk().aliases.get("mostly digits"), Some(&2));
+        let crane = set.insert(skill("set up tower crane", &["set up", "erect tower crane"], "esco"), false).unwrap();
+        assert_eq!(crane, Inserted::New(1));
+        assert_eq!(set.get(1).aliases, vec!["erect tower crane"]);
+        assert_eq!(set.junk().aliases.get("name cut short"), Some(&1));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Writing the taxonomy's tables as tab-separated files in PostgreSQL's COPY text format, ready
-//! for `\copy ... FROM 'file'` (tab delimiter, `\N` for NULL, backslash escapes).
+//! for `\copy ... FROM 'file'` (tab delimiter, `\N` for NULL, backslash escapes), and reading
+//! kg_skills.tsv back for the offline programs that extract skills without a database.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,6 +8,7 @@ use std::path::Path;
 use super::records::{Skill, SkillRelation, Title, TitleLabel, TitleSkill};
 use crate::copy_text;
 use resonance_engine::error::{EngineError, Result};
+use resonance_engine::skills::SkillRecord;
 
 /// Writes `rows` (already COPY-escaped fields) to `path`, one tab-joined line each.
 fn write_rows(path: &Path, rows: impl Iterator<Item = Vec<String>>) -> Result<usize> {
@@ -37,6 +39,22 @@ pub fn write_skills(path: &Path, skills: &[Skill]) -> Result<usize> {
             ]
         }),
     )
+}
+
+/// The names and aliases of a kg_skills.tsv written by `write_skills`, in file order (the
+/// order gives each skill its `SkillId`, as the extension's skill cache does with row order).
+pub fn read_skill_records(path: &Path) -> Result<Vec<SkillRecord>> {
+    let text = std::fs::read_to_string(path).map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let bad = |what: String| EngineError::InvalidInput(format!("{} line {}: {what}", path.display(), i + 1));
+            let [name, aliases, ..] = fields[..] else { return Err(bad("expected name and aliases".into())) };
+            let aliases = copy_text::parse_text_array(&copy_text::unescape(aliases)).map_err(|e| bad(e.to_string()))?;
+            Ok(SkillRecord { name: copy_text::unescape(name), aliases })
+        })
+        .collect()
 }
 
 /// kg_titles.tsv: name, normalized_name, level, source, source_key.
@@ -117,6 +135,8 @@ mod tests {
         assert_eq!(write_skills(&dir.join("s.tsv"), &skills).unwrap(), 1);
         let text = std::fs::read_to_string(dir.join("s.tsv")).unwrap();
         assert_eq!(text, "C#\t{\"C sharp\"}\ttechnology\t\\N\tcurated\t\\N\t0.5000\n");
+        let read = read_skill_records(&dir.join("s.tsv")).unwrap();
+        assert_eq!((read[0].name.as_str(), read[0].aliases.as_slice()), ("C#", &["C sharp".to_string()][..]));
         let titles = vec![Title {
             name: "Senior Dev".into(),
             normalized_name: "senior dev".into(),

@@ -234,6 +234,7 @@ pub fn build(sources: &Sources, reserved: &ReservedOccupations, config: &Config,
 
     let (titles, title_keys) = titles(sources, &occupation_splitter);
     let title_skills = title_skill_links(sources, &title_keys, &onet_index, &esco_index, &set);
+    report.junk = set.junk().clone();
     let (mut skills, aliases_dropped) = set.into_skills();
     report.aliases_dropped = aliases_dropped;
     score_popularity(sources, &mut skills, &title_skills, &vocabulary.common)?;
