@@ -1,6 +1,6 @@
 -- resonance 0.2.0 -> 0.3.0 (ALTER EXTENSION resonance UPDATE). What changed:
 --   * occupation inference (issue 9): kg_title_labels holds every name a title is known by;
---     resonance_infer_occupations(title) infers a job's occupations, stored on write in
+--     resonance_infer_occupations(title, description) infers a job's occupations, stored on write in
 --     jobs.occupations and read by resonance_match's skill stage instead of an exact
 --     lookup of the title;
 --   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
@@ -29,7 +29,8 @@ CREATE TRIGGER kg_title_labels_version AFTER INSERT OR UPDATE OR DELETE OR TRUNC
   FOR EACH STATEMENT EXECUTE FUNCTION resonance.bump_kg_version();
 
 CREATE FUNCTION @extschema@."resonance_infer_occupations"(
-	"title" TEXT /* &str */
+	"title" TEXT, /* &str */
+	"description" TEXT DEFAULT '' /* &str */
 ) RETURNS jsonb /* pgrx::datum::json::JsonB */
 STRICT STABLE PARALLEL SAFE
 LANGUAGE c /* Rust */
@@ -55,7 +56,7 @@ BEGIN
     NEW.embedding := @extschema@.resonance_encode(resonance.job_document(NEW.title, NEW.description));
   END IF;
   IF NEW.occupations IS NULL THEN
-    NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title);
+    NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title, NEW.description);
     NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
   END IF;
   RETURN NEW;
@@ -113,7 +114,7 @@ BEGIN
                AND (last_id IS NULL OR id > last_id)
              ORDER BY id LIMIT batch_size) s;
     EXIT WHEN ids IS NULL;
-    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title),
+    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title, description),
                               occupations_kg_version = current_kg
      WHERE id = ANY (ids);
     last_id := ids[cardinality(ids)];

@@ -50,7 +50,8 @@ CREATE TABLE resonance.jobs (
   embedding        vector(384) CONSTRAINT jobs_embedding_not_zero CHECK (vector_norm(embedding) > 0),
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now(),
-  -- The occupations inferred from the title (resonance_infer_occupations), most likely
+  -- The occupations inferred from the title and the skills the description names
+  -- (resonance_infer_occupations), most likely
   -- first: [{"occupation": <kg_titles.name>, "confidence": 0..1}, ...], '[]' when none,
   -- NULL while pending. Computed on write like the embedding, with the kg_version it was
   -- inferred under, and refreshed by resonance_embed_pending() when that moves.
@@ -283,7 +284,7 @@ BEGIN
     NEW.embedding := @extschema@.resonance_encode(resonance.job_document(NEW.title, NEW.description));
   END IF;
   IF NEW.occupations IS NULL THEN
-    NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title);
+    NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title, NEW.description);
     NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
   END IF;
   RETURN NEW;
@@ -368,7 +369,7 @@ BEGIN
                AND (last_id IS NULL OR id > last_id)
              ORDER BY id LIMIT batch_size) s;
     EXIT WHEN ids IS NULL;
-    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title),
+    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title, description),
                               occupations_kg_version = current_kg
      WHERE id = ANY (ids);
     last_id := ids[cardinality(ids)];

@@ -113,10 +113,7 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
 
 /// A job's stored occupations (`jobs.occupations`); none while pending.
 fn stored_occupations(json: Option<String>, job: Uuid) -> Vec<OccupationGuess> {
-    json.map(|j| {
-        parse_guesses(&j).unwrap_or_else(|e| raise(EngineError::InvalidInput(format!("job {job}: {e}"))))
-    })
-    .unwrap_or_default()
+    json.map(|j| parse_guesses(&j, &format!("job {job}")).unwrap_or_else(|e| raise(e))).unwrap_or_default()
 }
 
 /// The stored embedding, or one computed now (rows written with embed_on_write off). A

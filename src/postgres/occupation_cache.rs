@@ -1,7 +1,8 @@
 //! The backend's occupation index for occupation inference: the labels of every kg_titles
 //! row that has a skill profile (kg_title_skills), pooled per occupation as the skill index
 //! pools profiles (by `title_key`, so an O*NET and an ESCO title of one name are one
-//! occupation). Titles without a profile are left out: matching could not use them (no fit
+//! occupation), with the skills of its profile (which a posting's own skills are compared
+//! with). Titles without a profile are left out: matching could not use them (no fit
 //! to compute), and as candidates they would only take confidence from those it can. The
 //! ESCO labels of O*NET occupations are among those occupations' own labels (build_taxonomy). Built on
 //! first use in a backend that infers (a writer, or a call of resonance_infer_occupations)
@@ -14,9 +15,10 @@ use std::rc::Rc;
 
 use pgrx::prelude::*;
 
-use crate::postgres::error::OrRaise;
+use crate::postgres::error::{raise, OrRaise};
 use crate::postgres::model_cache::bi_encoder;
-use crate::postgres::skill_cache::current_version;
+use crate::postgres::skill_cache::{current_version, skills};
+use resonance_engine::skills::distinct_skills;
 use resonance_engine::occupations::guess::{guesses, OccupationGuess};
 use resonance_engine::occupations::inference::{IndexEntry, InferenceParams, OccupationIndex, NEAREST_LABELS};
 use resonance_engine::skills::occupation::title_key;
@@ -49,37 +51,55 @@ fn occupations() -> Rc<LoadedOccupations> {
     loaded
 }
 
-fn load() -> LoadedOccupations {
-    let rows: Vec<(i64, String, String)> = Spi::connect(|client| {
+/// One title with a profile: its name, its labels (id, text) and its profile's skills.
+struct TitleRow {
+    name: String,
+    labels: Vec<(i64, String)>,
+    profile: Vec<String>,
+}
+
+fn read_titles() -> Vec<TitleRow> {
+    Spi::connect(|client| {
         client
             .select(
-                "SELECT l.id, t.name, l.label FROM resonance.kg_title_labels l
-                   JOIN resonance.kg_titles t ON t.id = l.title_id
+                "SELECT t.name, array_agg(l.id ORDER BY l.id), array_agg(l.label ORDER BY l.id),
+                        (SELECT array_agg(ts.skill_id::text) FROM resonance.kg_title_skills ts WHERE ts.title_id = t.id)
+                   FROM resonance.kg_titles t JOIN resonance.kg_title_labels l ON l.title_id = t.id
                   WHERE EXISTS (SELECT 1 FROM resonance.kg_title_skills ts WHERE ts.title_id = t.id)
-                  ORDER BY t.id, l.id",
+                  GROUP BY t.id, t.name ORDER BY t.id",
                 None,
                 &[],
             )
             .or_raise(READING_LABELS)
             .map(|row| {
-                let id = row.get::<i64>(1).or_raise(READING_LABELS).unwrap_or_default();
-                let text = |i| row.get::<String>(i).or_raise(READING_LABELS).unwrap_or_default();
-                (id, text(2), text(3))
+                let list = |i| row.get::<Vec<Option<String>>>(i).or_raise(READING_LABELS).unwrap_or_default().into_iter().flatten();
+                let ids = row.get::<Vec<Option<i64>>>(2).or_raise(READING_LABELS).unwrap_or_default().into_iter().flatten();
+                TitleRow {
+                    name: row.get::<String>(1).or_raise(READING_LABELS).unwrap_or_default(),
+                    labels: ids.zip(list(3)).collect(),
+                    profile: list(4).collect(),
+                }
             })
             .collect()
-    });
+    })
+}
+
+fn load() -> LoadedOccupations {
     let mut entries: Vec<IndexEntry> = Vec::new();
     let mut label_ids: Vec<Vec<i64>> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    for (id, name, label) in rows {
-        let key = title_key(&name);
+    for title in read_titles() {
+        let key = title_key(&title.name);
         let at = *by_key.entry(key.clone()).or_insert_with(|| {
-            entries.push(IndexEntry { key, name, labels: Vec::new() });
+            entries.push(IndexEntry { key, name: title.name, ..IndexEntry::default() });
             label_ids.push(Vec::new());
             entries.len() - 1
         });
-        entries[at].labels.push(label);
-        label_ids[at].push(id);
+        for (id, label) in title.labels {
+            entries[at].labels.push(label);
+            label_ids[at].push(id);
+        }
+        entries[at].profile.extend(title.profile);
     }
     // OccupationIndex::build lays the labels out entry by entry, in this order.
     let position = label_ids.iter().flatten().enumerate().map(|(p, &id)| (id, p as u32)).collect();
@@ -105,14 +125,22 @@ fn nearest_labels(loaded: &LoadedOccupations, embedding: Vec<f32>) -> Vec<(u32, 
     })
 }
 
-/// The most likely occupations of a job `title`; none when the taxonomy has no labels or
-/// the title no content (then no model is loaded).
-pub fn infer_occupations(title: &str) -> Vec<OccupationGuess> {
+/// The distinct taxonomy skills `text` names, as the profiles' keys (kg_skills ids).
+fn skills_named(text: &str) -> Vec<String> {
+    let loaded = skills();
+    distinct_skills(&loaded.index.extract(text)).into_iter().map(|s| loaded.ids[s.index()].to_string()).collect()
+}
+
+/// The most likely occupations of a job from its `title` and the skills its `description`
+/// names; none when the taxonomy has no labels or the title no content (then no model is
+/// loaded).
+pub fn infer_occupations(title: &str, description: &str) -> Vec<OccupationGuess> {
     let loaded = occupations();
     if loaded.index.is_empty() || !has_content(title) {
         return Vec::new();
     }
-    let embedding = bi_encoder().encode_batch(&[title]).unwrap_or_else(|e| crate::postgres::error::raise(e)).pop().unwrap_or_default();
+    let embedding = bi_encoder().encode_batch(&[title]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default();
     let nearest = nearest_labels(&loaded, embedding);
-    guesses(&loaded.index, &loaded.index.infer(title, Some(&nearest), GUESSES_PER_JOB))
+    let skills = skills_named(description);
+    guesses(&loaded.index, &loaded.index.infer_with_skills(title, Some(&nearest), &skills, GUESSES_PER_JOB))
 }

@@ -242,6 +242,12 @@ mod tests {
         );
         assert!(e.concerns.iter().any(|c| c.contains("Kubernetes")), "{:?}", e.concerns);
         assert!(!e.concerns.iter().any(|c| c.contains("level")), "{:?}", e.concerns);
+        // A doubtful guess stays in the JSON but no sentence asserts it.
+        let mut doubtful = evidence();
+        doubtful.occupation.as_mut().unwrap().confidence = 0.1;
+        let e = explain(0.82, doubtful, &backend_job(), &candidate);
+        assert!(!e.highlights.iter().any(|h| h.starts_with("Skills typical of")), "{:?}", e.highlights);
+        assert!((e.to_json()["skills"]["occupation"]["confidence"].as_f64().unwrap() - 0.1).abs() < 1e-6);
     }
 
     #[test]

@@ -78,7 +78,9 @@ pub fn highlights(skills: &SkillEvidence, experience: &ExperienceFit, location: 
         (LocationMatch::SameMetroArea, Some(place)) => out.push(format!("Lives within commuting distance of {place}")),
         _ => {}
     }
-    if let Some(o) = skills.occupation.as_ref().filter(|o| !o.typical_skills.is_empty()) {
+    if let Some(o) =
+        skills.occupation.as_ref().filter(|o| !o.typical_skills.is_empty() && o.confidence >= NAMED_OCCUPATION_CONFIDENCE)
+    {
         out.push(format!(
             "Skills typical of {} (the job's likely occupation, {:.0} % sure): {}",
             o.title,
@@ -91,6 +93,12 @@ pub fn highlights(skills: &SkillEvidence, experience: &ExperienceFit, location: 
     }
     out
 }
+
+/// How sure occupation inference must be before a highlight names the occupation: below it
+/// the JSON still carries the guess and its confidence, but a sentence saying "typical of
+/// <occupation>" would assert what inference doubts. 0.3: about one title in two whose top
+/// guess scores this is right (calibration on the dev tracks, README); chosen by hand.
+pub const NAMED_OCCUPATION_CONFIDENCE: f32 = 0.3;
 
 /// What speaks against the candidate, or what could not be checked.
 pub fn concerns(

@@ -19,14 +19,15 @@ pub fn guesses(index: &OccupationIndex, inferred: &[Inferred]) -> Vec<Occupation
     inferred.iter().map(|i| OccupationGuess { occupation: index.name(i.occupation).to_string(), confidence: i.confidence }).collect()
 }
 
-/// Reads a stored array; a malformed one is an error naming what is wrong (the column is
-/// ordinary data and may have been written by hand).
-pub fn parse_guesses(json: &str) -> Result<Vec<OccupationGuess>> {
-    let guesses: Vec<OccupationGuess> = serde_json::from_str(json)
-        .map_err(|e| EngineError::InvalidInput(format!("stored occupations are not an array of {{occupation, confidence}}: {e}")))?;
+/// Reads the array stored for `owner` (e.g. "job <id>"); a malformed one is an error naming
+/// the owner and what is wrong (the column is ordinary data and may have been written by hand).
+pub fn parse_guesses(json: &str, owner: &str) -> Result<Vec<OccupationGuess>> {
+    let guesses: Vec<OccupationGuess> = serde_json::from_str(json).map_err(|e| {
+        EngineError::InvalidInput(format!("{owner}: stored occupations are not an array of {{occupation, confidence}}: {e}"))
+    })?;
     if let Some(bad) = guesses.iter().find(|g| !(0.0..=1.0).contains(&g.confidence)) {
         return Err(EngineError::InvalidInput(format!(
-            "stored occupation {:?} has confidence {}, outside [0, 1]",
+            "{owner}: stored occupation {:?} has confidence {}, outside [0, 1]",
             bad.occupation, bad.confidence
         )));
     }
@@ -40,10 +41,11 @@ mod tests {
     #[test]
     fn stored_guesses_round_trip_and_bad_ones_are_refused() {
         let g = vec![OccupationGuess { occupation: "Registered Nurses".into(), confidence: 0.75 }];
-        assert_eq!(parse_guesses(&serde_json::to_string(&g).unwrap()).unwrap(), g);
-        assert!(parse_guesses("{}").is_err());
-        assert!(parse_guesses(r#"[{"occupation": "x", "confidence": 1.5}]"#).unwrap_err().to_string().contains("outside [0, 1]"));
-        assert!(parse_guesses(r#"[{"occupation": "x", "confidence": 0.5, "extra": 1}]"#).is_err());
-        assert_eq!(parse_guesses("[]").unwrap(), vec![]);
+        assert_eq!(parse_guesses(&serde_json::to_string(&g).unwrap(), "job 1").unwrap(), g);
+        assert!(parse_guesses("{}", "job 1").unwrap_err().to_string().contains("job 1: stored occupations are not an array"));
+        let err = parse_guesses(r#"[{"occupation": "x", "confidence": 1.5}]"#, "job 2").unwrap_err().to_string();
+        assert!(err.contains("job 2: stored occupation \"x\" has confidence 1.5, outside [0, 1]"), "{err}");
+        assert!(parse_guesses(r#"[{"occupation": "x", "confidence": 0.5, "extra": 1}]"#, "job 1").is_err());
+        assert_eq!(parse_guesses("[]", "job 1").unwrap(), vec![]);
     }
 }

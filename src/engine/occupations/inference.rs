@@ -8,17 +8,20 @@
 //! by a softmax that includes a "none of these" outcome, so the confidences sum to at most 1
 //! and a title matching nothing well gets low confidence everywhere.
 
-use super::lexical::LexicalIndex;
+use super::lexical::{LexicalIndex, Space};
 use super::title_terms::{title_terms, Acronyms};
 
 /// An occupation as inference knows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexEntry {
     /// O*NET-SOC code or ESCO URI.
     pub key: String,
     pub name: String,
     /// Every title to match against, the name included.
     pub labels: Vec<String>,
+    /// The skills of its profile, as opaque keys (the caller's skill ids); empty when the
+    /// caller has no profiles.
+    pub profile: Vec<String>,
 }
 
 /// The numbers of the fusion and the softmax.
@@ -37,13 +40,27 @@ pub struct InferenceParams {
     /// The score of "none of these": a title whose best label scores this much gets at most
     /// half the mass. Chosen by hand (a lexical cosine of 0.4 is about one shared word of two).
     pub none_score: f32,
+    /// Share of the posting's skills (their likeness to each occupation's profile) in the
+    /// score, once the posting names [`PROFILE_SKILLS_FOR_FULL_WEIGHT`] skills; less for
+    /// fewer, none for none. Chosen by hand (0.5: as much as the title), not tuned.
+    pub profile_weight: f32,
 }
 
 impl Default for InferenceParams {
     fn default() -> Self {
-        Self { embedding_weight: DEFAULT_EMBEDDING_WEIGHT, text_weight: 0.5, temperature: 0.05, none_score: 0.4 }
+        Self {
+            embedding_weight: DEFAULT_EMBEDDING_WEIGHT,
+            text_weight: 0.5,
+            temperature: 0.05,
+            none_score: 0.4,
+            profile_weight: 0.5,
+        }
     }
 }
+
+/// Posting skills at which [`InferenceParams::profile_weight`] applies in full: one or two
+/// skills (a boilerplate "Excel", a stray match) say little about the occupation.
+pub const PROFILE_SKILLS_FOR_FULL_WEIGHT: usize = 5;
 
 /// See [`InferenceParams::embedding_weight`]. Measured with `occupation_accuracy --sweep on`
 /// on the held-out titles of non-reserved occupations, top-1 (onet / esco / esco_ict):
@@ -69,6 +86,8 @@ pub struct OccupationIndex {
     owner: Vec<usize>,
     lexical: LexicalIndex,
     acronyms: Acronyms,
+    /// Occupations by the skills of their profiles (idf-weighted cosine).
+    profiles: Space,
     params: InferenceParams,
 }
 
@@ -96,6 +115,7 @@ impl OccupationIndex {
             names: entries.iter().map(|e| e.name.clone()).collect(),
             lexical: LexicalIndex::build(&labels),
             acronyms: Acronyms::from_labels(&labels),
+            profiles: Space::build(&entries.iter().map(|e| e.profile.clone()).collect::<Vec<_>>()),
             labels,
             owner,
             params,
@@ -170,6 +190,24 @@ impl OccupationIndex {
         distribution(&scores, &self.params).into_iter().take(k).collect()
     }
 
+    /// The `k` most likely occupations of a posting from its title and the skills its text
+    /// names (keys as in [`IndexEntry::profile`]), mixed by [`InferenceParams::profile_weight`]
+    /// scaled down below [`PROFILE_SKILLS_FOR_FULL_WEIGHT`] skills.
+    pub fn infer_with_skills(&self, title: &str, nearest: Option<&NearestLabels>, skills: &[String], k: usize) -> Vec<Inferred> {
+        let from_title = self.scores(title, nearest);
+        let weight = self.params.profile_weight * (skills.len().min(PROFILE_SKILLS_FOR_FULL_WEIGHT) as f32)
+            / PROFILE_SKILLS_FOR_FULL_WEIGHT as f32;
+        let scores = if weight > 0.0 { self.fuse(&from_title, &self.profile_scores(skills), weight) } else { from_title };
+        distribution(&scores, &self.params).into_iter().take(k).collect()
+    }
+
+    /// Each occupation's likeness to a set of skills: the cosine of idf-weighted skill sets.
+    pub fn profile_scores(&self, skills: &[String]) -> Vec<f32> {
+        let mut scores = vec![0.0; self.keys.len()];
+        self.profiles.accumulate(skills.iter().map(|s| (s.as_str(), 1.0)), 1.0, &mut scores);
+        scores
+    }
+
     /// The best label score of each occupation.
     fn best_per_occupation(&self, label_scores: &[f32]) -> Vec<f32> {
         let mut best = vec![0.0f32; self.keys.len()];
@@ -198,7 +236,7 @@ mod tests {
 
     fn entry(key: &str, name: &str, labels: &[&str]) -> IndexEntry {
         let labels = std::iter::once(name).chain(labels.iter().copied()).map(String::from).collect();
-        IndexEntry { key: key.into(), name: name.into(), labels }
+        IndexEntry { key: key.into(), name: name.into(), labels, profile: Vec::new() }
     }
 
     /// A small taxonomy built from fixture labels in the style of O*NET titles, ESCO
@@ -255,6 +293,32 @@ mod tests {
         assert!((by_title[0].confidence - by_title[1].confidence).abs() < 1e-6, "{by_title:?}");
         let by_posting = index.infer_posting("Crew", Some(&[(0, 0.7), (1, 0.7)]), &[(1, 1.0), (0, 0.1)], 1);
         assert_eq!(index.key(by_posting[0].occupation), "b");
+    }
+
+    #[test]
+    fn a_posting_s_skills_point_to_the_occupation_whose_profile_they_match() {
+        let with_profile = |key: &str, name: &str, skills: &[&str]| IndexEntry {
+            profile: skills.iter().map(|s| s.to_string()).collect(),
+            ..entry(key, name, &[])
+        };
+        let entries = vec![
+            with_profile("a", "Data Engineers", &["spark", "airflow", "sql", "python", "kafka"]),
+            with_profile("b", "Data Scientists", &["python", "statistics", "sql", "pytorch", "r"]),
+        ];
+        let index = OccupationIndex::build(&entries, InferenceParams::default());
+        let skills: Vec<String> = ["spark", "kafka", "sql", "airflow", "python"].map(String::from).to_vec();
+        let scores = index.profile_scores(&skills);
+        assert!(scores[0] > 0.99 && scores[1] < scores[0], "{scores:?}");
+        // "Crew Member" names neither; the skills decide.
+        let with_skills = index.infer_with_skills("Crew Member", None, &skills, 1);
+        assert_eq!(index.key(with_skills[0].occupation), "a");
+        let title_only = index.infer("Crew Member", None, 2);
+        assert!(title_only[0].confidence < 0.01, "{title_only:?}");
+        assert!(with_skills[0].confidence > 0.5, "{with_skills:?}");
+        // One skill moves the scores a fifth as far as five do.
+        let one = index.infer_with_skills("Crew Member", None, &skills[..1], 2);
+        assert!(one[0].confidence < with_skills[0].confidence, "{one:?} {with_skills:?}");
+        assert_eq!(index.infer_with_skills("Crew Member", None, &[], 2), title_only);
     }
 
     #[test]

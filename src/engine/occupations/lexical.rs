@@ -12,9 +12,10 @@ use crate::normalize::normalize_title;
 /// trigram-only match rank below any shared word. Chosen by hand before measuring.
 pub const TRIGRAM_SHARE: f32 = 0.3;
 
-/// One feature space (words or trigrams): an inverted index of label vectors.
+/// One feature space (words, trigrams, or the skills of occupation profiles): an inverted
+/// index of tf-idf unit vectors, scored by cosine.
 #[derive(Debug, Default)]
-struct Space {
+pub(super) struct Space {
     /// feature -> (label, weight in the label's unit vector)
     postings: HashMap<String, Vec<(u32, f32)>>,
     idf: HashMap<String, f32>,
@@ -22,7 +23,7 @@ struct Space {
 
 impl Space {
     /// Indexes each label's features (repeats count), with smoothed idf over labels.
-    fn build(labels: &[Vec<String>]) -> Self {
+    pub(super) fn build(labels: &[Vec<String>]) -> Self {
         let mut df: HashMap<&str, usize> = HashMap::new();
         for features in labels {
             let mut seen: Vec<&str> = features.iter().map(String::as_str).collect();
@@ -45,7 +46,7 @@ impl Space {
     }
 
     /// Adds the cosine of the query features to every label's slot in `scores`, times `share`.
-    fn accumulate<'a>(&self, query: impl Iterator<Item = (&'a str, f32)>, share: f32, scores: &mut [f32]) {
+    pub(super) fn accumulate<'a>(&self, query: impl Iterator<Item = (&'a str, f32)>, share: f32, scores: &mut [f32]) {
         for (f, q) in unit(weighted(query, &self.idf)) {
             for &(label, w) in self.postings.get(f).map(Vec::as_slice).unwrap_or_default() {
                 scores[label as usize] += share * q * w;

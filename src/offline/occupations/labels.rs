@@ -112,7 +112,7 @@ impl LabelledOccupation {
     /// The occupation as inference sees it: name and index titles only.
     pub fn index_entry(&self) -> IndexEntry {
         let labels = self.index_titles().into_iter().map(String::from).collect();
-        IndexEntry { key: self.key.clone(), name: self.name.clone(), labels }
+        IndexEntry { key: self.key.clone(), name: self.name.clone(), labels, profile: Vec::new() }
     }
 
     /// The held-out half: titles for measuring inference, never indexed.
