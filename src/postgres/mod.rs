@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod json_arg;
+pub mod kg_version;
 pub mod model_cache;
 pub mod occupation_cache;
 pub mod rerank_cache;

@@ -9,7 +9,6 @@
 //! and rebuilt when resonance.kg_version moves; matching never builds it. The labels'
 //! embeddings stay in the table: their nearest neighbours come from pgvector's HNSW index.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -17,7 +16,8 @@ use pgrx::prelude::*;
 
 use crate::postgres::error::{raise, OrRaise};
 use crate::postgres::model_cache::bi_encoder;
-use crate::postgres::skill_cache::{current_version, skills};
+use crate::postgres::kg_version::PerVersion;
+use crate::postgres::skill_cache::skills;
 use resonance_engine::skills::distinct_skills;
 use resonance_engine::occupations::guess::{guesses, OccupationGuess};
 use resonance_engine::occupations::inference::{IndexEntry, InferenceParams, OccupationIndex, NEAREST_LABELS};
@@ -37,18 +37,12 @@ pub struct LoadedOccupations {
 }
 
 thread_local! {
-    static OCCUPATIONS: RefCell<Option<(i64, Rc<LoadedOccupations>)>> = const { RefCell::new(None) };
+    static OCCUPATIONS: PerVersion<LoadedOccupations> = const { PerVersion::new() };
 }
 
 /// The index as of now, rebuilt if the taxonomy changed since it was built.
 fn occupations() -> Rc<LoadedOccupations> {
-    let version = current_version();
-    if let Some(loaded) = OCCUPATIONS.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == version).map(|(_, o)| o.clone())) {
-        return loaded;
-    }
-    let loaded = Rc::new(load());
-    OCCUPATIONS.with(|c| *c.borrow_mut() = Some((version, loaded.clone())));
-    loaded
+    OCCUPATIONS.with(|cache| cache.get(load))
 }
 
 /// One title with a profile: its name, its labels (id, text) and its profile's skills.

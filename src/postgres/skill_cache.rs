@@ -1,8 +1,7 @@
 //! The backend's copy of the skill taxonomy (automaton, graph, occupation profiles), built
-//! from the kg_* tables on first use and rebuilt when resonance.kg_version moves (statement
-//! triggers on every kg_* table bump it). Read-only: works on a hot standby.
+//! from the kg_* tables on first use and rebuilt when resonance.kg_version moves
+//! (`kg_version::PerVersion`). Read-only: works on a hot standby.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -10,6 +9,7 @@ use pgrx::prelude::*;
 use pgrx::Uuid;
 
 use crate::postgres::error::{OrRaise, raise};
+use crate::postgres::kg_version::PerVersion;
 use resonance_engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
 
 /// What an SPI failure in this file was doing (`OrRaise`).
@@ -22,31 +22,12 @@ pub struct LoadedSkills {
 }
 
 thread_local! {
-    static SKILLS: RefCell<Option<(i64, Rc<LoadedSkills>)>> = const { RefCell::new(None) };
-}
-
-
-/// Read with a plain SELECT: pgrx's `Spi::get_one` runs as an update and takes a
-/// transaction id, which a hot standby refuses ("cannot assign TransactionIds during recovery").
-pub fn current_version() -> i64 {
-    Spi::connect(|client| {
-        client
-            .select("SELECT version FROM resonance.kg_version", Some(1), &[])
-            .and_then(|rows| rows.first().get_one::<i64>())
-            .or_raise(READING_TAXONOMY)
-            .unwrap_or(0)
-    })
+    static SKILLS: PerVersion<LoadedSkills> = const { PerVersion::new() };
 }
 
 /// The taxonomy as of now, rebuilding it if the tables changed since it was built.
 pub fn skills() -> Rc<LoadedSkills> {
-    let version = current_version();
-    if let Some(loaded) = SKILLS.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == version).map(|(_, s)| s.clone())) {
-        return loaded;
-    }
-    let loaded = Rc::new(load());
-    SKILLS.with(|c| *c.borrow_mut() = Some((version, loaded.clone())));
-    loaded
+    SKILLS.with(|cache| cache.get(load))
 }
 
 fn load() -> LoadedSkills {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The realistic-title regression test (issue 9): a small version of the realistic dev tracks
+# (the dev benchmark's postings retitled with held-out real titles of their occupation,
+# src/offline/bin/realistic_tracks.rs, first 40 occupations of each track) run through
+# resonance_match with the full skill taxonomy, against the bi-encoder alone (v1) on the same
+# postings. Fails when nDCG@10 drops below a floor set under the value measured when it was
+# written (README, "Realistic titles"), or when the pipeline stops beating v1.
+# Needs the dev benchmark beside the checkout ($RESONANCE_EVAL_DIR, default ../shared/eval);
+# without it the test says so and counts nothing. Prints "ok ..." / "not ok ..." lines.
+# Usage: scripts/test_realistic.sh <port>   (the cluster runs, the current release is installed)
+set -uo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+port="${1:?port}"
+source "$here/scripts/checks.sh"
+eval_dir="${RESONANCE_EVAL_DIR:-$here/../shared/eval}"
+if [ ! -f "$eval_dir/onet/jobs.jsonl" ]; then
+  echo "realistic: skipped, no dev benchmark at $eval_dir"
+  finish_checks realistic; exit
+fi
+on() { psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+tables="${RESONANCE_TAXONOMY_TABLES:-$HOME/.cache/resonance/taxonomy_tables}"
+out=/tmp/resonance-realistic-small
+bash "$here/scripts/build_taxonomy.sh" "$tables" || { check "taxonomy built" ok failed; finish_checks realistic; exit; }
+(cd "$here" && cargo build --release -q -p resonance-offline --bin realistic_tracks) &&
+  "${CARGO_TARGET_DIR:-$here/target}/release/realistic_tracks" --data "$HOME/.cache/resonance/taxonomy" \
+    --eval-dir "$eval_dir" --out "$out" --occupations 40 >/dev/null ||
+  { check "realistic tracks built" ok failed; finish_checks realistic; exit; }
+
+# One database holds the loaded taxonomy (its ~46k names embedded once); each track's
+# database copies it (scripts/eval_pipeline.sh, RESONANCE_TAXONOMY_DB).
+taxonomy_db=resonance_realistic_taxonomy
+dbs=$(on -d postgres -c "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname LIKE 'resonance_eval_realistic%' OR datname = '$taxonomy_db'")
+for db in $dbs; do on -d postgres -c "DROP DATABASE $db"; done
+on -d postgres -c "CREATE DATABASE $taxonomy_db"
+on -d "$taxonomy_db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE"
+bash "$here/scripts/load_taxonomy.sh" "$port" "$taxonomy_db" "$tables" 2>&1 | tail -1
+
+# nDCG@10 of one configuration from eval_pipeline's output lines ("<db> <config> <metrics>").
+ndcg() { python3 -c "import json, sys; print(round(json.loads(sys.argv[1])['nDCG@10'], 3))" "$1"; }
+# at_least <name> <value> <floor>
+at_least() { check "$1 >= $3" yes "$(python3 -c "import sys; print('yes' if float(sys.argv[1]) >= float(sys.argv[2]) else 'no (' + sys.argv[1] + ')')" "$2" "$3")"; }
+
+# Floors: about 0.05 under the nDCG@10 measured at the commit that added this test (0.3.0),
+# and the pipeline at least 1.25x v1 (1.4x with titles alone, as issue 9 asks of the full tracks).
+declare -A floor=([title_onet]=0.45 [title_esco_ict]=0.50 [desc_onet]=0.60 [desc_esco_ict]=0.85)
+declare -A ratio=([title]=1.4 [desc]=1.25)
+for variant in title desc; do
+  results=$(RESONANCE_PORT=$port RESONANCE_EVAL_VARIANT=realistic_$variant RESONANCE_EVAL_DIR="$out/$variant" \
+            RESONANCE_TAXONOMY_DB=$taxonomy_db bash "$here/scripts/eval_pipeline.sh" onet esco_ict 2>&1)
+  for track in onet esco_ict; do
+    v1=$(echo "$results" | grep "^realistic_${variant}_$track {\"use_skill_graph\": false" | sed 's/^[^}]*} //')
+    full=$(echo "$results" | grep "^realistic_${variant}_$track {\"use_skill_graph\": true, \"use_cross_encoder\": false" | sed 's/^[^}]*} //')
+    if [ -z "$v1" ] || [ -z "$full" ]; then
+      echo "$results" | tail -5
+      check "${variant}_$track evaluated" yes no; continue
+    fi
+    v1=$(ndcg "$v1"); full=$(ndcg "$full")
+    echo "# ${variant}_$track: nDCG@10 resonance_match $full, v1 $v1"
+    at_least "${variant}_$track nDCG@10" "$full" "${floor[${variant}_$track]}"
+    at_least "${variant}_$track resonance_match / v1" "$(python3 -c "print(round($full / max($v1, 1e-9), 3))")" "${ratio[$variant]}"
+  done
+done
+finish_checks realistic
