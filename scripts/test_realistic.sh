@@ -3,8 +3,8 @@
 # (the dev benchmark's postings retitled with held-out real titles of their occupation,
 # src/offline/bin/realistic_tracks.rs, first 40 occupations of each track) run through
 # resonance_match with the full skill taxonomy, against the bi-encoder alone (v1) on the same
-# postings. Fails when nDCG@10 drops below a floor set under the value measured when it was
-# written (README, "Realistic titles"), or when the pipeline stops beating v1.
+# postings. Fails when nDCG@10 or its ratio to v1 drops below a floor set under the value
+# measured when it was written (README, "Realistic titles").
 # Needs the dev benchmark beside the checkout ($RESONANCE_EVAL_DIR, default ../shared/eval);
 # without it the test says so and counts nothing. Prints "ok ..." / "not ok ..." lines.
 # Usage: scripts/test_realistic.sh <port>   (the cluster runs, the current release is installed)
@@ -40,10 +40,13 @@ ndcg() { python3 -c "import json, sys; print(round(json.loads(sys.argv[1])['nDCG
 # at_least <name> <value> <floor>
 at_least() { check "$1 >= $3" yes "$(python3 -c "import sys; print('yes' if float(sys.argv[1]) >= float(sys.argv[2]) else 'no (' + sys.argv[1] + ')')" "$2" "$3")"; }
 
-# Floors: about 0.05 under the nDCG@10 measured at the commit that added this test (0.3.0),
-# and the pipeline at least 1.25x v1 (1.4x with titles alone, as issue 9 asks of the full tracks).
-declare -A floor=([title_onet]=0.45 [title_esco_ict]=0.50 [desc_onet]=0.60 [desc_esco_ict]=0.85)
-declare -A ratio=([title]=1.4 [desc]=1.25)
+# Floors about 0.05 under the nDCG@10 measured when this test was added (0.3.0: title 0.643 /
+# 0.677, desc 0.642 / 0.970 for onet / esco_ict), and ratios to v1 about 0.1 under the
+# measured ones (1.31 / 1.70, 1.08 / 1.31). On these first 40 occupations v1 is stronger than
+# on the full tracks (desc onet 0.592 here, 0.511 there), so the ratios are lower than the
+# full tracks' (README, "Realistic titles").
+declare -A floor=([title_onet]=0.59 [title_esco_ict]=0.62 [desc_onet]=0.59 [desc_esco_ict]=0.92)
+declare -A ratio=([title_onet]=1.2 [title_esco_ict]=1.5 [desc_onet]=1.0 [desc_esco_ict]=1.2)
 for variant in title desc; do
   results=$(RESONANCE_PORT=$port RESONANCE_EVAL_VARIANT=realistic_$variant RESONANCE_EVAL_DIR="$out/$variant" \
             RESONANCE_TAXONOMY_DB=$taxonomy_db bash "$here/scripts/eval_pipeline.sh" onet esco_ict 2>&1)
@@ -57,7 +60,7 @@ for variant in title desc; do
     v1=$(ndcg "$v1"); full=$(ndcg "$full")
     echo "# ${variant}_$track: nDCG@10 resonance_match $full, v1 $v1"
     at_least "${variant}_$track nDCG@10" "$full" "${floor[${variant}_$track]}"
-    at_least "${variant}_$track resonance_match / v1" "$(python3 -c "print(round($full / max($v1, 1e-9), 3))")" "${ratio[$variant]}"
+    at_least "${variant}_$track resonance_match / v1" "$(python3 -c "print(round($full / max($v1, 1e-9), 3))")" "${ratio[${variant}_$track]}"
   done
 done
 finish_checks realistic
