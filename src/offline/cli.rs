@@ -1,8 +1,7 @@
 //! What the command-line programs in src/offline/bin share: the flags several take (clap
-//! arguments, and the older `--flag value` map two programs still read), file reading with
-//! the path in the error, and progress lines. Not used by the extension.
+//! arguments), file reading with the path in the error, and progress lines. Not used by the
+//! extension.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use resonance_engine::error::{EngineError, Result};
@@ -37,53 +36,6 @@ pub fn default_eval_dir() -> PathBuf {
     std::env::var_os("RESONANCE_EVAL_DIR").map_or_else(|| PathBuf::from("../shared/eval"), PathBuf::from)
 }
 
-/// `--flag value` pairs of a subcommand (occupation_accuracy and realistic_tracks).
-pub struct Flags(pub HashMap<String, String>);
-
-impl Flags {
-    /// Reads `--flag value` pairs; a flag without a value is an error.
-    pub fn parse(args: &[String]) -> Result<Self> {
-        let mut flags = HashMap::new();
-        let mut iter = args.iter();
-        while let Some(flag) = iter.next() {
-            let name = flag
-                .strip_prefix("--")
-                .ok_or_else(|| EngineError::InvalidInput(format!("expected a --flag, got {flag:?}")))?;
-            let value = iter.next().ok_or_else(|| EngineError::InvalidInput(format!("{flag} needs a value")))?;
-            flags.insert(name.to_owned(), value.clone());
-        }
-        Ok(Self(flags))
-    }
-
-    /// A required flag.
-    pub fn required(&self, name: &str) -> Result<&str> {
-        self.0.get(name).map(String::as_str).ok_or_else(|| EngineError::InvalidInput(format!("--{name} is required")))
-    }
-
-    /// A required path.
-    pub fn path(&self, name: &str) -> Result<PathBuf> {
-        self.required(name).map(PathBuf::from)
-    }
-
-    /// A number flag, or `default` when absent.
-    pub fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T> {
-        match self.0.get(name) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| EngineError::InvalidInput(format!("--{name} needs a number, got {v:?}"))),
-        }
-    }
-
-    /// The bi-encoder directory: --model, else the installed base model.
-    pub fn model(&self) -> PathBuf {
-        self.0.get("model").map_or_else(installed_base_model, PathBuf::from)
-    }
-
-    /// The benchmark directory: --eval-dir, else $RESONANCE_EVAL_DIR, else ../shared/eval.
-    pub fn eval_dir(&self) -> PathBuf {
-        self.0.get("eval-dir").map_or_else(default_eval_dir, PathBuf::from)
-    }
-}
-
 /// A program's arguments from a command line written as the scripts write it (words split at
 /// whitespace, the program's name first), after clap's checks of the declaration. For the
 /// programs' tests that keep the scripts' invocations working.
@@ -106,21 +58,5 @@ pub fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
         }
         batches += 1;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_need_values_and_numbers() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(Flags::parse(&args(&["--steps"])).is_err());
-        assert!(Flags::parse(&args(&["steps", "3"])).is_err());
-        let flags = Flags::parse(&args(&["--steps", "x"])).unwrap();
-        assert!(flags.number::<usize>("steps", 0).is_err());
-        assert_eq!(flags.number::<usize>("other", 4).unwrap(), 4);
-        assert!(flags.required("run").is_err());
     }
 }

@@ -33,14 +33,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::{Parser, ValueEnum};
 use serde_json::json;
 
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::error::{EngineError, Result};
 use resonance_engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
 use resonance_engine::evaluation::run::Run;
-use resonance_engine::model_files::BASE_BI_ENCODER;
-use resonance_offline::cli::progress;
+use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
 use resonance_offline::evaluation::benchmark::{Benchmark, Track, TITLE_SEPARATOR};
 use resonance_engine::occupations::expected_fit::expected_fit;
 use resonance_engine::occupations::inference::{Inferred, InferenceParams, OccupationIndex};
@@ -50,11 +50,19 @@ use resonance_offline::retrieval::bm25::{Bm25Index, Bm25Params};
 use resonance_offline::retrieval::dense::{cosine, cosine_scores};
 use resonance_offline::taxonomy::data_files::DataDir;
 
-/// Where the extension installs its models (models/fetch.sh).
-const INSTALLED_MODELS: &str = "/usr/share/postgresql/15/resonance/models";
 /// Default truncation of the bi-encoder's inputs: sentence-transformers' max_seq_length for
 /// all-MiniLM-L6-v2, the extension's default `resonance.max_seq_length`.
 const MAX_SEQ_LENGTH: usize = 256;
+
+/// The ranking systems this program can score, by their names on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum SystemName {
+    Bm25,
+    Bm25Weighted,
+    BiEncoder,
+    BiEncoderOccupation,
+}
 
 /// The ranking systems this program can score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,27 +84,66 @@ impl System {
     }
 }
 
-/// Parsed command line.
-struct Options {
-    eval_dir: PathBuf,
-    track: Track,
-    system: System,
-    model: PathBuf,
-    max_seq_length: usize,
-    job_separator: String,
-    run: Option<PathBuf>,
-    json: Option<PathBuf>,
-    data: Option<PathBuf>,
-    occupation_from: OccupationFrom,
+impl From<SystemName> for System {
+    fn from(name: SystemName) -> Self {
+        match name {
+            SystemName::Bm25 => System::Bm25(Bm25Params::REFERENCE),
+            SystemName::Bm25Weighted => System::Bm25(Bm25Params::WEIGHTED_QUERY),
+            SystemName::BiEncoder => System::BiEncoder,
+            SystemName::BiEncoderOccupation => System::BiEncoderOccupation,
+        }
+    }
 }
 
 /// What bi_encoder_occupation infers a job's occupation from.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OccupationFrom {
     /// The title alone.
     Title,
     /// The title and the embedding of the whole posting (`OccupationIndex::infer_posting`).
     Posting,
+}
+
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(name = "evaluate", about = "Scores a ranking system on the development benchmark")]
+struct Options {
+    #[command(flatten)]
+    eval_dir: EvalDirFlag,
+    /// onet or esco_ict
+    #[arg(long, value_parser = parse_track)]
+    track: Track,
+    #[arg(long = "system", value_name = "SYSTEM", value_enum)]
+    system_name: SystemName,
+    #[command(flatten)]
+    model: ModelFlag,
+    /// Tokens per text
+    #[arg(long, default_value_t = MAX_SEQ_LENGTH)]
+    max_seq_length: usize,
+    /// What joins a posting's title and description
+    #[arg(long, default_value = TITLE_SEPARATOR, allow_hyphen_values = true)]
+    job_separator: String,
+    /// Write the full ranking here (the benchmark's run format)
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
+    /// Write the JSON record here
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// The taxonomy sources (bi_encoder_occupation)
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "title")]
+    occupation_from: OccupationFrom,
+}
+
+impl Options {
+    fn system(&self) -> System {
+        self.system_name.into()
+    }
+}
+
+fn parse_track(name: &str) -> std::result::Result<Track, String> {
+    name.parse().map_err(|e: EngineError| e.to_string())
 }
 
 /// Wall-clock seconds of each phase.
@@ -108,7 +155,7 @@ struct Timings {
 }
 
 fn main() -> ExitCode {
-    match parse_options(std::env::args().skip(1).collect()).and_then(|o| run(&o)) {
+    match run(&Options::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("evaluate: {e}");
@@ -117,73 +164,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads `--flag value` pairs; unknown flags and missing values are errors.
-fn parse_options(args: Vec<String>) -> Result<Options> {
-    let usage = "usage: evaluate --eval-dir <dir> --track onet|esco_ict --system bm25|bm25_weighted|bi_encoder|bi_encoder_occupation [--data <taxonomy dir>] [--occupation-from title|posting] [--model <dir>] [--max-seq-length <n>] [--job-separator <text>] [--run <out.tsv>] [--json <out.json>]";
-    let bad = |msg: String| EngineError::InvalidInput(format!("{msg}\n{usage}"));
-    let mut options = Options {
-        eval_dir: std::env::var_os("RESONANCE_EVAL_DIR").map_or_else(|| PathBuf::from("../shared/eval"), PathBuf::from),
-        track: Track::Onet,
-        system: System::BiEncoder,
-        model: PathBuf::from(INSTALLED_MODELS).join(BASE_BI_ENCODER),
-        max_seq_length: MAX_SEQ_LENGTH,
-        job_separator: TITLE_SEPARATOR.to_owned(),
-        run: None,
-        json: None,
-        data: None,
-        occupation_from: OccupationFrom::Title,
-    };
-    let (mut have_track, mut have_system) = (false, false);
-    let mut args = args.into_iter();
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| bad(format!("{flag} needs a value")))?;
-        match flag.as_str() {
-            "--eval-dir" => options.eval_dir = value.into(),
-            "--track" => (options.track, have_track) = (value.parse()?, true),
-            "--system" => (options.system, have_system) = (parse_system(&value)?, true),
-            "--model" => options.model = value.into(),
-            "--max-seq-length" => {
-                options.max_seq_length =
-                    value.parse().map_err(|_| bad(format!("--max-seq-length needs a number, got {value:?}")))?
-            }
-            "--job-separator" => options.job_separator = value,
-            "--run" => options.run = Some(value.into()),
-            "--json" => options.json = Some(value.into()),
-            "--data" => options.data = Some(value.into()),
-            "--occupation-from" => {
-                options.occupation_from = match value.as_str() {
-                    "title" => OccupationFrom::Title,
-                    "posting" => OccupationFrom::Posting,
-                    _ => return Err(bad(format!("--occupation-from takes title or posting, got {value:?}"))),
-                }
-            }
-            other => return Err(bad(format!("unknown option {other}"))),
-        }
-    }
-    if !have_track || !have_system {
-        return Err(bad("--track and --system are required".into()));
-    }
-    Ok(options)
-}
-
-/// Parses a system name.
-fn parse_system(name: &str) -> Result<System> {
-    match name {
-        "bm25" => Ok(System::Bm25(Bm25Params::REFERENCE)),
-        "bm25_weighted" => Ok(System::Bm25(Bm25Params::WEIGHTED_QUERY)),
-        "bi_encoder" => Ok(System::BiEncoder),
-        "bi_encoder_occupation" => Ok(System::BiEncoderOccupation),
-        other => Err(EngineError::InvalidInput(format!(
-            "unknown system {other:?}: expected bm25, bm25_weighted, bi_encoder or bi_encoder_occupation"
-        ))),
-    }
-}
-
 /// Loads the track, ranks, scores, prints and writes the outputs.
 fn run(options: &Options) -> Result<()> {
     let mut timings = Timings::default();
     let started = Instant::now();
-    let benchmark = Benchmark::load(&options.eval_dir, options.track)?;
+    let benchmark = Benchmark::load(&options.eval_dir.eval_dir, options.track)?;
     timings.load = started.elapsed().as_secs_f64();
     eprintln!(
         "{}: {} jobs, {} resumes, {} judged",
@@ -192,7 +177,7 @@ fn run(options: &Options) -> Result<()> {
         benchmark.resumes.len(),
         benchmark.qrels.len()
     );
-    let scores = match options.system {
+    let scores = match options.system() {
         System::Bm25(params) => bm25_scores(&benchmark, options, params, &mut timings)?,
         System::BiEncoder => bi_encoder_scores(&benchmark, options, &mut timings)?,
         System::BiEncoderOccupation => occupation_scores(&benchmark, options, &mut timings)?,
@@ -205,14 +190,15 @@ fn run(options: &Options) -> Result<()> {
     let report = evaluate(&run, &benchmark.qrels)?;
     timings.rank += started.elapsed().as_secs_f64();
     print_report(&report, &timings);
+    let uses_model = !matches!(options.system(), System::Bm25(_));
     let record = json!({
         "benchmark": "dev",
         "track": options.track.dir_name(),
-        "system": options.system.name(),
-        "model": (options.system != System::Bm25(Bm25Params::REFERENCE) && options.system != System::Bm25(Bm25Params::WEIGHTED_QUERY)).then(|| options.model.display().to_string()),
-        "max_seq_length": (options.system != System::Bm25(Bm25Params::REFERENCE) && options.system != System::Bm25(Bm25Params::WEIGHTED_QUERY)).then_some(options.max_seq_length),
+        "system": options.system().name(),
+        "model": uses_model.then(|| options.model.model.display().to_string()),
+        "max_seq_length": uses_model.then_some(options.max_seq_length),
         "job_text": format!("title{}description", options.job_separator),
-        "occupation_from": (options.system == System::BiEncoderOccupation).then(|| format!("{:?}", options.occupation_from)),
+        "occupation_from": (options.system() == System::BiEncoderOccupation).then(|| format!("{:?}", options.occupation_from)),
         "metrics": report.to_json(),
         "timings_s": {"load": timings.load, "prepare": timings.prepare, "rank_and_score": timings.rank},
     });
@@ -247,7 +233,7 @@ fn bm25_scores(
 /// Bi-encoder cosine of every job with every resume (rows: resumes, columns: jobs).
 fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
     let started = Instant::now();
-    let encoder = BiEncoder::load(&options.model, options.max_seq_length)?;
+    let encoder = BiEncoder::load(&options.model.model, options.max_seq_length)?;
     let (jobs, resumes) = encode_benchmark(&encoder, benchmark, options)?;
     timings.prepare = started.elapsed().as_secs_f64();
     eprintln!(
@@ -291,7 +277,7 @@ fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
         Track::Onet => &taxonomies.onet,
         Track::EscoIct => &taxonomies.esco,
     };
-    let encoder = BiEncoder::load(&options.model, options.max_seq_length)?;
+    let encoder = BiEncoder::load(&options.model.model, options.max_seq_length)?;
     let (jobs, resumes) = encode_benchmark(&encoder, benchmark, options)?;
     let entries: Vec<_> = occupations.iter().map(LabelledOccupation::index_entry).collect();
     let index = OccupationIndex::build(&entries, InferenceParams::default());
@@ -347,4 +333,22 @@ fn print_report(report: &MetricReport, timings: &Timings) {
         "time_load_s\t{:.3}\ntime_prepare_s\t{:.3}\ntime_rank_and_score_s\t{:.3}",
         timings.load, timings.prepare, timings.rank
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
+
+    #[test]
+    fn the_readme_s_invocations_parse() {
+        let o: Options = parse_command_line("evaluate --eval-dir e --track onet --system bm25").unwrap();
+        assert_eq!((o.system(), o.track, o.max_seq_length), (System::Bm25(Bm25Params::REFERENCE), Track::Onet, MAX_SEQ_LENGTH));
+        let o: Options =
+            parse_command_line("evaluate --eval-dir e --track esco_ict --system bi_encoder_occupation --data d --model m").unwrap();
+        assert_eq!((o.system().name(), o.occupation_from, o.job_separator.as_str()), ("bi_encoder_occupation", OccupationFrom::Title, TITLE_SEPARATOR));
+        assert!(parse_command_line::<Options>("evaluate --track onet").is_err(), "--system is required");
+        assert!(parse_command_line::<Options>("evaluate --track mars --system bm25").is_err());
+        assert!(parse_command_line::<Options>("evaluate --track onet --system bm26").is_err());
+    }
 }

@@ -12,14 +12,36 @@
 
 use std::path::PathBuf;
 
+use clap::Parser;
+
 use resonance_engine::error::{EngineError, Result};
 use resonance_engine::skills::{AmbiguityRules, SkillIndex};
-use resonance_offline::cli::{read, Flags};
+use resonance_offline::cli::read;
 use resonance_offline::evaluation::extraction_precision::{find_spans, label_line, measure, parse_labels, parse_texts, LABEL_COLUMNS};
 use resonance_offline::taxonomy::tsv::read_skill_records;
 
+#[derive(Parser, Debug)]
+#[command(name = "extraction_precision", about = "Skill extraction's precision on the hand-labelled sample")]
+struct Args {
+    /// The directory holding kg_skills.tsv (build_taxonomy's output)
+    #[arg(long, value_name = "DIR")]
+    tables: PathBuf,
+    /// The sample texts
+    #[arg(long, value_name = "FILE", default_value = "tests/data/extraction_texts.jsonl")]
+    texts: PathBuf,
+    /// The labels of the spans
+    #[arg(long, value_name = "FILE", default_value = "tests/data/extraction_sample.tsv")]
+    labels: PathBuf,
+    /// Write the found spans that have no label here, as label lines with `?`
+    #[arg(long, value_name = "FILE")]
+    unlabelled: Option<PathBuf>,
+    /// on: list the spans labelled wrong
+    #[arg(long, value_name = "on|off", default_value = "off", value_parser = ["on", "off"])]
+    show_wrong: String,
+}
+
 fn main() {
-    match run() {
+    match run(Args::parse()) {
         Ok(true) => {}
         Ok(false) => std::process::exit(2),
         Err(e) => {
@@ -30,12 +52,8 @@ fn main() {
 }
 
 /// Prints the measurement; false when some span is unlabelled.
-fn run() -> Result<bool> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let flags = Flags::parse(&args)?;
-    let tables = flags.path("tables")?;
-    let texts_path = flags.0.get("texts").map_or_else(|| PathBuf::from("tests/data/extraction_texts.jsonl"), PathBuf::from);
-    let labels_path = flags.0.get("labels").map_or_else(|| PathBuf::from("tests/data/extraction_sample.tsv"), PathBuf::from);
+fn run(args: Args) -> Result<bool> {
+    let (tables, texts_path, labels_path) = (args.tables, args.texts, args.labels);
     let texts = parse_texts(&read(&texts_path)?, &texts_path.display().to_string())?;
     let labels = parse_labels(&read(&labels_path)?, &labels_path.display().to_string())?;
     let records = read_skill_records(&tables.join("kg_skills.tsv"))?;
@@ -49,16 +67,30 @@ fn run() -> Result<bool> {
         Some(v) => println!("precision: {:.3} ({} / {})", v, p.correct.len(), p.correct.len() + p.wrong.len()),
         None => println!("precision: no labelled span found"),
     }
-    if flags.0.get("show-wrong").is_some_and(|v| v == "on") {
+    if args.show_wrong == "on" {
         for (span, reason) in &p.wrong {
             println!("wrong\t{}", label_line(span, "no", reason));
         }
     }
-    if let Some(path) = flags.0.get("unlabelled") {
+    if let Some(path) = &args.unlabelled {
         let lines: Vec<String> = p.unlabelled.iter().map(|s| label_line(s, "?", "")).collect();
         let body = format!("# {LABEL_COLUMNS}\n{}\n", lines.join("\n"));
-        std::fs::write(path, body).map_err(|e| EngineError::InvalidInput(format!("cannot write {path}: {e}")))?;
-        println!("unlabelled spans written to {path}");
+        std::fs::write(path, body).map_err(|e| EngineError::InvalidInput(format!("cannot write {}: {e}", path.display())))?;
+        println!("unlabelled spans written to {}", path.display());
     }
     Ok(p.unlabelled.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
+
+    #[test]
+    fn the_readme_s_invocation_parses() {
+        let args: Args = parse_command_line("extraction_precision --tables /tmp/t").unwrap();
+        assert_eq!((args.texts, args.show_wrong.as_str()), (PathBuf::from("tests/data/extraction_texts.jsonl"), "off"));
+        assert!(parse_command_line::<Args>("e --tables t --show-wrong yes").is_err());
+        assert!(parse_command_line::<Args>("e").is_err(), "--tables is required");
+    }
 }

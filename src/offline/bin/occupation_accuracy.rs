@@ -19,9 +19,11 @@
 //! prints the five most likely O*NET occupations of the given titles instead.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use resonance_offline::cli::{progress, Flags};
+use clap::{Parser, ValueEnum};
+
+use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::Result;
 use resonance_offline::sources::reserved::ReservedOccupations;
@@ -39,28 +41,60 @@ const EMBED_BATCH: usize = 128;
 /// Embedding weights printed by --sweep.
 const SWEEP: [f32; 3] = [0.25, 0.5, 0.75];
 
+/// `on` / `off` switches, as the scripts and the README write them.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "occupation_accuracy", about = "Title -> occupation accuracy of occupation inference on held-out real titles")]
+struct Args {
+    /// The taxonomy sources (scripts/fetch_taxonomy.sh)
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    #[command(flatten)]
+    model: ModelFlag,
+    #[command(flatten)]
+    eval_dir: EvalDirFlag,
+    /// Reserved occupations, never measured (default: <eval-dir>/reserved.txt)
+    #[arg(long, value_name = "FILE")]
+    reserved: Option<PathBuf>,
+    /// off: lexical matching only, no model
+    #[arg(long, value_enum, default_value = "on")]
+    embeddings: Switch,
+    /// on: also print fused for embedding weights 0.25 / 0.5 / 0.75
+    #[arg(long, value_enum, default_value = "off")]
+    sweep: Switch,
+    /// Print the first n titles the lexical matcher misses
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    show: usize,
+    /// Print the five most likely O*NET occupations of these titles ("a; b; ...") instead
+    #[arg(long, value_name = "TITLES")]
+    explain: Option<String>,
+}
+
 fn main() {
-    if let Err(e) = run() {
+    if let Err(e) = run(Args::parse()) {
         eprintln!("occupation_accuracy: {e}");
         std::process::exit(1);
     }
 }
 
-fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let flags = Flags::parse(&args)?;
-    let data = DataDir::new(flags.path("data")?)?;
-    let reserved = ReservedOccupations::load(&flags.0.get("reserved").map_or_else(|| flags.eval_dir().join("reserved.txt"), Into::into))?;
+fn run(args: Args) -> Result<()> {
+    let data = DataDir::new(args.data)?;
+    let eval_dir = args.eval_dir.eval_dir;
+    let reserved = ReservedOccupations::load(&args.reserved.unwrap_or_else(|| eval_dir.join("reserved.txt")))?;
     let taxonomies = read_taxonomies(&data)?;
-    let encoder = match flags.0.get("embeddings").map(String::as_str) {
-        Some("off") => None,
-        _ => Some(BiEncoder::load(&flags.model(), MAX_SEQ_LENGTH)?),
+    let encoder = match args.embeddings {
+        Switch::Off => None,
+        Switch::On => Some(BiEncoder::load(&args.model.model, MAX_SEQ_LENGTH)?),
     };
-    let sweep = flags.0.get("sweep").is_some_and(|v| v == "on");
-    let show = flags.number("show", 0usize)?;
-    let ict: HashSet<String> = ict_keys(&taxonomies.esco, &flags.eval_dir());
+    let (sweep, show) = (args.sweep == Switch::On, args.show);
+    let ict: HashSet<String> = ict_keys(&taxonomies.esco, &eval_dir);
     let mut embedder = Embedder { encoder, cache: HashMap::new() };
-    if let Some(titles) = flags.0.get("explain") {
+    if let Some(titles) = &args.explain {
         return explain(&taxonomies.onet, titles, &mut embedder);
     }
     measure("onet", &taxonomies.onet, &reserved, None, &mut embedder, sweep, show)?;
@@ -215,4 +249,19 @@ fn exact_scores(keys: &HashMap<String, Vec<usize>>, n: usize, title: &str) -> Ve
         scores[i] = 1.0;
     }
     scores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
+
+    #[test]
+    fn the_readme_s_invocations_parse() {
+        let sweep: Args = parse_command_line("occupation_accuracy --data d --eval-dir e --model m --sweep on").unwrap();
+        assert_eq!((sweep.sweep, sweep.embeddings, sweep.model.model), (Switch::On, Switch::On, PathBuf::from("m")));
+        let lexical: Args = parse_command_line("o --data d --embeddings off --show 20").unwrap();
+        assert_eq!((lexical.embeddings, lexical.show, lexical.sweep), (Switch::Off, 20, Switch::Off));
+        assert!(parse_command_line::<Args>("o --data d --sweep maybe").is_err());
+    }
 }

@@ -21,7 +21,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use resonance_offline::cli::{read, Flags};
+use clap::Parser;
+
+use resonance_offline::cli::{read, EvalDirFlag};
 use resonance_engine::error::{EngineError, Result};
 use resonance_offline::occupations::labels::{read_taxonomies, LabelledOccupation};
 use resonance_engine::rng::Rng;
@@ -46,21 +48,35 @@ const BOILERPLATE: &[&str] = &[
 /// The three variants written per track.
 const VARIANTS: [&str; 3] = ["title", "desc", "canonical"];
 
+#[derive(Parser, Debug)]
+#[command(name = "realistic_tracks", about = "Realistic copies of the dev tracks, retitled with held-out real titles")]
+struct Args {
+    /// The taxonomy sources (scripts/fetch_taxonomy.sh)
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Where the tracks are written
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    eval_dir: EvalDirFlag,
+    /// Seed of the title draws
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Keep only the first n occupations of each track (by key): a small version
+    #[arg(long, value_name = "N", default_value_t = usize::MAX)]
+    occupations: usize,
+}
+
 fn main() {
-    if let Err(e) = run() {
+    if let Err(e) = run(Args::parse()) {
         eprintln!("realistic_tracks: {e}");
         std::process::exit(1);
     }
 }
 
-fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let flags = Flags::parse(&args)?;
-    let data = DataDir::new(flags.path("data")?)?;
-    let out = flags.path("out")?;
-    let eval_dir = flags.eval_dir();
-    let seed = flags.number("seed", DEFAULT_SEED)?;
-    let limit = flags.number("occupations", usize::MAX)?;
+fn run(args: Args) -> Result<()> {
+    let data = DataDir::new(args.data)?;
+    let (out, eval_dir, seed, limit) = (args.out, args.eval_dir.eval_dir, args.seed, args.occupations);
     let taxonomies = read_taxonomies(&data)?;
     let mut coverage = String::from("track\tpostings\tretitled\toccupations\tcovered_occupations\n");
     for (track, occupations) in [("onet", &taxonomies.onet), ("esco_ict", &taxonomies.esco)] {
@@ -157,4 +173,21 @@ fn write(path: &PathBuf, text: &str) -> Result<()> {
 
 fn io_error(path: &Path, e: std::io::Error) -> EngineError {
     EngineError::InvalidInput(format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resonance_offline::cli::parse_command_line;
+
+    #[test]
+    fn the_realistic_test_s_invocation_parses() {
+        let args: Args =
+            parse_command_line("realistic_tracks --data d --eval-dir e --out o --occupations 40").unwrap();
+        assert_eq!((args.occupations, args.seed), (40, DEFAULT_SEED));
+        assert_eq!(args.eval_dir.eval_dir, PathBuf::from("e"));
+        assert_eq!(parse_command_line::<Args>("r --data d --out o").unwrap().occupations, usize::MAX);
+        assert!(parse_command_line::<Args>("r --data d").is_err(), "--out is required");
+        assert!(parse_command_line::<Args>("r --data d --out o --occupations many").is_err());
+    }
 }
