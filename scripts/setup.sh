@@ -11,9 +11,10 @@ PGVECTOR_VERSION=0.8.0
 log() { printf '[setup] %s\n' "$*"; }
 
 # Debian packages: the server, its headers for the build, sudo to run as postgres,
-# libclang for pgrx's bindgen.
+# libclang for pgrx's bindgen, pgbouncer for scripts/test_pgbouncer.sh (it is started by
+# that script on its own port, never as the package's service).
 install_debian_packages() {
-  local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" sudo clang libclang-dev pkg-config make gcc dpkg-dev unzip python3-pip)
+  local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" sudo clang libclang-dev pkg-config make gcc dpkg-dev unzip python3-pip pgbouncer)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -eq 0 ]; then log "debian packages present"; return; fi
