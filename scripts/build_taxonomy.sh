@@ -10,6 +10,9 @@ bash "$here/scripts/fetch_taxonomy.sh"
 for f in kg_skills kg_titles kg_skill_relations kg_title_skills kg_title_labels; do
   [ -f "$tables/$f.tsv" ] || missing=1
 done
+# Tables from before 0.3.0 carry no embedding column: rebuilt.
+columns() { head -1 "$1" 2>/dev/null | awk -F'\t' '{ print NF }'; }
+[ "$(columns "$tables/kg_skills.tsv")" = 8 ] && [ "$(columns "$tables/kg_title_labels.tsv")" = 4 ] || missing=1
 [ -n "${missing:-}" ] || { echo "[build_taxonomy] $tables is complete, skipped"; exit 0; }
 (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release -p resonance-offline --bin build_taxonomy -q)
 # Held-out benchmark occupations stay out of the co-requirement statistics when the

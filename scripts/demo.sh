@@ -14,7 +14,7 @@ psql_ -d resonance_demo -c "CREATE EXTENSION resonance CASCADE"
 echo "[demo] loading sample data (embeddings computed by the insert triggers)"
 psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
 # The skill graph: ESCO / O*NET / tech skills from pinned PyPI wheels, built once into
-# TSVs (skipped when present), loaded and embedded in the database (about 6 min).
+# TSVs with their name embeddings (skipped when present), then loaded (about 35 s).
 tables="$HOME/.cache/resonance/taxonomy_tables"
 bash "$here/scripts/build_taxonomy.sh" "$tables"
 bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"

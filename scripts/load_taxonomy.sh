@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Loads the taxonomy TSVs written by build_taxonomy into a database where the resonance
-# extension is installed, then fills kg_skills.embedding with resonance_encode.
+# extension is installed, with the embeddings the build computed; names the files carry no
+# embedding for are embedded with resonance_encode.
 # Usage: scripts/load_taxonomy.sh <port> <database> [tsv_dir] [embed_batch]
 #   tsv_dir     default ~/.cache/resonance/taxonomy_tables (build_taxonomy --out)
 #   embed_batch names per resonance_encode call, default 512

@@ -26,7 +26,7 @@ bash "$here/scripts/build_taxonomy.sh" "$tables" || { check "taxonomy built" ok 
     --eval-dir "$eval_dir" --out "$out" --occupations 40 >/dev/null ||
   { check "realistic tracks built" ok failed; finish_checks realistic; exit; }
 
-# One database holds the loaded taxonomy (its ~46k names embedded once); each track's
+# One database holds the loaded taxonomy (the TSVs carry its names' embeddings); each track's
 # database copies it (scripts/eval_pipeline.sh, RESONANCE_TAXONOMY_DB).
 taxonomy_db=resonance_realistic_taxonomy
 dbs=$(on -d postgres -c "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname LIKE 'resonance_eval_realistic%' OR datname = '$taxonomy_db'")

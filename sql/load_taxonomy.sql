@@ -11,9 +11,11 @@
 
 BEGIN;
 
+-- The embeddings come as pgvector literals in text columns (the build computed them with
+-- the same model), cast when stored; \N means the load computes it below.
 CREATE TEMP TABLE stage_skills (
   name text, aliases text[], category text, description text,
-  source text, source_key text, popularity_score real
+  source text, source_key text, popularity_score real, embedding text
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_titles (
   name text, normalized_name text, level text, source text, source_key text
@@ -25,7 +27,7 @@ CREATE TEMP TABLE stage_title_skills (
   title_normalized_name text, title_source text, skill text, importance real
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_title_labels (
-  title_normalized_name text, title_source text, label text
+  title_normalized_name text, title_source text, label text, embedding text
 ) ON COMMIT DROP;
 
 \copy stage_skills FROM 'kg_skills.tsv'
@@ -38,12 +40,13 @@ CREATE TEMP TABLE stage_title_labels (
 CREATE TEMP TABLE taxonomy_sources (source text PRIMARY KEY) ON COMMIT DROP;
 INSERT INTO taxonomy_sources VALUES ('esco'), ('onet'), ('curated'), ('skill-extractor');
 
--- Skills: upsert by name; the embedding is kept unless the name's row is new.
-INSERT INTO resonance.kg_skills AS k (name, aliases, category, description, source, source_key, popularity_score)
-SELECT name, aliases, category, description, source, source_key, popularity_score FROM stage_skills
+-- Skills: upsert by name; a kept name keeps its embedding, a new one takes the file's.
+INSERT INTO resonance.kg_skills AS k (name, aliases, category, description, source, source_key, popularity_score, embedding)
+SELECT name, aliases, category, description, source, source_key, popularity_score, embedding::vector FROM stage_skills
 ON CONFLICT (name) DO UPDATE
   SET aliases = EXCLUDED.aliases, category = EXCLUDED.category, description = EXCLUDED.description,
-      source = EXCLUDED.source, source_key = EXCLUDED.source_key, popularity_score = EXCLUDED.popularity_score;
+      source = EXCLUDED.source, source_key = EXCLUDED.source_key, popularity_score = EXCLUDED.popularity_score,
+      embedding = coalesce(k.embedding, EXCLUDED.embedding);
 
 DELETE FROM resonance.kg_skills k
  WHERE k.source IN (SELECT source FROM taxonomy_sources)
@@ -85,11 +88,11 @@ ON CONFLICT (title_id, skill_id) DO UPDATE SET importance = EXCLUDED.importance;
 
 -- Title labels: upserted by (title, label) so a kept label keeps its embedding; labels of
 -- the taxonomy's titles that are no longer in the file are deleted.
-INSERT INTO resonance.kg_title_labels (title_id, label)
-SELECT DISTINCT t.id, l.label
+INSERT INTO resonance.kg_title_labels AS k (title_id, label, embedding)
+SELECT DISTINCT ON (t.id, l.label) t.id, l.label, l.embedding::vector
   FROM stage_title_labels l
   JOIN resonance.kg_titles t ON t.normalized_name = l.title_normalized_name AND t.source = l.title_source
-ON CONFLICT (title_id, label) DO NOTHING;
+ON CONFLICT (title_id, label) DO UPDATE SET embedding = coalesce(k.embedding, EXCLUDED.embedding);
 
 DELETE FROM resonance.kg_title_labels k
  USING resonance.kg_titles t
@@ -110,7 +113,7 @@ COMMIT;
 -- psql variables do not reach inside the DO block's quotes; a session setting does.
 SELECT set_config('resonance_load.embed_batch', :'embed_batch', false) AS embed_batch_setting \gset
 
--- Embeddings of skills and title labels that have none (new or renamed), in batches of
+-- Embeddings of skills and title labels that have none (the files had none), in batches of
 -- :embed_batch names, committing after each so a cancel keeps the finished batches. The
 -- text is the name alone: skill mentions in resumes and job ads are short names,
 -- descriptions exist for only some sources, and the build's RELATED_TO similarity used the

@@ -7,10 +7,13 @@
 //! --reserved defaults to ../shared/eval/reserved.txt (the held-out occupations, kept out
 //! of every statistic the relations are derived from). --tune-splitter reruns the
 //! coordinate ascent behind `SegmentWeights::TUNED` and prints the result.
-//! --embedding-cache keeps the name embeddings in a file and reuses them while the list of
-//! names is unchanged (for rebuilding after changing a threshold).
+//! --embedding-cache keeps the name embeddings in a file (and the labels' in <file>.labels.bin)
+//! and reuses them while the list of names is unchanged (for rebuilding after changing a
+//! threshold). kg_skills.tsv and kg_title_labels.tsv carry each name's embedding, so
+//! scripts/load_taxonomy.sh does not compute them again.
 //! Threads: RAYON_NUM_THREADS / CANDLE_NUM_THREADS, as for the extension.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -95,30 +98,48 @@ fn run() -> Result<()> {
 
     let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH)?;
     let cache = args.embedding_cache.as_deref();
+    // Every name embedded for the relations, kept so the tables carry them and the load
+    // does not embed them again.
+    let mut names: HashMap<String, Vec<f32>> = HashMap::new();
     let mut embed = |texts: &[&str]| -> Result<Vec<Vec<f32>>> {
-        if let Some(vectors) = cache.and_then(|c| read_cache(c, texts)) {
-            println!("embeddings of {} names read from the cache", texts.len());
-            return Ok(vectors);
-        }
-        let t = Instant::now();
-        let vectors = encoder.encode(texts, EMBED_BATCH, |_, _| Ok(()))?;
-        let secs = t.elapsed().as_secs_f64();
-        println!("embedded {} names in {secs:.1} s ({:.0} names/s)", texts.len(), texts.len() as f64 / secs);
-        if let Some(c) = cache {
-            write_cache(c, texts, &vectors)?;
-        }
+        let vectors = embed_cached(&encoder, texts, cache)?;
+        names.extend(texts.iter().map(|t| t.to_string()).zip(vectors.iter().cloned()));
         Ok(vectors)
     };
     let (taxonomy, report) = build(&sources, &reserved, &Config::default(), &mut embed)?;
-    write_skills(&out.join("kg_skills.tsv"), &taxonomy.skills)?;
+    write_skills(&out.join("kg_skills.tsv"), &taxonomy.skills, &|name| names.get(name).map(Vec::as_slice))?;
     write_titles(&out.join("kg_titles.tsv"), &taxonomy.titles)?;
     write_relations(&out.join("kg_skill_relations.tsv"), &taxonomy.relations)?;
     write_title_skills(&out.join("kg_title_skills.tsv"), &taxonomy.title_skills)?;
     let labels = title_labels(&read_taxonomies(&data)?, &taxonomy.titles);
-    println!("kg_title_labels: {} labels", write_title_labels(&out.join("kg_title_labels.tsv"), &labels)?);
+    let mut texts: Vec<&str> = labels.iter().map(|l| l.label.as_str()).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    let label_cache = cache.map(|c| c.with_extension("labels.bin"));
+    let vectors = embed_cached(&encoder, &texts, label_cache.as_deref())?;
+    let label_vectors: HashMap<&str, &[f32]> = texts.iter().copied().zip(vectors.iter().map(Vec::as_slice)).collect();
+    let written = write_title_labels(&out.join("kg_title_labels.tsv"), &labels, &|label| label_vectors.get(label).copied())?;
+    println!("kg_title_labels: {written} labels");
     print!("{report}");
     println!("wrote {} in {:.1} s total", out.display(), started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The embeddings of `texts`, from the cache file when it holds exactly these texts, else
+/// computed (and written to the cache file when one is given).
+fn embed_cached(encoder: &BiEncoder, texts: &[&str], cache: Option<&Path>) -> Result<Vec<Vec<f32>>> {
+    if let Some(vectors) = cache.and_then(|c| read_cache(c, texts)) {
+        println!("embeddings of {} names read from the cache", texts.len());
+        return Ok(vectors);
+    }
+    let t = Instant::now();
+    let vectors = encoder.encode(texts, EMBED_BATCH, |_, _| Ok(()))?;
+    let secs = t.elapsed().as_secs_f64();
+    println!("embedded {} names in {secs:.1} s ({:.0} names/s)", texts.len(), texts.len() as f64 / secs);
+    if let Some(c) = cache {
+        write_cache(c, texts, &vectors)?;
+    }
+    Ok(vectors)
 }
 
 /// FNV-1a over the texts (newline-separated): identifies the list a cache was made for.

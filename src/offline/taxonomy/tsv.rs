@@ -23,8 +23,17 @@ fn write_rows(path: &Path, rows: impl Iterator<Item = Vec<String>>) -> Result<us
     Ok(count)
 }
 
-/// kg_skills.tsv: name, aliases, category, description, source, source_key, popularity_score.
-pub fn write_skills(path: &Path, skills: &[Skill]) -> Result<usize> {
+/// A name's embedding as the tables' last column: a pgvector literal, or NULL when the build
+/// has none (the load then computes it).
+pub type EmbeddingOf<'a> = dyn Fn(&str) -> Option<&'a [f32]> + 'a;
+
+fn embedding_field(embedding: Option<&[f32]>) -> String {
+    embedding.map_or_else(|| "\\N".to_string(), copy_text::vector_literal)
+}
+
+/// kg_skills.tsv: name, aliases, category, description, source, source_key, popularity_score,
+/// embedding of the name.
+pub fn write_skills(path: &Path, skills: &[Skill], embedding_of: &EmbeddingOf<'_>) -> Result<usize> {
     write_rows(
         path,
         skills.iter().map(|s| {
@@ -36,6 +45,7 @@ pub fn write_skills(path: &Path, skills: &[Skill]) -> Result<usize> {
                 copy_text::escape(&s.source),
                 copy_text::optional(s.source_key.as_deref()),
                 format!("{:.4}", s.popularity_score),
+                embedding_field(embedding_of(&s.name)),
             ]
         }),
     )
@@ -104,12 +114,17 @@ pub fn write_title_skills(path: &Path, links: &[TitleSkill]) -> Result<usize> {
     )
 }
 
-/// kg_title_labels.tsv: title normalized_name, title source, label.
-pub fn write_title_labels(path: &Path, labels: &[TitleLabel]) -> Result<usize> {
+/// kg_title_labels.tsv: title normalized_name, title source, label, embedding of the label.
+pub fn write_title_labels(path: &Path, labels: &[TitleLabel], embedding_of: &EmbeddingOf<'_>) -> Result<usize> {
     write_rows(
         path,
         labels.iter().map(|l| {
-            vec![copy_text::escape(&l.title_normalized_name), copy_text::escape(&l.title_source), copy_text::escape(&l.label)]
+            vec![
+                copy_text::escape(&l.title_normalized_name),
+                copy_text::escape(&l.title_source),
+                copy_text::escape(&l.label),
+                embedding_field(embedding_of(&l.label)),
+            ]
         }),
     )
 }
@@ -132,9 +147,15 @@ mod tests {
             source_key: None,
             popularity_score: 0.5,
         }];
-        assert_eq!(write_skills(&dir.join("s.tsv"), &skills).unwrap(), 1);
+        assert_eq!(write_skills(&dir.join("s.tsv"), &skills, &|_| None).unwrap(), 1);
         let text = std::fs::read_to_string(dir.join("s.tsv")).unwrap();
-        assert_eq!(text, "C#\t{\"C sharp\"}\ttechnology\t\\N\tcurated\t\\N\t0.5000\n");
+        assert_eq!(text, "C#\t{\"C sharp\"}\ttechnology\t\\N\tcurated\t\\N\t0.5000\t\\N\n");
+        let vector = [0.5f32, -1.0];
+        write_skills(&dir.join("s.tsv"), &skills, &|name| (name == "C#").then_some(&vector[..])).unwrap();
+        assert!(std::fs::read_to_string(dir.join("s.tsv")).unwrap().ends_with("\t0.5000\t[0.5,-1]\n"));
+        let labels = [TitleLabel { title_normalized_name: "dev".into(), title_source: "esco".into(), label: "coder".into() }];
+        write_title_labels(&dir.join("l.tsv"), &labels, &|_| Some(&vector[..])).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("l.tsv")).unwrap(), "dev\tesco\tcoder\t[0.5,-1]\n");
         let read = read_skill_records(&dir.join("s.tsv")).unwrap();
         assert_eq!((read[0].name.as_str(), read[0].aliases.as_slice()), ("C#", &["C sharp".to_string()][..]));
         let titles = vec![Title {
