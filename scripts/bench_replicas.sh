@@ -104,23 +104,26 @@ steady() {
 
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
 echo "== each node alone: $CLIENTS clients, ${RUN_SECONDS} s"
-alone_sum=0
+# report <port> <pgbench log>: prints the node's steady rate and adds it to $sum.
+sum=0
+report() {
+  local rate
+  rate=$(steady "$2")
+  printf '%-14s matches_per_s=%s\n' "$(name_of "$1")" "$rate"
+  sum=$(awk -v a="$sum" -v b="${rate%% *}" 'BEGIN { printf "%.1f", a + b }')
+}
 for port in "${ports[@]}"; do
   bench "$port" "$work/alone_$port.txt"
-  rate=$(steady "$work/alone_$port.txt")
-  printf '%-14s matches_per_s=%s\n' "$(name_of "$port")" "$rate"
-  alone_sum=$(awk -v a="$alone_sum" -v b="${rate%% *}" 'BEGIN { printf "%.1f", a + b }')
+  report "$port" "$work/alone_$port.txt"
 done
+alone_sum=$sum
 echo "sum_alone      matches_per_s=$alone_sum (what ${#ports[@]} machines like this one would give; not measured at once)"
 echo "== every node at once: $CLIENTS clients each, ${RUN_SECONDS} s"
 pids=()
 for port in "${ports[@]}"; do bench "$port" "$work/all_$port.txt" & pids+=($!); done
 for pid in "${pids[@]}"; do wait "$pid"; done
-total=0
-for port in "${ports[@]}"; do
-  rate=$(steady "$work/all_$port.txt")
-  printf '%-14s matches_per_s=%s\n' "$(name_of "$port")" "$rate"
-  total=$(awk -v a="$total" -v b="${rate%% *}" 'BEGIN { printf "%.1f", a + b }')
-done
+sum=0
+for port in "${ports[@]}"; do report "$port" "$work/all_$port.txt"; done
+total=$sum
 echo "total          matches_per_s=$total (${#ports[@]} nodes on one $(nproc)-core machine)"
 log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
