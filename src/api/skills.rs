@@ -21,7 +21,7 @@ fn resonance_extract_skills(
         .iter()
         .zip(spans)
         .map(|(m, span)| {
-            (loaded.ids[m.skill.index()], loaded.index.name(m.skill).to_string(), span.start_pos as i32, span.end_pos as i32)
+            (loaded.uuid(m.skill), loaded.index.name(m.skill).to_string(), span.start_pos as i32, span.end_pos as i32)
         })
         .collect();
     TableIterator::new(rows)

@@ -27,5 +27,6 @@ pub mod projection;
 pub mod ranking;
 pub mod rng;
 pub mod skills;
+pub mod snapshot;
 pub mod tokenization;
 pub mod weights;

@@ -9,37 +9,56 @@ use pgrx::prelude::*;
 
 use crate::postgres::error::OrRaise;
 
-/// The taxonomy's version now. Read with a plain SELECT: pgrx's `Spi::get_one` runs as an
+/// Which taxonomy a backend sees: its version, and the transaction that wrote that version.
+/// The version alone can repeat: a transaction that changed the taxonomy and rolled back
+/// bumped it to a number the next change will take again; the writing transaction's id
+/// (the row's xmin) tells the two apart. `table` tells an extension dropped and created
+/// again (its version restarts) from the one before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaxonomyStamp {
+    pub version: i64,
+    pub xmin: i64,
+    pub table: u32,
+}
+
+/// The taxonomy's stamp now. Read with a plain SELECT: pgrx's `Spi::get_one` runs as an
 /// update and takes a transaction id, which a hot standby refuses ("cannot assign
 /// TransactionIds during recovery").
-pub fn current_version() -> i64 {
+pub fn current_stamp() -> TaxonomyStamp {
     Spi::connect(|client| {
-        client
-            .select("SELECT version FROM resonance.kg_version", Some(1), &[])
-            .and_then(|rows| rows.first().get_one::<i64>())
-            .or_raise("reading resonance.kg_version")
-            .unwrap_or(0)
+        let rows = client
+            .select(
+                "SELECT version, xmin::text::bigint, tableoid::oid::bigint FROM resonance.kg_version",
+                Some(1),
+                &[],
+            )
+            .or_raise(READING_VERSION);
+        let row = rows.first();
+        let get = |i| row.get::<i64>(i).or_raise(READING_VERSION).unwrap_or(0);
+        TaxonomyStamp { version: get(1), xmin: get(2), table: get(3) as u32 }
     })
 }
 
+const READING_VERSION: &str = "reading resonance.kg_version";
+
 /// A value built from the taxonomy, kept for this backend while the version stands.
-pub struct PerVersion<T>(RefCell<Option<(i64, Rc<T>)>>);
+pub struct PerVersion<T>(RefCell<Option<(TaxonomyStamp, Rc<T>)>>);
 
 impl<T> PerVersion<T> {
     pub const fn new() -> Self {
         Self(RefCell::new(None))
     }
 
-    /// The value for the current version, built by `build` if there is none yet or the
+    /// The value for the current taxonomy, built by `build` if there is none yet or the
     /// taxonomy changed since. No borrow is held while `build` runs (it reads over SPI and
     /// may raise an ERROR).
-    pub fn get(&self, build: impl FnOnce() -> T) -> Rc<T> {
-        let version = current_version();
-        if let Some(value) = self.0.borrow().as_ref().filter(|(v, _)| *v == version).map(|(_, t)| t.clone()) {
+    pub fn get(&self, build: impl FnOnce(TaxonomyStamp) -> T) -> Rc<T> {
+        let stamp = current_stamp();
+        if let Some(value) = self.0.borrow().as_ref().filter(|(s, _)| *s == stamp).map(|(_, t)| t.clone()) {
             return value;
         }
-        let value = Rc::new(build());
-        *self.0.borrow_mut() = Some((version, value.clone()));
+        let value = Rc::new(build(stamp));
+        *self.0.borrow_mut() = Some((stamp, value.clone()));
         value
     }
 }

@@ -3,6 +3,7 @@
 //! arguments, error reporting, and the extension's own SQL script.
 
 pub mod error;
+pub mod index_file;
 pub mod json_arg;
 pub mod kg_version;
 pub mod model_cache;

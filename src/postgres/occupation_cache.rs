@@ -42,7 +42,7 @@ thread_local! {
 
 /// The index as of now, rebuilt if the taxonomy changed since it was built.
 fn occupations() -> Rc<LoadedOccupations> {
-    OCCUPATIONS.with(|cache| cache.get(load))
+    OCCUPATIONS.with(|cache| cache.get(|_| load()))
 }
 
 /// One title with a profile: its name, its labels (id, text) and its profile's skills.
@@ -122,7 +122,7 @@ fn nearest_labels(loaded: &LoadedOccupations, embedding: Vec<f32>) -> Vec<(u32, 
 /// The distinct taxonomy skills `text` names, as the profiles' keys (kg_skills ids).
 fn skills_named(text: &str) -> Vec<String> {
     let loaded = skills();
-    distinct_skills(&loaded.index.extract(text)).into_iter().map(|s| loaded.ids[s.index()].to_string()).collect()
+    distinct_skills(&loaded.index.extract(text)).into_iter().map(|s| loaded.uuid(s).to_string()).collect()
 }
 
 /// The most likely occupations of a job from its `title` and the skills its `description`

@@ -1,36 +1,132 @@
-//! The backend's copy of the skill taxonomy (automaton, graph, occupation profiles), built
-//! from the kg_* tables on first use and rebuilt when resonance.kg_version moves
-//! (`kg_version::PerVersion`). Read-only: works on a hot standby.
+//! The skill taxonomy (automaton, graph, occupation profiles) as backends use it: a snapshot
+//! file per taxonomy stamp (`index_file`), built from the kg_* tables by the first backend
+//! that needs it and mapped by every backend after. Each backend keeps its open index while
+//! the stamp stands (`kg_version::PerVersion`). Read-only apart from that file: works on a
+//! hot standby.
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::postgres::error::{OrRaise, raise};
-use crate::postgres::kg_version::PerVersion;
-use resonance_engine::skills::{AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord};
+use crate::postgres::error::{raise, OrRaise};
+use crate::postgres::index_file;
+use crate::postgres::kg_version::{PerVersion, TaxonomyStamp};
+use resonance_engine::skills::{
+    AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord,
+};
+use resonance_engine::snapshot::{Column, SnapshotWriter};
 
 /// What an SPI failure in this file was doing (`OrRaise`).
 const READING_TAXONOMY: &str = "reading the skill taxonomy";
 
+/// The snapshot section holding each skill's kg_skills uuid (16 bytes per skill).
+const UUID_SECTION: &str = "postgres.skill_uuid";
+
+/// Serialises index builds within a database (pg_advisory_xact_lock's two-key form: the
+/// first key is this extension's, "RESO").
+const BUILD_LOCK: (i32, i32) = (0x5245_534f, 1);
+
 /// The index with the uuid of each SkillId.
 pub struct LoadedSkills {
     pub index: SkillIndex,
-    pub ids: Vec<Uuid>,
+    uuids: Column<u8>,
+}
+
+impl LoadedSkills {
+    fn open(bytes: resonance_engine::snapshot::SharedBytes) -> resonance_engine::error::Result<Self> {
+        let index = SkillIndex::open(bytes)?;
+        let uuids = index.snapshot().bytes(UUID_SECTION)?;
+        if uuids.len() != index.len() * 16 {
+            let reason = "its uuids do not fit its skills".to_string();
+            return Err(resonance_engine::error::EngineError::Io { what: "skill index file".into(), reason });
+        }
+        Ok(LoadedSkills { index, uuids })
+    }
+
+    /// The kg_skills id of `skill`.
+    pub fn uuid(&self, skill: SkillId) -> Uuid {
+        let bytes = self.uuids.view();
+        let mut id = [0u8; 16];
+        id.iter_mut().enumerate().for_each(|(i, b)| *b = bytes.get(skill.index() * 16 + i));
+        Uuid::from_bytes(id)
+    }
 }
 
 thread_local! {
     static SKILLS: PerVersion<LoadedSkills> = const { PerVersion::new() };
 }
 
-/// The taxonomy as of now, rebuilding it if the tables changed since it was built.
+/// The taxonomy as of now, opening (or building) its index file if the tables changed since
+/// this backend last looked.
 pub fn skills() -> Rc<LoadedSkills> {
     SKILLS.with(|cache| cache.get(load))
 }
 
-fn load() -> LoadedSkills {
+/// The index of `stamp`: its file mapped when there is one, else built (once per server:
+/// others wait on the lock, then map what was written).
+fn load(stamp: TaxonomyStamp) -> LoadedSkills {
+    let path = index_file::path_for(&stamp);
+    if let Some(loaded) = open_file(&path) {
+        return loaded;
+    }
+    Spi::connect(|client| {
+        client
+            .select("SELECT pg_advisory_xact_lock($1, $2)", None, &[BUILD_LOCK.0.into(), BUILD_LOCK.1.into()])
+            .or_raise("waiting for another backend's skill index build");
+    });
+    if let Some(loaded) = open_file(&path) {
+        return loaded;
+    }
+    let bytes = build();
+    match index_file::publish(&stamp, &bytes) {
+        Ok(()) => {
+            if let Some(loaded) = open_file(&path) {
+                return loaded;
+            }
+        }
+        Err(e) => warning!(
+            "resonance: could not write the skill index file {}: {e}; this backend keeps its own copy",
+            path.display()
+        ),
+    }
+    LoadedSkills::open(Arc::new(bytes)).unwrap_or_else(|e| raise(e))
+}
+
+/// The index in the file at `path`, or None when there is none or it cannot be used (a
+/// damaged file or one of another format: it is rebuilt, with a WARNING).
+fn open_file(path: &std::path::Path) -> Option<LoadedSkills> {
+    let mapped = match index_file::map(path) {
+        Ok(m) => m?,
+        Err(e) => {
+            warning!("resonance: could not read the skill index file {}: {e}; rebuilding it", path.display());
+            return None;
+        }
+    };
+    match LoadedSkills::open(Arc::new(mapped)) {
+        Ok(loaded) => Some(loaded),
+        Err(e) => {
+            warning!("resonance: the skill index file {} is unusable ({e}); rebuilding it", path.display());
+            None
+        }
+    }
+}
+
+/// Reads the taxonomy over SPI and lays it out as an index snapshot with the skills' uuids.
+fn build() -> Vec<u8> {
+    let (uuids, records, edges, occupations) = read_taxonomy();
+    let mut w = SnapshotWriter::new();
+    SkillIndex::write(&mut w, &records, &edges, &occupations, &AmbiguityRules::default()).unwrap_or_else(|e| raise(e));
+    let uuid_bytes: Vec<u8> = uuids.iter().flat_map(|u| *u.as_bytes()).collect();
+    w.bytes(UUID_SECTION, &uuid_bytes);
+    SkillIndex::finish(w)
+}
+
+type Taxonomy = (Vec<Uuid>, Vec<SkillRecord>, Vec<SkillEdge>, Vec<OccupationProfile>);
+
+fn read_taxonomy() -> Taxonomy {
     Spi::connect(|client| {
         let mut ids = Vec::new();
         let mut records = Vec::new();
@@ -87,8 +183,6 @@ fn load() -> LoadedSkills {
                 skills: skills.into_iter().flatten().filter_map(|u| position.get(&u).copied()).collect(),
             });
         }
-        let index =
-            SkillIndex::build(&records, &edges, &occupations, &AmbiguityRules::default()).unwrap_or_else(|e| raise(e));
-        LoadedSkills { index, ids }
+        (ids, records, edges, occupations)
     })
 }

@@ -1,5 +1,5 @@
 //! Finding taxonomy skills in free text: every canonical name and alias goes into one
-//! Aho-Corasick automaton over folded text (see `fold`); matches must stand alone as tokens
+//! Aho-Corasick automaton over folded text (see `fold`, `automaton`); matches must stand alone as tokens
 //! (see `boundary`); overlapping matches resolve leftmost-longest; ambiguous short words
 //! count only in context (see `ambiguity`).
 //!
@@ -9,13 +9,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::sync::Arc;
 
 use super::ambiguity::{is_cased, keep_in_context, AmbiguityRules, Span};
 use super::boundary::{is_token, is_word_char};
 use super::fold::{fold_name, FoldedText};
+use super::automaton::Automaton;
 use super::SkillId;
 use crate::error::{EngineError, Result};
+use crate::snapshot::{Column, Snapshot, SnapshotWriter};
 
 /// One taxonomy skill as the extractor needs it.
 #[derive(Clone, Debug)]
@@ -45,16 +47,27 @@ pub struct CharSpan {
     pub end_pos: usize,
 }
 
-/// One distinct folded form and the skill it stands for.
+/// One distinct folded form and the skill it stands for, while the extractor is built.
 struct Form {
     skill: SkillId,
     /// The form is the skill's canonical name (not only an alias).
     is_name: bool,
     /// The form needs the ambiguity rule.
     ambiguous: bool,
+    /// The form is digit-only or one character and not ambiguous: found by `lookup`, never
+    /// in text (see `AmbiguityRules::matchable`).
+    unmatchable: bool,
     /// How the taxonomy writes it (kept for ambiguous forms only: the casing rule).
     declared: Vec<String>,
 }
+
+/// Bits of a form's flags in the snapshot.
+const IS_NAME: u8 = 1;
+const AMBIGUOUS: u8 = 2;
+const UNMATCHABLE: u8 = 4;
+
+/// The prefix of the extractor's section names in a snapshot.
+pub const SNAPSHOT_PREFIX: &str = "extract";
 
 /// A match found by the automaton, in folded byte offsets, before selection.
 #[derive(Clone, Copy)]
@@ -64,28 +77,38 @@ struct AutomatonHit {
     form: usize,
 }
 
-/// Finds taxonomy skills in text. Build once per taxonomy, then `extract` from any thread.
+/// Finds taxonomy skills in text. Built once per taxonomy into snapshot sections (see
+/// `crate::snapshot`), which any number of processes can then search in place.
 pub struct SkillExtractor {
-    automaton: AhoCorasick,
-    forms: Vec<Form>,
+    automaton: Automaton,
+    /// Per form (the automaton's pattern ids): its skill and its flags.
+    form_skill: Column<u32>,
+    form_flags: Column<u8>,
+    /// How the taxonomy writes each ambiguous form (the casing rule); few, so copied.
+    declared: HashMap<usize, Vec<String>>,
     cues: Vec<String>,
-    /// Forms claimed by more than one skill, resolved to one (see `claim`).
-    shared_forms: usize,
-    /// Forms left out as digit-only or one character (see `AmbiguityRules::matchable`).
-    unmatchable_forms: usize,
+    /// Forms claimed by more than one skill, resolved to one (see `claim`), and forms left
+    /// out of text matching as digit-only or one character.
+    counts: Column<u32>,
 }
 
 impl SkillExtractor {
     /// Builds the matcher from `entries` and the ambiguity rules (`AmbiguityRules::default()`
     /// for the built-in lists). Errors on a repeated skill id or a name with no letter or digit.
     pub fn new(entries: &[SkillEntry], rules: &AmbiguityRules) -> Result<Self> {
+        let mut w = SnapshotWriter::new();
+        Self::write(&mut w, entries, rules)?;
+        Self::open(&Snapshot::open(Arc::new(w.finish(STANDALONE_KIND, 1)), STANDALONE_KIND, 1)?)
+    }
+
+    /// Writes the matcher's sections into `w` (see `new`).
+    pub fn write(w: &mut SnapshotWriter, entries: &[SkillEntry], rules: &AmbiguityRules) -> Result<()> {
         let compiled = rules.compile();
         let mut forms: Vec<Form> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut seen = HashSet::new();
-        let mut shared_forms = 0;
-        let mut unmatchable_forms = 0;
+        let (mut shared_forms, mut unmatchable_forms) = (0u32, 0u32);
         for entry in entries {
             if !seen.insert(entry.skill) {
                 return Err(EngineError::InvalidInput(format!("skill id {} is listed twice", entry.skill.0)));
@@ -100,15 +123,13 @@ impl SkillExtractor {
             // Aliases with nothing to match ("", "-") are skipped: SQL arrays carry such leftovers.
             for (text, is_name) in written.filter(|(t, _)| has_word_char(t)) {
                 let folded = fold_name(text);
-                if !AmbiguityRules::matchable(&compiled, &folded) {
-                    unmatchable_forms += 1;
-                    continue;
-                }
+                let unmatchable = !AmbiguityRules::matchable(&compiled, &folded);
+                unmatchable_forms += u32::from(unmatchable);
                 let ambiguous = compiled.forms.contains(&folded);
                 let declared = if ambiguous { vec![text.trim().to_string()] } else { Vec::new() };
-                let candidate = Form { skill: entry.skill, is_name, ambiguous, declared };
+                let candidate = Form { skill: entry.skill, is_name, ambiguous, unmatchable, declared };
                 match index.get(&folded) {
-                    Some(&at) => shared_forms += usize::from(claim(&mut forms[at], candidate)),
+                    Some(&at) => shared_forms += u32::from(claim(&mut forms[at], candidate)),
                     None => {
                         index.insert(folded.clone(), forms.len());
                         forms.push(candidate);
@@ -117,16 +138,49 @@ impl SkillExtractor {
                 }
             }
         }
-        // Standard semantics, because selection needs every overlapping candidate (a longest
-        // match that fails its boundary must not hide a shorter one that passes). The
-        // contiguous NFA: on 60k generated names a DFA took 4x the CPU to build (0.63 s against
-        // 0.15 s) and 17x the memory (134 MB against 8 MB) to search only 1.5x faster.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&patterns)
-            .map_err(|e| EngineError::InvalidInput(format!("skill names do not fit the matcher: {e}")))?;
-        Ok(SkillExtractor { automaton, forms, cues: compiled.cues, shared_forms, unmatchable_forms })
+        let bytes: Vec<&[u8]> = patterns.iter().map(|p| p.as_bytes()).collect();
+        let section = |part: &str| format!("{SNAPSHOT_PREFIX}.{part}");
+        Automaton::write(w, &section("automaton"), &bytes);
+        w.u32s(&section("form_skill"), forms.iter().map(|f| f.skill.0));
+        let flags: Vec<u8> = forms
+            .iter()
+            .map(|f| u8::from(f.is_name) * IS_NAME | u8::from(f.ambiguous) * AMBIGUOUS | u8::from(f.unmatchable) * UNMATCHABLE)
+            .collect();
+        w.bytes(&section("form_flags"), &flags);
+        let declared: Vec<(u32, &str)> = forms
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| f.declared.iter().map(move |d| (i as u32, d.as_str())))
+            .collect();
+        w.u32s(&section("declared_form"), declared.iter().map(|d| d.0));
+        w.strings(&section("declared"), declared.iter().map(|d| d.1));
+        w.strings(&section("cues"), compiled.cues.iter().map(String::as_str));
+        w.u32s(&section("counts"), [shared_forms, unmatchable_forms]);
+        Ok(())
+    }
+
+    /// The matcher written into `snapshot` by `write`.
+    pub fn open(snapshot: &Snapshot) -> Result<Self> {
+        let section = |part: &str| format!("{SNAPSHOT_PREFIX}.{part}");
+        let declared_form = snapshot.u32s(&section("declared_form"))?;
+        let declared_text = snapshot.strings(&section("declared"))?;
+        let mut declared: HashMap<usize, Vec<String>> = HashMap::new();
+        for (i, form) in declared_form.view().iter().enumerate() {
+            declared.entry(form as usize).or_default().push(declared_text.get(i).to_string());
+        }
+        let cues = snapshot.strings(&section("cues"))?;
+        let extractor = SkillExtractor {
+            automaton: Automaton::open(snapshot, &section("automaton"))?,
+            form_skill: snapshot.u32s(&section("form_skill"))?,
+            form_flags: snapshot.bytes(&section("form_flags"))?,
+            declared,
+            cues: (0..cues.len()).map(|i| cues.get(i).to_string()).collect(),
+            counts: snapshot.u32s(&section("counts"))?,
+        };
+        if extractor.form_flags.len() != extractor.form_skill.len() || extractor.counts.len() != 2 {
+            return Err(EngineError::Io { what: "skill extractor snapshot".into(), reason: "its form lists disagree".into() });
+        }
+        Ok(extractor)
     }
 
     /// Every skill occurrence in `text`, in text order, non-overlapping.
@@ -149,50 +203,78 @@ impl SkillExtractor {
         }
     }
 
-    /// Distinct forms (names and aliases after folding) in the matcher.
+    /// The skill whose name or alias folds to the same form as `name` (digit-only and
+    /// one-character forms included, which text matching leaves out).
+    pub fn lookup(&self, name: &str) -> Option<SkillId> {
+        let form = self.automaton.find_exact(fold_name(name).as_bytes())?;
+        Some(self.skill_of(form as usize))
+    }
+
+    /// Distinct forms (names and aliases after folding) in the matcher, including those
+    /// left out of text matching.
     pub fn form_count(&self) -> usize {
-        self.forms.len()
+        self.form_skill.len()
     }
 
     /// Forms that more than one skill declared; each was given to one skill (see `claim`).
     pub fn shared_form_count(&self) -> usize {
-        self.shared_forms
+        self.counts.view().get(0) as usize
     }
 
     /// Forms left out because they are digit-only or one character and not ambiguous.
     pub fn unmatchable_form_count(&self) -> usize {
-        self.unmatchable_forms
+        self.counts.view().get(1) as usize
     }
 
-    /// Heap bytes the automaton uses.
+    /// Bytes the automaton uses.
     pub fn automaton_bytes(&self) -> usize {
-        self.automaton.memory_usage()
+        self.automaton.bytes()
     }
 
-    /// Automaton hits in `folded` that stand alone as tokens and map back to the original text.
+    fn skill_of(&self, form: usize) -> SkillId {
+        SkillId(self.form_skill.view().get(form))
+    }
+
+    fn flags(&self, form: usize) -> u8 {
+        self.form_flags.view().get(form)
+    }
+
+    /// Automaton hits in `folded` that may match in text, stand alone as tokens and map back
+    /// to the original text.
     fn candidates(&self, folded: &FoldedText) -> Vec<AutomatonHit> {
-        self.automaton
-            .find_overlapping_iter(folded.text.as_str())
-            .map(|m| AutomatonHit { start: m.start(), end: m.end(), form: m.pattern().as_usize() })
-            .filter(|c| folded.original_offset(c.start).is_some() && folded.original_offset(c.end).is_some())
-            .filter(|c| is_token(&folded.text, c.start, c.end))
-            .collect()
+        let flags = self.form_flags.view();
+        let mut hits = Vec::new();
+        self.automaton.for_each_match(folded.text.as_bytes(), |start, end, form| {
+            let form = form as usize;
+            let usable = flags.get(form) & UNMATCHABLE == 0
+                && folded.original_offset(start).is_some()
+                && folded.original_offset(end).is_some()
+                && is_token(&folded.text, start, end);
+            if usable {
+                hits.push(AutomatonHit { start, end, form });
+            }
+        });
+        hits
     }
 
     /// The context rule's view of a chosen candidate.
     fn span(&self, c: &AutomatonHit, text: &str, folded: &FoldedText) -> Span {
-        let form = &self.forms[c.form];
-        let cased = form.ambiguous && is_cased(original(c, text, folded), &form.declared);
-        Span { start: c.start, end: c.end, ambiguous: form.ambiguous, cased }
+        let ambiguous = self.flags(c.form) & AMBIGUOUS != 0;
+        let declared = self.declared.get(&c.form).map(Vec::as_slice).unwrap_or_default();
+        let cased = ambiguous && is_cased(original(c, text, folded), declared);
+        Span { start: c.start, end: c.end, ambiguous, cased }
     }
 
     /// The public match for a chosen candidate.
     fn to_match(&self, c: &AutomatonHit, text: &str, folded: &FoldedText) -> SkillMatch {
         let start = folded.original_offset(c.start).unwrap_or(0);
         let end = folded.original_offset(c.end).unwrap_or(start);
-        SkillMatch { skill: self.forms[c.form].skill, start, end, surface: text[start..end].to_string() }
+        SkillMatch { skill: self.skill_of(c.form), start, end, surface: text[start..end].to_string() }
     }
 }
+
+/// The snapshot kind of an extractor built on its own (`SkillExtractor::new`).
+const STANDALONE_KIND: &str = "skill extractor";
 
 /// Resolves a form declared again (by `incoming`): the same skill merges its spellings; between
 /// different skills a canonical name beats an alias, then the lower id wins, so the outcome does

@@ -26,6 +26,7 @@ use std::collections::BinaryHeap;
 
 use super::SkillId;
 use crate::error::{EngineError, Result};
+use crate::snapshot::{Snapshot, SnapshotWriter};
 
 /// Weight multiplier per hop after the first. 0.5: one extra hop counts like halving the
 /// evidence, so a two-hop path over perfect edges (1 x 1 x 0.5) ranks level with a direct
@@ -80,6 +81,8 @@ pub enum Link {
 }
 
 impl Link {
+    const ALL: [Link; 5] = [Link::RelatedTo, Link::Requires, Link::RequiredBy, Link::PartOf, Link::HasPart];
+
     /// The link's name for SQL results.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -191,6 +194,40 @@ impl SkillGraph {
         }
         let arcs = directed.into_iter().map(|(_, arc)| arc).collect();
         Ok(SkillGraph { first_arc, arcs, hop_decay: params.hop_decay })
+    }
+
+    /// Writes the adjacency lists into `w` under `prefix` (`open` reads them back).
+    pub fn write(&self, w: &mut SnapshotWriter, prefix: &str) {
+        w.u32s(&format!("{prefix}.first_arc"), self.first_arc.iter().map(|&a| a as u32));
+        w.u32s(&format!("{prefix}.arc_to"), self.arcs.iter().map(|a| a.to));
+        let links: Vec<u8> = self.arcs.iter().map(|a| Link::ALL.iter().position(|&l| l == a.link).unwrap_or(0) as u8).collect();
+        w.bytes(&format!("{prefix}.arc_link"), &links);
+        w.f64s(&format!("{prefix}.arc_weight"), self.arcs.iter().map(|a| a.weight));
+        w.f64s(&format!("{prefix}.hop_decay"), [self.hop_decay]);
+    }
+
+    /// The graph written under `prefix`. Copied into this process's memory: the walk reads
+    /// arcs in tight loops, and at 16 bytes an arc the full taxonomy's take 3.3 MB.
+    pub fn open(snapshot: &Snapshot, prefix: &str) -> Result<Self> {
+        let column = |part: &str| format!("{prefix}.{part}");
+        let first_arc: Vec<usize> = snapshot.u32s(&column("first_arc"))?.view().iter().map(|a| a as usize).collect();
+        let (to, link, weight) =
+            (snapshot.u32s(&column("arc_to"))?, snapshot.bytes(&column("arc_link"))?, snapshot.f64s(&column("arc_weight"))?);
+        let (to, link, weight) = (to.view(), link.view(), weight.view());
+        let fits = first_arc.first() == Some(&0)
+            && first_arc.windows(2).all(|w| w[0] <= w[1])
+            && first_arc.last() == Some(&to.len())
+            && link.len() == to.len()
+            && weight.len() == to.len();
+        let skill_count = first_arc.len().saturating_sub(1);
+        if !fits || to.iter().any(|t| t as usize >= skill_count) {
+            return Err(EngineError::Io { what: "skill graph snapshot".into(), reason: "its arcs do not fit its skills".into() });
+        }
+        let arcs = (0..to.len())
+            .map(|i| Arc { to: to.get(i), link: Link::ALL[(link.get(i) as usize).min(Link::ALL.len() - 1)], weight: weight.get(i) })
+            .collect();
+        let hop_decay = snapshot.f64s(&column("hop_decay"))?.view().iter().next().unwrap_or(DEFAULT_HOP_DECAY);
+        Ok(SkillGraph { first_arc, arcs, hop_decay })
     }
 
     /// Number of skills (valid ids are 0..skill_count).

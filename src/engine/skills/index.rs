@@ -2,18 +2,18 @@
 //! together from the kg_* rows. One `SkillIndex` serves resonance_extract_skills,
 //! resonance_related_skills and stage 2 of resonance_match.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::extract::{distinct_skills, SkillEntry, SkillExtractor, SkillMatch};
-use super::fold::fold_name;
 use super::graph::{Related, SkillEdge, SkillGraph};
 use super::occupation::{combined_skill_score, expected_occupation_fit, OccupationProfile, Occupations, ResumeSkills};
 use super::score::{skill_graph_score, JobSkill, ScoreParams};
 use super::{AmbiguityRules, SkillId};
-use crate::error::Result;
+use crate::error::{EngineError, Result};
 use crate::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
 use crate::matching::{JobText, SkillScorer};
 use crate::occupations::inference::Inferred;
+use crate::snapshot::{SharedBytes, Snapshot, SnapshotWriter, Strings};
 
 /// One skill as stored: the preferred label and its aliases. Its position in the list
 /// given to [`SkillIndex::build`] is its `SkillId`.
@@ -27,9 +27,16 @@ pub struct SkillRecord {
 /// never asked for, and a reader wants the first few, not all.
 pub const MAX_BONUS_IN_EXPLANATION: usize = 10;
 
+/// The snapshot kind and format version of a skill index (`crate::snapshot`). Bump the
+/// version whenever a section changes meaning: an index file of another version is rebuilt.
+pub const SNAPSHOT_KIND: &str = "skill index";
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// The skill taxonomy ready to search: a snapshot (built here, or a file mapped by many
+/// processes) read in place, plus the parts small enough to copy when it is opened.
 pub struct SkillIndex {
-    names: Vec<String>,
-    lookup: HashMap<String, SkillId>,
+    snapshot: Snapshot,
+    names: Strings,
     extractor: SkillExtractor,
     graph: SkillGraph,
     occupations: Occupations,
@@ -37,37 +44,74 @@ pub struct SkillIndex {
 }
 
 impl SkillIndex {
-    /// Builds the automaton, the graph and the occupation profiles. `edges` and the profiles'
-    /// skills refer to positions in `records`.
+    /// Builds the automaton, the graph and the occupation profiles in this process. `edges`
+    /// and the profiles' skills refer to positions in `records`.
     pub fn build(
         records: &[SkillRecord],
         edges: &[SkillEdge],
         occupations: &[OccupationProfile],
         rules: &AmbiguityRules,
     ) -> Result<Self> {
+        let mut w = SnapshotWriter::new();
+        Self::write(&mut w, records, edges, occupations, rules)?;
+        Self::open(Arc::new(Self::finish(w)))
+    }
+
+    /// Writes the index's sections into `w`; the caller may add sections of its own (under
+    /// other names) before `finish`.
+    pub fn write(
+        w: &mut SnapshotWriter,
+        records: &[SkillRecord],
+        edges: &[SkillEdge],
+        occupations: &[OccupationProfile],
+        rules: &AmbiguityRules,
+    ) -> Result<()> {
         let entries: Vec<SkillEntry> = records
             .iter()
             .enumerate()
             .map(|(i, r)| SkillEntry { skill: SkillId(i as u32), name: r.name.clone(), aliases: r.aliases.clone() })
             .collect();
-        let mut lookup = HashMap::new();
-        // Canonical names first, so an alias never shadows another skill's own name.
-        for (i, r) in records.iter().enumerate() {
-            lookup.entry(fold_name(&r.name)).or_insert(SkillId(i as u32));
+        SkillExtractor::write(w, &entries, rules)?;
+        w.strings("skills.names", records.iter().map(|r| r.name.as_str()));
+        SkillGraph::new(records.len(), edges)?.write(w, "graph");
+        w.strings("occupations.names", occupations.iter().map(|o| o.name.as_str()));
+        let mut first = vec![0u32];
+        for o in occupations {
+            first.push(first[first.len() - 1] + o.skills.len() as u32);
         }
-        for (i, r) in records.iter().enumerate() {
-            for a in &r.aliases {
-                lookup.entry(fold_name(a)).or_insert(SkillId(i as u32));
-            }
+        w.u32s("occupations.first_skill", first);
+        w.u32s("occupations.skills", occupations.iter().flat_map(|o| o.skills.iter().map(|s| s.0)));
+        Ok(())
+    }
+
+    /// The snapshot's bytes, ready to open or to store.
+    pub fn finish(w: SnapshotWriter) -> Vec<u8> {
+        w.finish(SNAPSHOT_KIND, SNAPSHOT_VERSION)
+    }
+
+    /// Opens an index snapshot (from `finish`): the automaton and the names are read where
+    /// they lie; the graph and the occupation profiles are copied (a few MB, a few ms).
+    pub fn open(bytes: SharedBytes) -> Result<Self> {
+        let snapshot = Snapshot::open(bytes, SNAPSHOT_KIND, SNAPSHOT_VERSION)?;
+        let names = snapshot.strings("skills.names")?;
+        let graph = SkillGraph::open(&snapshot, "graph")?;
+        if graph.skill_count() != names.len() {
+            return Err(EngineError::Io { what: "skill index snapshot".into(), reason: "its graph and names disagree".into() });
         }
-        Ok(Self {
-            names: records.iter().map(|r| r.name.clone()).collect(),
-            lookup,
-            extractor: SkillExtractor::new(&entries, rules)?,
-            graph: SkillGraph::new(records.len(), edges)?,
-            occupations: Occupations::new(occupations),
+        let occupations = Occupations::new(&read_profiles(&snapshot, names.len())?);
+        Ok(SkillIndex {
+            extractor: SkillExtractor::open(&snapshot)?,
+            names,
+            graph,
+            occupations,
             params: ScoreParams::default(),
+            snapshot,
         })
+    }
+
+    /// The snapshot the index reads (for storing it, or for the caller's own sections).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
     }
 
     pub fn len(&self) -> usize {
@@ -79,12 +123,12 @@ impl SkillIndex {
     }
 
     pub fn name(&self, id: SkillId) -> &str {
-        &self.names[id.index()]
+        self.names.get(id.index())
     }
 
     /// The skill a name or alias denotes, case- and whitespace-insensitively.
     pub fn lookup(&self, name: &str) -> Option<SkillId> {
-        self.lookup.get(&fold_name(name)).copied()
+        self.extractor.lookup(name)
     }
 
     pub fn extract(&self, text: &str) -> Vec<SkillMatch> {
@@ -141,6 +185,26 @@ impl SkillIndex {
             occupation: fit,
         }
     }
+}
+
+/// The occupation profiles written by `SkillIndex::write`.
+fn read_profiles(snapshot: &Snapshot, skill_count: usize) -> Result<Vec<OccupationProfile>> {
+    let names = snapshot.strings("occupations.names")?;
+    let (first, skills) = (snapshot.u32s("occupations.first_skill")?, snapshot.u32s("occupations.skills")?);
+    let (first, skills) = (first.view(), skills.view());
+    let fits = first.len() == names.len() + 1
+        && (1..first.len()).all(|i| first.get(i - 1) <= first.get(i))
+        && first.get(first.len() - 1) as usize == skills.len()
+        && skills.iter().all(|s| (s as usize) < skill_count);
+    if !fits {
+        return Err(EngineError::Io { what: "skill index snapshot".into(), reason: "its occupation profiles do not fit".into() });
+    }
+    Ok((0..names.len())
+        .map(|i| OccupationProfile {
+            name: names.get(i).to_string(),
+            skills: (first.get(i)..first.get(i + 1)).map(|k| SkillId(skills.get(k as usize))).collect(),
+        })
+        .collect())
 }
 
 impl SkillScorer for SkillIndex {

@@ -6,6 +6,7 @@
 //! `kg_skills` uuids to 0..n), so the engine never sees where the taxonomy came from.
 
 pub mod ambiguity;
+pub mod automaton;
 pub mod boundary;
 pub mod extract;
 pub mod fold;
