@@ -9,10 +9,15 @@ mod settings;
 
 pgrx::pg_module_magic!();
 
-/// Called once when the library is loaded (in the postmaster with
-/// shared_preload_libraries, else in a backend). It only registers settings: no model
-/// load, no threads, so nothing is inherited across fork().
+/// Called once when the library is loaded: in the postmaster with shared_preload_libraries,
+/// else in a backend. It registers the settings and, in the postmaster only, loads the base
+/// bi-encoder for every backend to share (`model_cache::preload_in_postmaster`). It starts
+/// no thread: the postmaster must not have any when it forks.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     settings::register();
+    // SAFETY: a flag the postmaster sets around loading shared_preload_libraries.
+    if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+        postgres::model_cache::preload_in_postmaster();
+    }
 }

@@ -1,5 +1,4 @@
-//! Every `resonance.*` setting, declared in one place. Registered from `_PG_init`, which
-//! does nothing else: settings are the only work allowed before fork.
+//! Every `resonance.*` setting, declared in one place. Registered from `_PG_init`.
 
 use std::ffi::{CStr, CString};
 use std::path::PathBuf;
@@ -17,6 +16,9 @@ pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static MAX_SEQ_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(256);
 pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_BATCH_SIZE as i32);
 pub static EMBED_ON_WRITE: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// With shared_preload_libraries, the postmaster loads the base bi-encoder once and every
+/// backend inherits its weights copy-on-write (postgres/model_cache.rs).
+pub static PRELOAD_BI_ENCODER: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// 0 = no limit: by default resonance_match reranks every candidate, as the contract says.
 pub static RERANK_BUDGET_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
 
@@ -70,6 +72,14 @@ pub fn register() {
         GucFlags::default(),
     );
     GucRegistry::define_bool_guc(
+        c"resonance.preload_bi_encoder",
+        c"With shared_preload_libraries, load the base bi-encoder in the postmaster.",
+        c"Backends then share its weights (about 90 MB) instead of each loading a private copy.",
+        &PRELOAD_BI_ENCODER,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
         c"resonance.embed_on_write",
         c"Compute embeddings in the insert/update triggers of resonance.jobs and resonance.resumes.",
         c"Off leaves new rows' embedding NULL for CALL resonance_embed_pending() to fill in batches.",
@@ -83,18 +93,23 @@ pub fn register() {
 /// setting would resolve against the data directory, never what an administrator meant,
 /// so it is an ERROR naming the setting.
 pub fn model_dir() -> PathBuf {
+    checked_model_dir().unwrap_or_else(|e| crate::postgres::error::raise(e))
+}
+
+/// `model_dir` as a Result, for the postmaster, where an ERROR would stop the server.
+pub fn checked_model_dir() -> Result<PathBuf, resonance_engine::error::EngineError> {
     match MODEL_DIR.get() {
         Some(dir) if !dir.as_bytes().is_empty() => {
             let dir = PathBuf::from(dir.to_string_lossy().into_owned());
             if !dir.is_absolute() {
-                crate::postgres::error::raise(resonance_engine::error::EngineError::InvalidInput(format!(
+                return Err(resonance_engine::error::EngineError::InvalidInput(format!(
                     "resonance.model_dir must be an absolute path, got {:?}",
                     dir.display().to_string()
                 )));
             }
-            dir
+            Ok(dir)
         }
-        _ => share_dir().join("resonance").join("models"),
+        _ => Ok(share_dir().join("resonance").join("models")),
     }
 }
 

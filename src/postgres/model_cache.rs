@@ -1,8 +1,11 @@
 //! The models a backend has loaded, kept for the life of the backend.
 //!
-//! Loading happens on first use inside a backend (never in the postmaster, so no thread
-//! and no mapped weights are inherited across fork). A model is reloaded when the settings
-//! it was loaded with change.
+//! Loading happens on first use inside a backend, with one exception: with the library in
+//! shared_preload_libraries, the postmaster loads the base bi-encoder (`preload_in_postmaster`)
+//! and every backend forked after starts with it, its weights' pages shared copy-on-write
+//! (nothing ever writes them), so N connections hold one copy instead of N. Loading starts
+//! no thread (candle's pools start on the first forward pass, which the postmaster never
+//! runs). A model is reloaded when the settings it was loaded with change.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -152,6 +155,28 @@ pub fn bi_encoder() -> Rc<BiEncoder> {
         *cell.borrow_mut() = Some((key, model.clone()));
         model
     })
+}
+
+/// Loads the base bi-encoder into the postmaster's copy of this backend-local cache, for
+/// every backend to inherit across fork. Failures are logged, never raised: an ERROR here
+/// would stop the server, and backends report a missing model themselves when they need it.
+pub fn preload_in_postmaster() {
+    if !settings::PRELOAD_BI_ENCODER.get() {
+        return;
+    }
+    apply_thread_setting();
+    let dir = match settings::checked_model_dir() {
+        Ok(dir) => dir.join(BASE_BI_ENCODER),
+        Err(e) => return pgrx::log!("resonance: bi-encoder not preloaded: {e}"),
+    };
+    let key = LoadKey { dir, max_seq_length: settings::max_seq_length() };
+    match BiEncoder::load(&key.dir, key.max_seq_length) {
+        Ok(model) => {
+            pgrx::log!("resonance: bi-encoder preloaded from {}; backends share its weights", key.dir.display());
+            BI_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));
+        }
+        Err(e) => pgrx::log!("resonance: bi-encoder not preloaded: {e}"),
+    }
 }
 
 /// candle sizes its matmul parallelism from RAYON_NUM_THREADS on every call and its

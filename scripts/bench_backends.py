@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""What each connection costs the server: memory per backend at 1, 8, 32 and 64 connections
+that each ran resonance_encode + resonance_match, first-call latency, and growth over 1,000
+calls. Prints numbers; it is not a test. Run by scripts/bench_backends.sh.
+
+Memory is read from /proc/<backend pid>/smaps_rollup (the script runs on the server's host):
+PSS divides each shared page among the processes that map it, so the sum of PSS over the
+backends is what they cost together, and its growth per added backend is what one more
+connection costs.
+"""
+import argparse
+import statistics
+import time
+
+import psycopg
+
+
+def rollup(pid):
+    """smaps_rollup of a process, in MB."""
+    values = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[2] == "kB":
+                values[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    values["Private"] = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
+    return values
+
+
+def connect(args):
+    return psycopg.connect(host=args.host, port=args.port, dbname=args.dbname, user=args.user, autocommit=True)
+
+
+def resume_ids(args):
+    with connect(args) as c:
+        return [r[0] for r in c.execute("SELECT id FROM resonance.resumes ORDER BY id")]
+
+
+def first_calls(conn, resume, encode):
+    """Runs the first match (and encode) of a new backend; returns the match's ms."""
+    start = time.perf_counter()
+    conn.execute("SELECT count(*) FROM resonance_match(%s)", (resume,)).fetchone()
+    elapsed = (time.perf_counter() - start) * 1000
+    if encode:
+        conn.execute("SELECT resonance_encode('Senior nurse, ICU, 5 years')").fetchone()
+    return elapsed
+
+
+def connections_round(args, n, resumes):
+    """n connections, each running encode + match; memory summed over their backends."""
+    conns = [connect(args) for _ in range(n)]
+    try:
+        pids = [c.execute("SELECT pg_backend_pid()").fetchone()[0] for c in conns]
+        firsts = [first_calls(c, resumes[i % len(resumes)], args.encode) for i, c in enumerate(conns)]
+        mem = [rollup(p) for p in pids]
+        return {
+            "n": n,
+            "pss_total": sum(m["Pss"] for m in mem),
+            "rss_mean": statistics.mean(m["Rss"] for m in mem),
+            "private_mean": statistics.mean(m["Private"] for m in mem),
+            "first_ms": firsts,
+        }
+    finally:
+        for c in conns:
+            c.close()
+
+
+def growth(args, resumes, calls):
+    """RSS and PSS of one backend after its first call and after `calls` more."""
+    with connect(args) as c:
+        pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]
+        first_calls(c, resumes[0], args.encode)
+        before = rollup(pid)
+        for i in range(calls):
+            c.execute("SELECT count(*) FROM resonance_match(%s)", (resumes[i % len(resumes)],)).fetchone()
+        after = rollup(pid)
+    return before, after
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default="/tmp")
+    p.add_argument("--port", type=int, default=55432)
+    p.add_argument("--dbname", default="resonance_demo")
+    p.add_argument("--user", default="postgres")
+    p.add_argument("--connections", default="1,8,32,64")
+    p.add_argument("--calls", type=int, default=1000)
+    p.add_argument("--no-encode", dest="encode", action="store_false", help="match only")
+    args = p.parse_args()
+    resumes = resume_ids(args)
+    # Warm the server-wide state (index file, page cache) so every round sees the same.
+    connections_round(args, 1, resumes)
+    rounds = [connections_round(args, int(n), resumes) for n in args.connections.split(",")]
+    base = rounds[0]
+    what = "encode + match" if args.encode else "match"
+    print(f"[backends] each connection ran {what}; memory from /proc/<pid>/smaps_rollup, MB")
+    print(f"{'conns':>6} {'PSS total':>10} {'PSS/backend':>12} {'extra/backend':>14} {'RSS mean':>9} {'private':>8} "
+          f"{'1st match P50':>14} {'P95':>6}")
+    for r in rounds:
+        extra = (r["pss_total"] - base["pss_total"]) / (r["n"] - base["n"]) if r["n"] > base["n"] else float("nan")
+        print(f"{r['n']:>6} {r['pss_total']:>10.1f} {r['pss_total'] / r['n']:>12.1f} {extra:>14.1f} "
+              f"{r['rss_mean']:>9.1f} {r['private_mean']:>8.1f} {statistics.median(r['first_ms']):>14.1f} "
+              f"{percentile(r['first_ms'], 0.95):>6.1f}")
+    before, after = growth(args, resumes, args.calls)
+    print(f"[backends] one backend over {args.calls} more matches: RSS {before['Rss']:.1f} -> {after['Rss']:.1f} MB, "
+          f"private {before['Private']:.1f} -> {after['Private']:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
