@@ -66,6 +66,7 @@ run_checks standby bash scripts/test_standby.sh "$port" "${RESONANCE_STANDBY_POR
 run_checks dump_restore bash scripts/test_dump_restore.sh "$port"
 run_checks upgrade bash scripts/test_upgrade.sh "$port"
 run_checks pgbouncer bash scripts/test_pgbouncer.sh "$port"
+run_checks shared_state bash scripts/test_shared_state.sh "$port"
 run_checks realistic bash scripts/test_realistic.sh "$port"
 bash scripts/cluster.sh psql "$port" -X -q -d postgres -c "DROP DATABASE IF EXISTS resonance_fuzz" -c "CREATE DATABASE resonance_fuzz"
 run_checks fuzz python3 tests/fuzz_sql.py --host /tmp --port "$port" --dbname resonance_fuzz --user postgres \

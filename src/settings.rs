@@ -74,9 +74,11 @@ pub fn register() {
     GucRegistry::define_bool_guc(
         c"resonance.preload_bi_encoder",
         c"With shared_preload_libraries, load the base bi-encoder in the postmaster.",
-        c"Backends then share its weights (about 90 MB) instead of each loading a private copy.",
+        c"Backends then share its weights (about 90 MB) instead of each loading a private copy. Takes effect at server start.",
         &PRELOAD_BI_ENCODER,
-        GucContext::Postmaster,
+        // Read only at server start; SIGHUP, not POSTMASTER, because a library loaded after
+        // startup may not define POSTMASTER settings (a FATAL error).
+        GucContext::Sighup,
         GucFlags::default(),
     );
     GucRegistry::define_bool_guc(

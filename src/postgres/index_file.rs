@@ -52,7 +52,7 @@ pub fn map(path: &Path) -> std::io::Result<Option<memmap2::Mmap>> {
 }
 
 /// Writes `bytes` as the index of `stamp`, atomically, then removes the same database's
-/// files of older versions (backends that map them keep their pages until they let go).
+/// files of older taxonomies (backends that map them keep their pages until they let go).
 pub fn publish(stamp: &TaxonomyStamp, bytes: &[u8]) -> std::io::Result<()> {
     let path = path_for(stamp);
     fs::create_dir_all(directory())?;
@@ -71,14 +71,17 @@ pub fn publish(stamp: &TaxonomyStamp, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the files of this database and table with a version below `stamp`'s.
+/// Removes the files of this database and table with a version below `stamp`'s, or with
+/// its version and another transaction: one that rolled back (a committed change always
+/// takes a new version).
 fn remove_older(stamp: &TaxonomyStamp) {
     let prefix = prefix(stamp);
+    let current = path_for(stamp);
     let Ok(entries) = fs::read_dir(directory()) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let version = name.strip_prefix(&prefix).and_then(|rest| rest.split('-').next()).and_then(|v| v.parse::<i64>().ok());
-        if version.is_some_and(|v| v < stamp.version) {
+        if version.is_some_and(|v| v <= stamp.version) && entry.path() != current {
             let _ = fs::remove_file(entry.path());
         }
     }

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# What backends share (issue 11, README "Memory"): the skill index file under
+# $PGDATA/resonance that the first backend writes and every backend maps, and the base
+# bi-encoder the postmaster preloads with shared_preload_libraries.
+# Checked: the first use writes one file and later backends map it; a taxonomy change
+# writes a new file and removes the old; a change rolled back never reaches other
+# backends, even when a later change takes its version number; a damaged file or an
+# unwritable directory gives a WARNING and correct results; with the library preloaded the
+# postmaster holds the model without a thread and backends encode the same vectors; a
+# preload that cannot find the model leaves the server up.
+# Prints "ok <check>" / "not ok <check>" lines and "shared_state: N passed, M failed".
+# Usage: scripts/test_shared_state.sh <port>  (the cluster runs, the extension is
+#        installed; the cluster is restarted and left as it was found)
+set -uo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+port="${1:?port}"
+cd "$here" || exit 1
+source scripts/pg_env.sh
+source scripts/checks.sh
+db=resonance_shared_state
+data="/tmp/resonance-pg-$port"
+dir="$data/resonance"
+as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres "$@"; fi; }
+sql() { psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@" 2>&1; }
+restart() { as_postgres "$(pg_path bindir)/pg_ctl" -D "$data" -m fast -w restart -l "$data/server.log" >/dev/null; }
+restore_settings() {
+  sql -d postgres -c "ALTER SYSTEM RESET shared_preload_libraries" -c "ALTER SYSTEM RESET resonance.model_dir" >/dev/null
+  restart
+  chmod 700 "$dir" 2>/dev/null
+}
+trap restore_settings EXIT
+# This database's index files (its oid leads their names), and the one of the taxonomy now
+# (named by its version and the transaction that wrote it).
+files() { ls "$dir" 2>/dev/null | grep "^skills-$(sql -c "SELECT oid FROM pg_database WHERE datname = '$db'")-" | grep '\.idx$'; }
+current_file() { files | grep -- "-$(sql -c "SELECT version || '-' || xmin FROM resonance.kg_version")\.idx\$"; }
+extract() { sql -c "SELECT string_agg(name, ',' ORDER BY start_pos) FROM resonance_extract_skills('$1')"; }
+
+sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE"
+sql -c "INSERT INTO resonance.kg_skills (name, aliases) VALUES ('forklift operation', '{forklift}'), ('inventory control', '{}')"
+text='Forklift operation and inventory control, zeppelin piloting, airship welding'
+
+check "the first use extracts with the taxonomy" "forklift operation,inventory control" "$(extract "$text")"
+first=$(files)
+check "it wrote one index file for this database" 1 "$(grep -c . <<<"$first")"
+inode() { stat -c %i "$dir/$first" 2>/dev/null; }
+before=$(inode)
+# A new backend: the same rows, read from the same file (its inode is unchanged, and the
+# backend's memory maps show it).
+mapped=$(sql <<SQL
+SELECT count(*) FROM resonance_extract_skills('$text');
+SELECT pg_backend_pid() AS pid \gset
+\setenv BACKEND :pid
+\! grep -c '$first' /proc/\$BACKEND/maps
+SQL
+)
+check "a new backend maps the file instead of building its own" "2 mapped $before" \
+  "$(head -1 <<<"$mapped") $([ "$(tail -1 <<<"$mapped")" -gt 0 ] 2>/dev/null && echo mapped) $(inode)"
+
+sql -c "INSERT INTO resonance.kg_skills (name) VALUES ('airship welding')"
+check "a taxonomy change is seen by the next extraction" "forklift operation,inventory control,airship welding" "$(extract "$text")"
+second=$(files)
+check "it wrote a new file and removed the old one" "1 true" "$(grep -c . <<<"$second") $([ "$second" != "$first" ] && echo true)"
+
+# Rolled back: the index built inside the transaction carries its transaction id, so the
+# next committed change, which takes the same version number, is not mistaken for it.
+sql -c "BEGIN" -c "INSERT INTO resonance.kg_skills (name) VALUES ('zeppelin piloting')" \
+    -c "SELECT count(*) FROM resonance_extract_skills('$text')" -c "ROLLBACK" >/dev/null
+sql -c "INSERT INTO resonance.kg_skills (name) VALUES ('pallet counting')"
+check "a rolled-back taxonomy change never reaches other backends" \
+  "forklift operation,inventory control,airship welding" "$(extract "$text")"
+
+# Damaged: replaced (never truncated in place: backends that map a file would fault).
+current=$(current_file)
+head -c 100 "$dir/$current" > "$dir/damaged" && chown postgres "$dir/damaged" 2>/dev/null && mv "$dir/damaged" "$dir/$current"
+out=$(sql -c "SELECT string_agg(name, ',' ORDER BY start_pos) FROM resonance_extract_skills('$text')")
+check "a damaged file is rebuilt with a WARNING" "true forklift operation,inventory control,airship welding" \
+  "$(grep -q 'is unusable' <<<"$out" && echo true) $(tail -1 <<<"$out")"
+check "the rebuilt file is whole" true "$([ "$(stat -c %s "$dir/$current")" -gt 100 ] && echo true)"
+
+# Unwritable: the backend keeps its own copy and says so.
+chmod 500 "$dir"
+sql -c "INSERT INTO resonance.kg_skills (name) VALUES ('crate stacking')"
+out=$(sql -c "SELECT string_agg(name, ',' ORDER BY start_pos) FROM resonance_extract_skills('crate stacking, $text')")
+check "an unwritable index directory gives a WARNING and correct results" \
+  "true crate stacking,forklift operation,inventory control,airship welding" \
+  "$(grep -q 'could not write the skill index file' <<<"$out" && echo true) $(tail -1 <<<"$out")"
+chmod 700 "$dir"
+
+# Preloaded: the postmaster loads the base bi-encoder, starts no thread, and backends encode
+# exactly what a backend that loads its own copy encodes.
+vector=$(sql -c "SELECT resonance_encode('Registered nurse, cardiac ICU')::text")
+sql -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'resonance'" >/dev/null
+restart
+postmaster=$(head -1 "$data/postmaster.pid")
+check "with shared_preload_libraries the postmaster preloads the bi-encoder" true \
+  "$(tail -50 "$data/server.log" | grep -q 'bi-encoder preloaded' && echo true)"
+check "the postmaster has one thread" 1 "$(awk '/^Threads:/ { print $2 }' "/proc/$postmaster/status")"
+check "a backend encodes with the inherited model as with its own" t \
+  "$(sql -c "SELECT resonance_encode('Registered nurse, cardiac ICU')::text = '$vector'")"
+
+# A preload that cannot find the model logs it and leaves the server up; backends then
+# report the missing file when they need the model.
+sql -d postgres -c "ALTER SYSTEM SET resonance.model_dir = '/nonexistent/models'" >/dev/null
+restart
+check "a preload without model files leaves the server up and logs why" "1 true" \
+  "$(sql -c "SELECT 1") $(tail -50 "$data/server.log" | grep -q 'bi-encoder not preloaded' && echo true)"
+out=$(sql -c "SELECT resonance_encode('x')")
+check "then encode names the missing file" true "$(grep -q 'all-minilm-l6-v2 is missing' <<<"$out" && echo true)" || echo "$out"
+
+finish_checks shared_state
