@@ -108,10 +108,14 @@ impl Snapshot {
     /// Opens `bytes` as a snapshot of `kind` in format `version`; errors name what is wrong
     /// (a truncated or foreign file, another format version).
     pub fn open(bytes: SharedBytes, kind: &str, version: u32) -> Result<Self> {
-        let sections = read_table((*bytes).as_ref(), kind, version).map_err(|reason| EngineError::Io {
-            what: format!("{kind} snapshot"),
-            reason,
-        })?;
+        let what = format!("{kind} snapshot");
+        if cfg!(target_endian = "big") {
+            return Err(EngineError::Io { what, reason: "snapshots are little-endian, this machine is not".into() });
+        }
+        // A mapped file starts on a page; a Vec from the allocator on 16 bytes in practice.
+        // Anything else is copied once so that every section's values are aligned.
+        let bytes = if (*bytes).as_ref().as_ptr() as usize % ALIGN == 0 { bytes } else { AlignedCopy::of((*bytes).as_ref()) };
+        let sections = read_table((*bytes).as_ref(), kind, version).map_err(|reason| EngineError::Io { what, reason })?;
         Ok(Snapshot { bytes, sections })
     }
 
@@ -154,6 +158,26 @@ impl Snapshot {
             return Err(self.corrupt(format!("the offsets of {name} do not fit its text")));
         }
         Ok(Strings { offsets, text })
+    }
+}
+
+/// Bytes copied into 8-byte words, so they start aligned.
+struct AlignedCopy {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl AlignedCopy {
+    fn of(bytes: &[u8]) -> SharedBytes {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
+        Arc::new(AlignedCopy { words, len: bytes.len() })
+    }
+}
+
+impl AsRef<[u8]> for AlignedCopy {
+    fn as_ref(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.words)[..self.len]
     }
 }
 
@@ -208,32 +232,13 @@ impl Reader<'_> {
     }
 }
 
-/// A value stored little-endian in a snapshot.
-pub trait Plain: Copy {
-    const WIDTH: usize;
-    fn read(bytes: &[u8]) -> Self;
-}
+/// A value stored little-endian in a snapshot, read in place (a typed slice over the
+/// bytes: sections are aligned, and `Snapshot::open` refuses big-endian machines).
+pub trait Plain: bytemuck::Pod {}
 
-impl Plain for u8 {
-    const WIDTH: usize = 1;
-    fn read(bytes: &[u8]) -> Self {
-        bytes[0]
-    }
-}
-
-impl Plain for u32 {
-    const WIDTH: usize = 4;
-    fn read(b: &[u8]) -> Self {
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-    }
-}
-
-impl Plain for f64 {
-    const WIDTH: usize = 8;
-    fn read(b: &[u8]) -> Self {
-        f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-    }
-}
+impl Plain for u8 {}
+impl Plain for u32 {}
+impl Plain for f64 {}
 
 /// One section as an array of `T`. It keeps the snapshot alive; `view` borrows it for the
 /// reads of one call, so the shared bytes are looked up once per call, not per value.
@@ -249,11 +254,13 @@ impl<T: Plain> Column<T> {
     }
 
     pub fn view(&self) -> View<'_, T> {
-        View { bytes: &(*self.bytes).as_ref()[self.range.clone()], _type: std::marker::PhantomData }
+        // Sections start at multiples of ALIGN of a buffer `Snapshot::open` checked to be
+        // aligned, and their lengths are whole values (`Snapshot::range`): the cast holds.
+        View(bytemuck::cast_slice(&(*self.bytes).as_ref()[self.range.clone()]))
     }
 
     pub fn len(&self) -> usize {
-        self.range.len() / T::WIDTH
+        self.range.len() / std::mem::size_of::<T>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -263,32 +270,28 @@ impl<T: Plain> Column<T> {
 
 /// A borrowed array of `T` inside a snapshot.
 #[derive(Clone, Copy)]
-pub struct View<'a, T> {
-    bytes: &'a [u8],
-    _type: std::marker::PhantomData<T>,
-}
+pub struct View<'a, T>(&'a [T]);
 
-impl<'a, T: Plain + 'a> View<'a, T> {
+impl<'a, T: Plain> View<'a, T> {
+    #[inline]
     pub fn get(&self, i: usize) -> T {
-        T::read(&self.bytes[i * T::WIDTH..(i + 1) * T::WIDTH])
+        self.0[i]
     }
 
     pub fn len(&self) -> usize {
-        self.bytes.len() / T::WIDTH
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.0.is_empty()
     }
 
     pub fn iter(self) -> impl Iterator<Item = T> + 'a {
-        self.bytes.chunks_exact(T::WIDTH).map(T::read)
+        self.0.iter().copied()
     }
-}
 
-impl View<'_, u8> {
-    pub fn as_slice(&self) -> &[u8] {
-        self.bytes
+    pub fn as_slice(&self) -> &'a [T] {
+        self.0
     }
 }
 
@@ -310,7 +313,7 @@ impl Strings {
     /// String `i`; "" if the bytes there are not UTF-8 (a damaged file names nothing).
     pub fn get(&self, i: usize) -> &str {
         let offsets = self.offsets.view();
-        let bytes = &self.text.view().bytes[offsets.get(i) as usize..offsets.get(i + 1) as usize];
+        let bytes = &self.text.view().as_slice()[offsets.get(i) as usize..offsets.get(i + 1) as usize];
         std::str::from_utf8(bytes).unwrap_or_default()
     }
 }
@@ -346,6 +349,22 @@ mod tests {
     fn every_section_is_aligned() {
         let s = open(written()).unwrap();
         assert!(s.sections.values().all(|r| r.start % ALIGN == 0));
+    }
+
+    #[test]
+    fn misaligned_bytes_are_copied_to_an_aligned_buffer() {
+        // The snapshot one byte into a buffer: open must still read every section.
+        let mut shifted = vec![0u8];
+        shifted.extend(written());
+        struct Tail(Vec<u8>);
+        impl AsRef<[u8]> for Tail {
+            fn as_ref(&self) -> &[u8] {
+                &self.0[1..]
+            }
+        }
+        let s = Snapshot::open(Arc::new(Tail(shifted)), "test", 3).unwrap();
+        assert_eq!(s.f64s("weights").unwrap().view().get(0), 0.5);
+        assert_eq!(s.strings("names").unwrap().get(2), "C++");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::extract::{distinct_skills, SkillEntry, SkillExtractor, SkillMatch};
 use super::graph::{Related, SkillEdge, SkillGraph};
 use super::occupation::{combined_skill_score, expected_occupation_fit, OccupationProfile, Occupations, ResumeSkills};
-use super::score::{skill_graph_score, JobSkill, ScoreParams};
+use super::score::{skill_graph_score_reached, JobSkill, ResumeReach, ScoreParams};
 use super::{AmbiguityRules, SkillId};
 use crate::error::{EngineError, Result};
 use crate::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
@@ -162,10 +162,16 @@ impl SkillIndex {
 
     /// Skill evidence for one job against a resume's extracted skills, with the fit to the
     /// job's inferred occupations when it has some.
-    fn evidence_against(&self, resume_skills: &[SkillId], job_text: &str, fit: Option<OccupationEvidence>) -> SkillEvidence {
+    fn evidence_against(
+        &self,
+        resume_skills: &[SkillId],
+        reach: &ResumeReach,
+        job_text: &str,
+        fit: Option<OccupationEvidence>,
+    ) -> SkillEvidence {
         let job: Vec<JobSkill> = distinct_skills(&self.extract(job_text)).into_iter().map(JobSkill::new).collect();
         // Ids come from this index's own extractor, so the graph knows them all.
-        let Ok(s) = skill_graph_score(&self.graph, resume_skills, &job, &self.params) else {
+        let Ok(s) = skill_graph_score_reached(&self.graph, resume_skills, reach, &job, &self.params) else {
             return SkillEvidence::default();
         };
         SkillEvidence {
@@ -210,6 +216,8 @@ fn read_profiles(snapshot: &Snapshot, skill_count: usize) -> Result<Vec<Occupati
 impl SkillScorer for SkillIndex {
     fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
         let skills = distinct_skills(&self.extract(resume_text));
+        // Ids from this index's own extractor and the default parameters: it cannot fail.
+        let reach = ResumeReach::new(&self.graph, &skills, &self.params).unwrap_or_else(|_| ResumeReach::empty());
         let guesses: Vec<Vec<Inferred>> = jobs.iter().map(|j| self.occupations.resolve(j.occupations)).collect();
         // The resume's relations are only needed when some job has a known occupation.
         let resume = guesses
@@ -220,7 +228,7 @@ impl SkillScorer for SkillIndex {
             .zip(&guesses)
             .map(|(job, guesses)| {
                 let fit = resume.as_ref().and_then(|r| self.occupation_evidence(r, guesses));
-                self.evidence_against(&skills, job.document, fit)
+                self.evidence_against(&skills, &reach, job.document, fit)
             })
             .collect()
     }

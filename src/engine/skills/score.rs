@@ -104,6 +104,19 @@ pub fn skill_graph_score(
     job: &[JobSkill],
     params: &ScoreParams,
 ) -> Result<SkillScore> {
+    let reach = ResumeReach::new(graph, &distinct(resume), params)?;
+    skill_graph_score_reached(graph, resume, &reach, job, params)
+}
+
+/// `skill_graph_score` with the resume's reach computed already (`ResumeReach::new` over the
+/// same `resume`), for scoring one resume against many jobs.
+pub fn skill_graph_score_reached(
+    graph: &SkillGraph,
+    resume: &[SkillId],
+    reach: &ResumeReach,
+    job: &[JobSkill],
+    params: &ScoreParams,
+) -> Result<SkillScore> {
     check_params(params)?;
     // Unknown ids are errors even when no walk would touch them: bad input fails the same way
     // whatever the other side holds.
@@ -115,7 +128,6 @@ pub fn skill_graph_score(
     let have: HashSet<SkillId> = resume.iter().copied().collect();
     let asked: HashSet<SkillId> = job.iter().map(|j| j.skill).collect();
     let (present, absent): (Vec<JobSkill>, Vec<JobSkill>) = job.iter().partition(|j| have.contains(&j.skill));
-    let best = best_paths(graph, &resume, &absent, params)?;
 
     let mut result = SkillScore {
         score: None,
@@ -126,8 +138,8 @@ pub fn skill_graph_score(
     };
     let mut earned: f64 = present.iter().map(|j| j.importance as f64).sum();
     for j in &absent {
-        match best.get(&j.skill) {
-            Some(&(resume_skill, similarity)) => {
+        match reach.best(j.skill) {
+            Some((resume_skill, similarity)) => {
                 let credit = similarity.min(params.partial_credit_cap);
                 earned += j.importance as f64 * credit;
                 result.related.push(RelatedCredit {
@@ -147,31 +159,41 @@ pub fn skill_graph_score(
     Ok(result)
 }
 
-/// For each of the `absent` job skills that some resume skill reaches with a path of at least
-/// `min_related_similarity`: the best such path's resume skill and weight.
-fn best_paths(
-    graph: &SkillGraph,
-    resume: &[SkillId],
-    absent: &[JobSkill],
-    params: &ScoreParams,
-) -> Result<HashMap<SkillId, (SkillId, f64)>> {
-    let mut wanted: HashSet<SkillId> = absent.iter().map(|j| j.skill).collect();
-    let mut best = HashMap::new();
-    if wanted.is_empty() || resume.is_empty() {
-        return Ok(best);
-    }
-    // One walk from all resume skills at once: it reaches each skill first by its best path
-    // from any of them, heaviest first, so it stops at the first path below the threshold.
-    graph.walk(resume, params.related_depth, |r| {
-        if r.weight < params.min_related_similarity {
-            return false;
+/// Every skill a resume's skills reach with a path of at least `min_related_similarity`
+/// (within `related_depth` hops): the best such path's resume skill and weight. Computed once
+/// per resume and read for every job, instead of one walk per job (a walk for a job skill
+/// the resume cannot reach explores all of this anyway).
+pub struct ResumeReach(HashMap<SkillId, (SkillId, f64)>);
+
+impl ResumeReach {
+    pub fn new(graph: &SkillGraph, resume: &[SkillId], params: &ScoreParams) -> Result<Self> {
+        check_params(params)?;
+        let mut best = HashMap::new();
+        if resume.is_empty() {
+            return Ok(ResumeReach(best));
         }
-        if wanted.remove(&r.skill) {
+        // One walk from all resume skills at once: it reaches each skill first by its best
+        // path from any of them, heaviest first, so it stops at the first path below the
+        // threshold.
+        graph.walk(resume, params.related_depth, |r| {
+            if r.weight < params.min_related_similarity {
+                return false;
+            }
             best.insert(r.skill, (r.origin, r.weight));
-        }
-        !wanted.is_empty()
-    })?;
-    Ok(best)
+            true
+        })?;
+        Ok(ResumeReach(best))
+    }
+
+    /// A resume that reaches nothing.
+    pub fn empty() -> Self {
+        ResumeReach(HashMap::new())
+    }
+
+    /// The best path to `skill`: its resume skill and weight.
+    fn best(&self, skill: SkillId) -> Option<(SkillId, f64)> {
+        self.0.get(&skill).copied()
+    }
 }
 
 /// `skills` without repeats, in first-seen order.
