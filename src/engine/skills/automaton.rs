@@ -8,123 +8,153 @@
 //! search), the root as a dense 256-entry table since nearly every byte passes through it.
 //! Each state keeps its failure link and its output link (the nearest state on its failure
 //! chain that ends a pattern), so a search reports every pattern ending at every position:
-//! the overlapping matches the extractor chooses from.
+//! the overlapping matches the extractor chooses from. A damaged file is refused when
+//! opened (`check`), never half-searched.
 
 use std::collections::VecDeque;
 
-use crate::error::Result;
-use crate::snapshot::{Column, Snapshot, SnapshotWriter, View};
+use crate::error::{EngineError, Result};
+use crate::snapshot::{Column, Snapshot, SnapshotWriter};
 
 /// No state / no pattern.
 const NONE: u32 = u32::MAX;
 const ROOT: u32 = 0;
 
+/// A state's record: where its edges start (the next record's field is where they end),
+/// its failure link, the pattern it ends (or NONE) and its output link: the nearest state on
+/// its failure chain that ends a pattern (or NONE). One record per state, side by side, so a
+/// step of the search reads one cache line, not one per array.
+const FIRST_EDGE: usize = 0;
+const FAIL: usize = 1;
+const PATTERN: usize = 2;
+const OUTPUT: usize = 3;
+const RECORD: usize = 4;
+
+/// An edge is one u32: its byte in the top 8 bits, its target state in the low 24. Sorted
+/// by value, a state's edges are sorted by byte, so a binary search finds one.
+const TARGET_BITS: u32 = 24;
+const TARGET_MASK: u32 = (1 << TARGET_BITS) - 1;
+
 /// A built automaton, reading its arrays from a snapshot.
 pub struct Automaton {
     /// The state after the root on each byte (ROOT when no pattern starts with it).
     root: Column<u32>,
-    /// The edges of state s are `first_edge[s]..first_edge[s + 1]`.
-    first_edge: Column<u32>,
-    edge_byte: Column<u8>,
-    edge_target: Column<u32>,
-    fail: Column<u32>,
-    /// The pattern a state ends, or NONE.
-    pattern: Column<u32>,
-    /// The nearest state on the failure chain that ends a pattern, or NONE.
-    output: Column<u32>,
+    /// `RECORD` u32 per state, plus one whose FIRST_EDGE ends the last state's edges.
+    states: Column<u32>,
+    edges: Column<u32>,
     pattern_len: Column<u32>,
+    longest: usize,
 }
 
 /// The automaton's arrays for one search: the snapshot is looked up once, not per byte.
 struct Arrays<'a> {
-    root: View<'a, u32>,
-    first_edge: View<'a, u32>,
-    edge_byte: View<'a, u8>,
-    edge_target: View<'a, u32>,
-    fail: View<'a, u32>,
-    pattern: View<'a, u32>,
-    output: View<'a, u32>,
-    pattern_len: View<'a, u32>,
+    /// The longest pattern's length: no chain of links is longer.
+    longest: usize,
+    root: &'a [u32],
+    states: &'a [u32],
+    edges: &'a [u32],
+    pattern_len: &'a [u32],
 }
 
 impl Arrays<'_> {
+    fn field(&self, state: u32, field: usize) -> u32 {
+        self.states[state as usize * RECORD + field]
+    }
+
     /// The state reached from `state` on `byte` by a trie edge.
     fn edge(&self, state: u32, byte: u8) -> Option<u32> {
         if state == ROOT {
-            return Some(self.root.get(byte as usize)).filter(|&s| s != ROOT);
+            return Some(self.root[byte as usize]).filter(|&s| s != ROOT);
         }
-        let (mut lo, mut hi) = (self.first_edge.get(state as usize), self.first_edge.get(state as usize + 1));
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.edge_byte.get(mid as usize).cmp(&byte) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.edge_target.get(mid as usize)),
-            }
-        }
-        None
+        let row = &self.edges[self.field(state, FIRST_EDGE) as usize..self.field(state + 1, FIRST_EDGE) as usize];
+        let at = row.partition_point(|&e| (e >> TARGET_BITS) < byte as u32);
+        row.get(at).filter(|&&e| (e >> TARGET_BITS) == byte as u32).map(|&e| e & TARGET_MASK)
     }
 
-    /// The state after `state` on `byte`, following failure links.
+    /// The state after `state` on `byte`, following failure links. Each link leads to a
+    /// shallower state, so no chain is longer than the longest pattern; a longer one comes
+    /// from a damaged file and ends at the root rather than looping.
     fn next(&self, mut state: u32, byte: u8) -> u32 {
-        loop {
+        for _ in 0..=self.longest {
             if let Some(s) = self.edge(state, byte) {
                 return s;
             }
             if state == ROOT {
                 return ROOT;
             }
-            state = self.fail.get(state as usize);
+            state = self.field(state, FAIL);
         }
+        ROOT
     }
 }
 
 impl Automaton {
     /// Writes the automaton of `patterns` (pattern i is `patterns[i]`) into `w` under `prefix`.
     /// Patterns must be distinct and non-empty; a repeat or an empty one is never reported.
-    pub fn write(w: &mut SnapshotWriter, prefix: &str, patterns: &[&[u8]]) {
+    /// Errors when the trie has more states than an edge can name (2^24, about 16 MB of
+    /// distinct pattern text).
+    pub fn write(w: &mut SnapshotWriter, prefix: &str, patterns: &[&[u8]]) -> Result<()> {
         let trie = Trie::build(patterns);
+        let states = trie.pattern.len();
+        if states > TARGET_MASK as usize {
+            return Err(EngineError::InvalidInput(format!(
+                "the skill names make a matcher of {states} states, more than its {TARGET_MASK} limit"
+            )));
+        }
         let name = |part: &str| format!("{prefix}.{part}");
         let mut root = vec![ROOT; 256];
         for e in trie.first_edge[0] as usize..trie.first_edge[1] as usize {
             root[trie.edge_byte[e] as usize] = trie.edge_target[e];
         }
         let (fail, output) = trie.links();
+        let records = (0..=states).flat_map(|s| {
+            let get = |v: &Vec<u32>| v.get(s).copied().unwrap_or(NONE);
+            [trie.first_edge[s], get(&fail), get(&trie.pattern), get(&output)]
+        });
+        let edges = trie.edge_byte.iter().zip(&trie.edge_target).map(|(&b, &t)| (b as u32) << TARGET_BITS | t);
         w.u32s(&name("root"), root);
-        w.u32s(&name("first_edge"), trie.first_edge.iter().copied());
-        w.bytes(&name("edge_byte"), &trie.edge_byte);
-        w.u32s(&name("edge_target"), trie.edge_target.iter().copied());
-        w.u32s(&name("fail"), fail);
-        w.u32s(&name("pattern"), trie.pattern.iter().copied());
-        w.u32s(&name("output"), output);
+        w.u32s(&name("states"), records);
+        w.u32s(&name("edges"), edges);
         w.u32s(&name("pattern_len"), patterns.iter().map(|p| p.len() as u32));
+        Ok(())
     }
 
     /// The automaton written under `prefix`.
     pub fn open(snapshot: &Snapshot, prefix: &str) -> Result<Self> {
         let name = |part: &str| format!("{prefix}.{part}");
-        Ok(Automaton {
+        let pattern_len = snapshot.u32s(&name("pattern_len"))?;
+        let longest = pattern_len.view().iter().max().unwrap_or(0) as usize;
+        let automaton = Automaton {
             root: snapshot.u32s(&name("root"))?,
-            first_edge: snapshot.u32s(&name("first_edge"))?,
-            edge_byte: snapshot.bytes(&name("edge_byte"))?,
-            edge_target: snapshot.u32s(&name("edge_target"))?,
-            fail: snapshot.u32s(&name("fail"))?,
-            pattern: snapshot.u32s(&name("pattern"))?,
-            output: snapshot.u32s(&name("output"))?,
-            pattern_len: snapshot.u32s(&name("pattern_len"))?,
-        })
+            states: snapshot.u32s(&name("states"))?,
+            edges: snapshot.u32s(&name("edges"))?,
+            pattern_len,
+            longest,
+        };
+        automaton.check()?;
+        Ok(automaton)
+    }
+
+    /// Errors unless the arrays have the sizes they must. The values are not checked one
+    /// by one (that took 10 ms and paged in the whole file in every backend): an index out
+    /// of range in a damaged file is a Rust panic, which the extension reports as an ERROR,
+    /// and chains of links are cut at the longest pattern's length (`Arrays::next`).
+    fn check(&self) -> Result<()> {
+        let (root, states) = (self.root.len(), self.states.len());
+        if root == 256 && states % RECORD == 0 && states >= 2 * RECORD {
+            Ok(())
+        } else {
+            Err(EngineError::Io { what: "skill matcher snapshot".into(), reason: "its arrays have the wrong sizes".into() })
+        }
     }
 
     fn arrays(&self) -> Arrays<'_> {
         Arrays {
-            root: self.root.view(),
-            first_edge: self.first_edge.view(),
-            edge_byte: self.edge_byte.view(),
-            edge_target: self.edge_target.view(),
-            fail: self.fail.view(),
-            pattern: self.pattern.view(),
-            output: self.output.view(),
-            pattern_len: self.pattern_len.view(),
+            longest: self.longest,
+            root: self.root.view().as_slice(),
+            states: self.states.view().as_slice(),
+            edges: self.edges.view().as_slice(),
+            pattern_len: self.pattern_len.view().as_slice(),
         }
     }
 
@@ -135,11 +165,16 @@ impl Automaton {
         let mut state = ROOT;
         for (at, &byte) in haystack.iter().enumerate() {
             state = a.next(state, byte);
-            let mut hit = if a.pattern.get(state as usize) != NONE { state } else { a.output.get(state as usize) };
-            while hit != NONE {
-                let pattern = a.pattern.get(hit as usize);
-                found(at + 1 - a.pattern_len.get(pattern as usize) as usize, at + 1, pattern);
-                hit = a.output.get(hit as usize);
+            let mut hit = if a.field(state, PATTERN) != NONE { state } else { a.field(state, OUTPUT) };
+            // Output chains are bounded like failure chains (see `Arrays::next`).
+            for _ in 0..=a.longest {
+                if hit == NONE {
+                    break;
+                }
+                let pattern = a.field(hit, PATTERN);
+                let len = a.pattern_len[pattern as usize] as usize;
+                found((at + 1).saturating_sub(len), at + 1, pattern);
+                hit = a.field(hit, OUTPUT);
             }
         }
     }
@@ -151,16 +186,12 @@ impl Automaton {
         for &byte in key {
             state = a.edge(state, byte)?;
         }
-        Some(a.pattern.get(state as usize)).filter(|&p| p != NONE)
+        Some(a.field(state, PATTERN)).filter(|&p| p != NONE)
     }
 
     /// Bytes the automaton's arrays take.
     pub fn bytes(&self) -> usize {
-        let (u32s, bytes) = (
-            [&self.root, &self.first_edge, &self.edge_target, &self.fail, &self.pattern, &self.output, &self.pattern_len],
-            self.edge_byte.len(),
-        );
-        u32s.iter().map(|c| c.len() * 4).sum::<usize>() + bytes
+        [&self.root, &self.states, &self.edges, &self.pattern_len].iter().map(|c| c.len() * 4).sum()
     }
 }
 
@@ -201,8 +232,13 @@ impl Trie {
         // Sorted patterns create each state's children in byte order; a stable sort by
         // state keeps that order within each row.
         edges.sort_by_key(|&(from, _, _)| from);
+        Trie::rows(pattern, &edges)
+    }
+
+    /// The compressed rows of `edges`, sorted by their source state.
+    fn rows(pattern: Vec<u32>, edges: &[(u32, u8, u32)]) -> Trie {
         let mut first_edge = vec![0u32; pattern.len() + 1];
-        for &(from, _, _) in &edges {
+        for &(from, _, _) in edges {
             first_edge[from as usize + 1] += 1;
         }
         for s in 0..pattern.len() {
@@ -264,7 +300,7 @@ mod tests {
     fn automaton(patterns: &[&str]) -> Automaton {
         let mut w = SnapshotWriter::new();
         let bytes: Vec<&[u8]> = patterns.iter().map(|p| p.as_bytes()).collect();
-        Automaton::write(&mut w, "a", &bytes);
+        Automaton::write(&mut w, "a", &bytes).unwrap();
         let snapshot = Snapshot::open(Arc::new(w.finish("test", 1)), "test", 1).unwrap();
         Automaton::open(&snapshot, "a").unwrap()
     }

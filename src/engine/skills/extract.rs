@@ -140,7 +140,7 @@ impl SkillExtractor {
         }
         let bytes: Vec<&[u8]> = patterns.iter().map(|p| p.as_bytes()).collect();
         let section = |part: &str| format!("{SNAPSHOT_PREFIX}.{part}");
-        Automaton::write(w, &section("automaton"), &bytes);
+        Automaton::write(w, &section("automaton"), &bytes)?;
         w.u32s(&section("form_skill"), forms.iter().map(|f| f.skill.0));
         let flags: Vec<u8> = forms
             .iter()
