@@ -9,6 +9,7 @@ backends is what they cost together, and its growth per added backend is what on
 connection costs.
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -91,8 +92,16 @@ def main():
     p.add_argument("--connections", default="1,8,32,64")
     p.add_argument("--calls", type=int, default=1000)
     p.add_argument("--no-encode", dest="encode", action="store_false", help="match only")
+    p.add_argument("--index-dir", help="$PGDATA/resonance: remove its files first, to time the build")
     args = p.parse_args()
     resumes = resume_ids(args)
+    if args.index_dir:
+        # The first match of a server with no index file builds it (once per taxonomy).
+        for name in os.listdir(args.index_dir):
+            if name.startswith("skills-"):
+                os.remove(os.path.join(args.index_dir, name))
+        build = connections_round(args, 1, resumes)
+        print(f"[backends] first match with no index file (builds it): {build['first_ms'][0]:.0f} ms")
     # Warm the server-wide state (index file, page cache) so every round sees the same.
     connections_round(args, 1, resumes)
     rounds = [connections_round(args, int(n), resumes) for n in args.connections.split(",")]

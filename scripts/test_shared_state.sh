@@ -32,7 +32,7 @@ trap restore_settings EXIT
 # This database's index files (its oid leads their names), and the one of the taxonomy now
 # (named by its version and the transaction that wrote it).
 files() { ls "$dir" 2>/dev/null | grep "^skills-$(sql -c "SELECT oid FROM pg_database WHERE datname = '$db'")-" | grep '\.idx$'; }
-current_file() { files | grep -- "-$(sql -c "SELECT version || '-' || xmin FROM resonance.kg_version")\.idx\$"; }
+current_file() { files | grep -- "-$(sql -c "SELECT version || '-' || xmin FROM resonance.kg_version")-f[0-9]*\.idx\$"; }
 extract() { sql -c "SELECT string_agg(name, ',' ORDER BY start_pos) FROM resonance_extract_skills('$1')"; }
 
 sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use pgrx::pg_sys;
 
 use crate::postgres::kg_version::TaxonomyStamp;
+use resonance_engine::skills::index::SNAPSHOT_VERSION;
 
 /// The directory under the data directory.
 const DIRECTORY: &str = "resonance";
@@ -34,9 +35,11 @@ fn directory() -> PathBuf {
     Path::new(&*data.to_string_lossy()).join(DIRECTORY)
 }
 
-/// Where the index of `stamp` lives.
+/// Where the index of `stamp` lives. The format version is in the name, so that during an
+/// upgrade backends of the old and the new library never open each other's files.
 pub fn path_for(stamp: &TaxonomyStamp) -> PathBuf {
-    directory().join(format!("{}{}-{}.idx", prefix(stamp), stamp.version, stamp.xmin))
+    let name = format!("{}{}-{}-f{SNAPSHOT_VERSION}.idx", prefix(stamp), stamp.version, stamp.xmin);
+    directory().join(name)
 }
 
 /// The file at `path`, mapped read-only; None when there is none.

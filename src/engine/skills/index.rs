@@ -30,7 +30,7 @@ pub const MAX_BONUS_IN_EXPLANATION: usize = 10;
 /// The snapshot kind and format version of a skill index (`crate::snapshot`). Bump the
 /// version whenever a section changes meaning: an index file of another version is rebuilt.
 pub const SNAPSHOT_KIND: &str = "skill index";
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The skill taxonomy ready to search: a snapshot (built here, or a file mapped by many
 /// processes) read in place, plus the parts small enough to copy when it is opened.
