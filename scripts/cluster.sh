@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster run as the postgres user on a local port.
-# Usage: scripts/cluster.sh start|stop|psql [port]   (data under /tmp/resonance-pg-<port>)
+# Usage: scripts/cluster.sh start|restart|stop|destroy|psql [port]   (data under /tmp/resonance-pg-<port>)
 set -euo pipefail
-cmd="${1:?start|stop|psql}"; port="${2:-${RESONANCE_PORT:-55432}}"
+cmd="${1:?start|restart|stop|destroy|psql}"; port="${2:-${RESONANCE_PORT:-55432}}"
 source "$(dirname "$0")/pg_env.sh"
 bin="$(pg_path bindir)"
 data="/tmp/resonance-pg-$port"
@@ -25,6 +25,10 @@ CONF
     fi
     as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w start >/dev/null
     echo "[cluster] started on port $port (data $data)"
+    ;;
+  restart)
+    as_postgres "$bin/pg_ctl" -D "$data" -m fast -w restart -l "$data/server.log" >/dev/null
+    echo "[cluster] restarted on port $port"
     ;;
   stop)
     as_postgres "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
