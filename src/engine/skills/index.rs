@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::extract::{distinct_skills, SkillEntry, SkillExtractor, SkillMatch};
 use super::graph::{Related, SkillEdge, SkillGraph};
-use super::occupation::{combined_skill_score, expected_occupation_fit, OccupationProfile, Occupations, ResumeSkills};
+use super::occupation::{
+    combined_skill_score, expected_occupation_fit, OccupationProfile, Occupations, ResumeFits, ResumeSkills,
+};
 use super::score::{skill_graph_score_reached, JobSkill, ResumeReach, ScoreParams};
 use super::{AmbiguityRules, SkillId};
 use crate::error::{EngineError, Result};
@@ -147,9 +149,9 @@ impl SkillIndex {
         ids.iter().map(|&id| self.name(id).to_string()).collect()
     }
 
-    /// How `resume` fits a job whose occupation is guessed as `guesses` (resolved).
-    fn occupation_evidence(&self, resume: &ResumeSkills, guesses: &[Inferred]) -> Option<OccupationEvidence> {
-        let fit = expected_occupation_fit(&self.occupations, guesses, resume, &self.params)?;
+    /// How a resume fits a job whose occupation is guessed as `guesses` (resolved).
+    fn occupation_evidence(&self, fits: &ResumeFits, guesses: &[Inferred]) -> Option<OccupationEvidence> {
+        let fit = expected_occupation_fit(fits, guesses)?;
         let typical = &fit.likely_fit.typical;
         Some(OccupationEvidence {
             title: self.occupations.name(fit.likely.occupation).to_string(),
@@ -224,10 +226,11 @@ impl SkillScorer for SkillIndex {
             .iter()
             .any(|g| !g.is_empty())
             .then(|| ResumeSkills::new(&self.graph, &skills, &self.params));
+        let fits = resume.as_ref().map(|r| ResumeFits::new(&self.occupations, r, &self.params));
         jobs.iter()
             .zip(&guesses)
             .map(|(job, guesses)| {
-                let fit = resume.as_ref().and_then(|r| self.occupation_evidence(r, guesses));
+                let fit = fits.as_ref().and_then(|f| self.occupation_evidence(f, guesses));
                 self.evidence_against(&skills, &reach, job.document, fit)
             })
             .collect()

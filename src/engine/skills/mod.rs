@@ -19,7 +19,7 @@ pub use ambiguity::AmbiguityRules;
 pub use extract::{char_positions, distinct_skills, CharSpan, SkillEntry, SkillExtractor, SkillMatch};
 pub use graph::{Link, Related, Relation, SkillEdge, SkillGraph, TraversalParams};
 pub use index::{SkillIndex, SkillRecord};
-pub use occupation::{OccupationProfile, Occupations};
+pub use occupation::{OccupationProfile, Occupations, ResumeFits};
 pub use score::{skill_graph_score, skill_graph_score_reached, JobSkill, RelatedCredit, ResumeReach, ScoreParams, SkillScore};
 
 /// A skill's compact id: an index into the caller's skill table (0..skill_count).
