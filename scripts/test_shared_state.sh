@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What backends share (issue 11, README "Memory"): the skill index file under
+# What backends share (issues 11 and 14, README "Memory" and "Server-wide statistics"):
+# the server-wide statistics in shared memory, the skill index file under
 # $PGDATA/resonance that the first backend writes and every backend maps, and the base
 # bi-encoder the postmaster preloads with shared_preload_libraries.
 # Checked: the first use writes one file and later backends map it; a taxonomy change
@@ -36,7 +37,7 @@ current_file() { files | grep -- "-$(sql -c "SELECT version || '-' || xmin FROM 
 extract() { sql -c "SELECT string_agg(name, ',' ORDER BY start_pos) FROM resonance_extract_skills('$1')"; }
 
 sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE"
+sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE" -f sql/sample_data.sql >/dev/null
 sql -c "INSERT INTO resonance.kg_skills (name, aliases) VALUES ('forklift operation', '{forklift}'), ('inventory control', '{}')"
 text='Forklift operation and inventory control, zeppelin piloting, airship welding'
 
@@ -87,6 +88,11 @@ check "an unwritable index directory gives a WARNING and correct results" \
   "$(grep -q 'could not write the skill index file' <<<"$out" && echo true) $(tail -1 <<<"$out")"
 chmod 700 "$dir"
 
+# Statistics need shared memory, which only a preloaded library gets.
+out=$(sql -c "SELECT * FROM resonance_stats")
+check "without shared_preload_libraries, resonance_stats says what it needs" true \
+  "$(grep -q "need the library in shared_preload_libraries" <<<"$out" && echo true)"
+
 # Preloaded: the postmaster loads the base bi-encoder, starts no thread, and backends encode
 # exactly what a backend that loads its own copy encodes.
 vector=$(sql -c "SELECT resonance_encode('Registered nurse, cardiac ICU')::text")
@@ -98,6 +104,24 @@ check "with shared_preload_libraries the postmaster preloads the bi-encoder" tru
 check "the postmaster has one thread" 1 "$(awk '/^Threads:/ { print $2 }' "/proc/$postmaster/status")"
 check "a backend encodes with the inherited model as with its own" t \
   "$(sql -c "SELECT resonance_encode('Registered nurse, cardiac ICU')::text = '$vector'")"
+
+# Server-wide statistics: calls and errors per function, stage percentiles, counters.
+sql -c "SELECT resonance_stats_reset()" >/dev/null
+sql -c "SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000001')" -c "SELECT resonance_encode('')" >/dev/null 2>&1
+sql -c "SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000002')" >/dev/null
+check "resonance_stats counts calls and errors per function" "resonance_encode 1 1,resonance_match 2 0" \
+  "$(sql -c "SELECT string_agg(name || ' ' || calls || ' ' || errors, ',' ORDER BY name) FROM resonance_stats WHERE kind = 'function' AND calls > 0")"
+check "every stage of both matches has P50 <= P95 <= P99" "12 12" \
+  "$(sql -c "SELECT count(*) FILTER (WHERE calls = 2) || ' ' || count(*) FILTER (WHERE p50_ms <= p95_ms AND p95_ms <= p99_ms) FROM resonance_stats WHERE kind = 'match_stage'")"
+check "counters show the taxonomy version in use" t \
+  "$(sql -c "SELECT value = (SELECT version FROM resonance.kg_version) FROM resonance_stats_counters WHERE name = 'kg_version_in_use'")"
+sql -c "DROP ROLE IF EXISTS resonance_stats_reader" -c "CREATE ROLE resonance_stats_reader" >/dev/null
+check "any role reads the statistics; only superusers reset them" "3 permission denied" \
+  "$(sql -c "SET ROLE resonance_stats_reader" -c "SELECT sum(calls) FROM resonance_stats WHERE kind = 'function'") $(
+     sql -c "SET ROLE resonance_stats_reader" -c "SELECT resonance_stats_reset()" | grep -o 'permission denied')"
+sql -c "SELECT resonance_stats_reset()" >/dev/null
+check "resonance_stats_reset() zeroes everything" "0 0" \
+  "$(sql -c "SELECT sum(calls) FROM resonance_stats") $(sql -c "SELECT sum(value) FROM resonance_stats_counters WHERE name <> 'kg_version_in_use'")"
 
 # A preload that cannot find the model logs it and leaves the server up; backends then
 # report the missing file when they need the model.

@@ -4,7 +4,9 @@
 --     jobs.occupations and read by resonance_match's skill stage instead of an exact
 --     lookup of the title;
 --   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
---     dropped and created again).
+--     dropped and created again);
+--   * server-wide statistics (issue 14): resonance_stats(), resonance_stats_counters(),
+--     resonance_stats_reset() and the views over the first two.
 -- Like every upgrade script, it repeats what the install script (sql/resonance.sql) says
 -- about the changed objects; scripts/test_upgrade.sh checks that an updated database has
 -- exactly a fresh install's schema.
@@ -166,6 +168,44 @@ AS $$
    ORDER BY l.embedding <=> query
    LIMIT k
 $$;
+
+CREATE FUNCTION @extschema@."resonance_stats"() RETURNS TABLE (
+	"kind" TEXT,  /* alloc::string::String */
+	"name" TEXT,  /* alloc::string::String */
+	"calls" bigint,  /* i64 */
+	"errors" bigint,  /* core::option::Option<i64> */
+	"p50_ms" double precision,  /* core::option::Option<f64> */
+	"p95_ms" double precision,  /* core::option::Option<f64> */
+	"p99_ms" double precision  /* core::option::Option<f64> */
+)
+STRICT VOLATILE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_stats_wrapper';
+
+CREATE FUNCTION @extschema@."resonance_stats_counters"() RETURNS TABLE (
+	"name" TEXT,  /* alloc::string::String */
+	"value" bigint  /* i64 */
+)
+STRICT VOLATILE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_stats_counters_wrapper';
+
+CREATE FUNCTION @extschema@."resonance_stats_reset"() RETURNS void
+STRICT VOLATILE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_stats_reset_wrapper';
+
+-- Server-wide statistics (src/postgres/stats.rs): the views read shared memory, which
+-- exists only with shared_preload_libraries = 'resonance' (otherwise they raise an ERROR
+-- saying so, as pg_stat_statements does). Resetting is for superusers.
+CREATE VIEW @extschema@.resonance_stats AS SELECT * FROM @extschema@.resonance_stats();
+COMMENT ON VIEW @extschema@.resonance_stats IS
+  'Calls, errors and latency percentiles per Resonance function and per resonance_match stage, server-wide';
+CREATE VIEW @extschema@.resonance_stats_counters AS SELECT * FROM @extschema@.resonance_stats_counters();
+COMMENT ON VIEW @extschema@.resonance_stats_counters IS
+  'Rerank-cache hits and misses, model loads, skill index builds and opens, taxonomy version in use';
+GRANT SELECT ON @extschema@.resonance_stats, @extschema@.resonance_stats_counters TO PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.resonance_stats_reset() FROM PUBLIC;
 
 -- The fixed search_path of every routine: as the last block of sql/resonance.sql.
 DO $pin$

@@ -655,6 +655,18 @@ $$;
 -- A fixed search_path for every function of the extension
 ------------------------------------------------------------------------------------------
 
+-- Server-wide statistics (src/postgres/stats.rs): the views read shared memory, which
+-- exists only with shared_preload_libraries = 'resonance' (otherwise they raise an ERROR
+-- saying so, as pg_stat_statements does). Resetting is for superusers.
+CREATE VIEW @extschema@.resonance_stats AS SELECT * FROM @extschema@.resonance_stats();
+COMMENT ON VIEW @extschema@.resonance_stats IS
+  'Calls, errors and latency percentiles per Resonance function and per resonance_match stage, server-wide';
+CREATE VIEW @extschema@.resonance_stats_counters AS SELECT * FROM @extschema@.resonance_stats_counters();
+COMMENT ON VIEW @extschema@.resonance_stats_counters IS
+  'Rerank-cache hits and misses, model loads, skill index builds and opens, taxonomy version in use';
+GRANT SELECT ON @extschema@.resonance_stats, @extschema@.resonance_stats_counters TO PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.resonance_stats_reset() FROM PUBLIC;
+
 -- Each function and procedure runs with the same search_path whatever the caller's:
 -- pg_catalog first (so no user object shadows a built-in), then this extension's schema,
 -- its data schema and pgvector's schema (for the vector type and its operators), and

@@ -5,6 +5,7 @@
 
 use pgrx::prelude::*;
 
+use crate::postgres::stats;
 use crate::postgres::model_cache::bi_encoder;
 use crate::postgres::error::{check_for_interrupts, raise};
 use resonance_engine::error::EngineError;
@@ -26,6 +27,7 @@ mod resonance {
     /// One text -> its embedding as real[]. NULL in, NULL out (STRICT).
     #[pg_extern(stable, strict, parallel_safe)]
     fn encode_one(input: &str) -> Vec<f32> {
+        let _call = stats::Call::start("resonance_encode");
         reject_empty(input, None);
         let model = bi_encoder();
         model.encode_batch(&[input]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
@@ -38,6 +40,7 @@ mod resonance {
     fn encode_many(
         inputs: Array<&str>,
     ) -> TableIterator<'static, (name!(ordinal, i32), name!(embedding, Option<Vec<f32>>))> {
+        let _call = stats::Call::start("resonance_encode");
         let texts: Vec<Option<&str>> = inputs.iter().collect();
         for (i, text) in texts.iter().enumerate() {
             if let Some(t) = text {

@@ -10,6 +10,7 @@ use pgrx::{pg_sys, JsonB, Uuid};
 
 use crate::postgres::model_cache::{bi_encoder, bi_projection, cross_encoder, registered_model, RegisteredModel};
 use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
+use crate::postgres::stats;
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::rerank_cache::{CacheKey, CachedPairScorer};
 use crate::postgres::skill_cache::skills;
@@ -363,9 +364,11 @@ fn resonance_match(
         name!(latency_ms, f32),
     ),
 > {
+    let _call = stats::Call::start("resonance_match");
     let filters = MatchFilters::from_json(&filters.value("filters")).unwrap_or_else(|e| raise(e));
     let options = match_options(&options.value("options"));
     let MatchOutcome { ids, candidates, ranked, latency_ms, stats } = run_match(resume_id, &filters, &options);
+    stats::record_match(&stats);
     LAST_MATCH_STATS.with(|s| *s.borrow_mut() = Some((current_role(), stats)));
     let rows: Vec<_> = ranked
         .into_iter()
@@ -400,6 +403,7 @@ fn resonance_last_match_stats() -> Option<JsonB> {
 /// default options.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
+    let _call = stats::Call::start("resonance_explain");
     explain_texts(resume, job, &match_options(&serde_json::json!({})))
 }
 
@@ -408,6 +412,7 @@ fn resonance_explain_text(resume: &str, job: &str) -> JsonB {
 /// call is never ambiguous between the two forms.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_text_with_options(resume: &str, job: &str, options: JsonArg) -> JsonB {
+    let _call = stats::Call::start("resonance_explain");
     explain_texts(resume, job, &match_options(&options.value("options")))
 }
 
@@ -426,12 +431,14 @@ fn explain_texts(resume: &str, job: &str, options: &MatchOptions) -> JsonB {
 /// as resonance_match would with default options.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_ids(resume_id: Uuid, job_id: Uuid) -> JsonB {
+    let _call = stats::Call::start("resonance_explain");
     explain_ids(resume_id, job_id, &match_options(&serde_json::json!({})))
 }
 
 /// As above, scored with the caller's `options`.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_explain")]
 fn resonance_explain_ids_with_options(resume_id: Uuid, job_id: Uuid, options: JsonArg) -> JsonB {
+    let _call = stats::Call::start("resonance_explain");
     explain_ids(resume_id, job_id, &match_options(&options.value("options")))
 }
 

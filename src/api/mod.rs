@@ -9,3 +9,4 @@ mod matching;
 mod occupations;
 mod rerank;
 mod skills;
+mod stats;

@@ -5,6 +5,7 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+use crate::postgres::stats;
 use crate::postgres::occupation_cache::infer_occupations;
 
 /// `[{"occupation": <kg_titles.name>, "confidence": 0..1}, ...]`, most likely first (at
@@ -14,5 +15,6 @@ use crate::postgres::occupation_cache::infer_occupations;
 /// counts once it names a few taxonomy skills (`InferenceParams::profile_weight`).
 #[pg_extern(stable, strict, parallel_safe)]
 fn resonance_infer_occupations(title: &str, description: default!(&str, "''")) -> JsonB {
+    let _call = stats::Call::start("resonance_infer_occupations");
     JsonB(serde_json::to_value(infer_occupations(title, description)).unwrap_or_default())
 }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
+use crate::postgres::stats;
 use crate::postgres::model_cache::{cross_encoder, registered_model};
 use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
 use resonance_engine::cross_encoder::CrossEncoder;
@@ -39,6 +40,7 @@ fn score(resume: &str, jobs: &[&str]) -> Vec<f32> {
 /// Scores in [0, 1] of `resume` against each of `jobs`, in input order; a NULL job gives NULL.
 #[pg_extern(stable, strict, parallel_safe, name = "resonance_rerank")]
 fn resonance_rerank_texts(resume: &str, jobs: Array<&str>) -> Vec<Option<f32>> {
+    let _call = stats::Call::start("resonance_rerank");
     let jobs: Vec<Option<&str>> = jobs.iter().collect();
     let present: Vec<&str> = jobs.iter().flatten().copied().collect();
     let mut scores = if present.is_empty() { Vec::new() } else { score(resume, &present) }.into_iter();
@@ -51,6 +53,7 @@ fn resonance_rerank_ids(
     resume_id: Uuid,
     job_ids: Array<Uuid>,
 ) -> TableIterator<'static, (name!(job_id, Uuid), name!(score, f32))> {
+    let _call = stats::Call::start("resonance_rerank");
     let ids: Vec<Uuid> = job_ids.iter().flatten().collect();
     let (resume, docs) = Spi::connect(|client| {
         let resume = client

@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
+use crate::postgres::stats;
 use crate::postgres::error::raise;
 use crate::postgres::skill_cache::skills;
 use resonance_engine::error::EngineError;
@@ -14,6 +15,7 @@ use resonance_engine::skills::char_positions;
 fn resonance_extract_skills(
     input: &str,
 ) -> TableIterator<'static, (name!(skill_id, Uuid), name!(name, String), name!(start_pos, i32), name!(end_pos, i32))> {
+    let _call = stats::Call::start("resonance_extract_skills");
     let loaded = skills();
     let matches = loaded.index.extract(input);
     let spans = char_positions(input, &matches).unwrap_or_else(|e| raise(e));
@@ -41,6 +43,7 @@ fn resonance_related_skills(
     max_depth: default!(i32, 2),
     max_results: default!(i32, 10),
 ) -> TableIterator<'static, (name!(name, String), name!(relation, String), name!(weight, f32), name!(depth, i32))> {
+    let _call = stats::Call::start("resonance_related_skills");
     if !(1..=MAX_DEPTH).contains(&max_depth) {
         raise(EngineError::InvalidInput(format!("max_depth must be from 1 to {MAX_DEPTH}, got {max_depth}")));
     }

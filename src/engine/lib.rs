@@ -16,6 +16,7 @@ pub mod explain;
 pub mod fusion;
 pub mod hash;
 pub mod json_argument;
+pub mod latency_histogram;
 pub mod location;
 pub mod match_request;
 pub mod matching;

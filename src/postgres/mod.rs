@@ -11,3 +11,4 @@ pub mod occupation_cache;
 pub mod rerank_cache;
 mod schema;
 pub mod skill_cache;
+pub mod stats;

@@ -18,6 +18,7 @@ use resonance_engine::cross_encoder::CrossEncoder;
 use crate::postgres::error::{raise, OrRaise};
 use resonance_engine::model_files::{path_inside_model_dir, BASE_BI_ENCODER};
 use resonance_engine::projection::{Projection, PROJECTION_FILE};
+use crate::postgres::stats::{self, Counter};
 use crate::settings;
 
 #[derive(PartialEq)]
@@ -104,6 +105,7 @@ pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
             CrossEncoder::load(&key.dir, key.max_seq_length)
         };
         let m = Rc::new(loaded.unwrap_or_else(|e| raise(e)));
+        stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((key, m.clone()));
         m
     })
@@ -135,6 +137,7 @@ pub fn bi_projection() -> Option<(RegisteredModel, Rc<Projection>)> {
             }
         }
         let p = Rc::new(Projection::load(&path).unwrap_or_else(|e| raise(e)));
+        stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((path, p.clone()));
         p
     });
@@ -152,6 +155,7 @@ pub fn bi_encoder() -> Rc<BiEncoder> {
             }
         }
         let model = Rc::new(BiEncoder::load(&key.dir, key.max_seq_length).unwrap_or_else(|e| raise(e)));
+        stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((key, model.clone()));
         model
     })

@@ -14,6 +14,7 @@ use pgrx::Uuid;
 use crate::postgres::error::{raise, OrRaise};
 use crate::postgres::index_file;
 use crate::postgres::kg_version::{PerVersion, TaxonomyStamp};
+use crate::postgres::stats::{self, Counter};
 use resonance_engine::skills::{
     AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord,
 };
@@ -65,10 +66,17 @@ pub fn skills() -> Rc<LoadedSkills> {
     SKILLS.with(|cache| cache.get(load))
 }
 
+/// The index of `stamp`, counted in the statistics.
+fn load(stamp: TaxonomyStamp) -> LoadedSkills {
+    let loaded = find_or_build(&stamp);
+    stats::opened_taxonomy(stamp.version);
+    loaded
+}
+
 /// The index of `stamp`: its file mapped when there is one, else built (once per server:
 /// others wait on the lock, then map what was written).
-fn load(stamp: TaxonomyStamp) -> LoadedSkills {
-    let path = index_file::path_for(&stamp);
+fn find_or_build(stamp: &TaxonomyStamp) -> LoadedSkills {
+    let path = index_file::path_for(stamp);
     if let Some(loaded) = open_file(&path) {
         return loaded;
     }
@@ -81,7 +89,8 @@ fn load(stamp: TaxonomyStamp) -> LoadedSkills {
         return loaded;
     }
     let bytes = build();
-    match index_file::publish(&stamp, &bytes) {
+    stats::count(Counter::SkillIndexBuilds, 1);
+    match index_file::publish(stamp, &bytes) {
         Ok(()) => {
             if let Some(loaded) = open_file(&path) {
                 return loaded;
