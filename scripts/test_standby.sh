@@ -2,7 +2,8 @@
 # resonance_match on a real hot standby: the primary fills the cross-encoder score cache
 # (resonance_rerank_precompute), pg_basebackup -R makes a streaming standby, and the
 # standby matches with the cached scores, computes what is missing without writing, and
-# never uses a score made stale by an UPDATE replayed from the primary.
+# never uses a score made stale by an UPDATE replayed from the primary; a replayed taxonomy
+# change gets its skill index file built on the standby.
 # Prints "ok <check>" / "not ok <check>" lines and "standby: N passed, M failed".
 # Usage: scripts/test_standby.sh <primary_port> <standby_port>  (the primary cluster runs,
 #        the extension is installed; the standby's data dir is recreated)
@@ -51,6 +52,18 @@ check "stale score not used on the standby (budget 0)" t \
 check "standby computes the missing score, stores nothing" '{"hits": 39, "stored": null, "computed": 1}' \
   "$(on "$standby" -c "SELECT count(*) FROM resonance_match('$r1', '{}', '{\"explain\": false}')" \
                    -c "SELECT resonance_last_match_stats()->'stages'->'rerank_cache'" | tail -1)"
+# A taxonomy change replayed from the primary: the standby builds the skill index file for
+# it in its own data directory (it writes no WAL, only that cache file) and extracts with it.
+on "$primary" -c "INSERT INTO resonance.kg_skills (name, aliases) VALUES ('forklift operation', '{forklift}')"
+lsn=$(on "$primary" -c "SELECT pg_current_wal_lsn()")
+for _ in $(seq 50); do
+  [ "$(on "$standby" -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break; sleep 0.2
+done
+check "standby extracts with the replayed taxonomy" "forklift operation" \
+  "$(on "$standby" -c "SELECT string_agg(name, ',') FROM resonance_extract_skills('Forklift driver, nights')")"
+stamp=$(on "$standby" -c "SELECT version || '-' || xmin FROM resonance.kg_version")
+check "standby wrote its own skill index file for that taxonomy" 1 \
+  "$(ls "$data/resonance" 2>/dev/null | grep -c -- "-$stamp-f[0-9]*\.idx\$")"
 check "precompute refuses to run on a standby" "resonance_rerank_precompute: this server is a hot standby; run it on the primary" \
   "$(on "$standby" -c "CALL resonance_rerank_precompute()" 2>&1 | sed -n 's/^ERROR: *//p')"
 
