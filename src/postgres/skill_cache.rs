@@ -18,7 +18,8 @@ use crate::postgres::stats::{self, Counter};
 use resonance_engine::skills::{
     AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord,
 };
-use resonance_engine::snapshot::{Column, SnapshotWriter};
+use resonance_engine::error::{EngineError, Result};
+use resonance_engine::snapshot::{Column, SharedBytes, SnapshotWriter};
 
 /// What an SPI failure in this file was doing (`OrRaise`).
 const READING_TAXONOMY: &str = "reading the skill taxonomy";
@@ -37,21 +38,21 @@ pub struct LoadedSkills {
 }
 
 impl LoadedSkills {
-    fn open(bytes: resonance_engine::snapshot::SharedBytes) -> resonance_engine::error::Result<Self> {
+    fn open(bytes: SharedBytes) -> Result<Self> {
         let index = SkillIndex::open(bytes)?;
         let uuids = index.snapshot().bytes(UUID_SECTION)?;
         if uuids.len() != index.len() * 16 {
             let reason = "its uuids do not fit its skills".to_string();
-            return Err(resonance_engine::error::EngineError::Io { what: "skill index file".into(), reason });
+            return Err(EngineError::Io { what: "skill index file".into(), reason });
         }
         Ok(LoadedSkills { index, uuids })
     }
 
     /// The kg_skills id of `skill`.
     pub fn uuid(&self, skill: SkillId) -> Uuid {
-        let bytes = self.uuids.view();
+        let start = skill.index() * 16;
         let mut id = [0u8; 16];
-        id.iter_mut().enumerate().for_each(|(i, b)| *b = bytes.get(skill.index() * 16 + i));
+        id.copy_from_slice(&self.uuids.view().as_slice()[start..start + 16]);
         Uuid::from_bytes(id)
     }
 }
