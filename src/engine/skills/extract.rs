@@ -1,20 +1,19 @@
 //! Finding taxonomy skills in free text: every canonical name and alias goes into one
-//! Aho-Corasick automaton over folded text (see `fold`, `automaton`); matches must stand alone as tokens
-//! (see `boundary`); overlapping matches resolve leftmost-longest; ambiguous short words
-//! count only in context (see `ambiguity`).
+//! Aho-Corasick automaton over folded text (see `fold`, `automaton`); matches must stand
+//! alone as tokens (see `boundary`); overlapping matches resolve leftmost-longest; ambiguous
+//! short words count only in context (see `ambiguity`).
 //!
 //! Positions in `SkillMatch` are byte offsets into the original text, half-open
 //! (`&text[start..end]` is the surface). `char_positions` turns them into SQL's 1-based
 //! character positions.
 
 use std::collections::{HashMap, HashSet};
-
 use std::sync::Arc;
 
 use super::ambiguity::{is_cased, keep_in_context, AmbiguityRules, Span};
+use super::automaton::Automaton;
 use super::boundary::{is_token, is_word_char};
 use super::fold::{fold_name, FoldedText};
-use super::automaton::Automaton;
 use super::SkillId;
 use crate::error::{EngineError, Result};
 use crate::snapshot::{Column, Snapshot, SnapshotWriter};
