@@ -83,12 +83,12 @@ pub async fn match_jobs(client: &mut Object, request: &MatchRequest) -> Result<M
     // inside a transaction.
     let tx = client.transaction().await?;
     // Both statements are sent at once (tokio-postgres pipelines queries polled together)
-    // and run in order; if the match fails, its error arrives first.
+    // and run in order. Both answers are awaited and the match's checked first: when it
+    // fails, the stats query fails too ("transaction is aborted"), and the caller must get
+    // the match's error (try_join! would return whichever it polled first).
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&request.resume_id, &request.filters, &request.options];
-    let (rows, stats_row) = tokio::try_join!(
-        tx.query(&statement, &params),
-        tx.query_one(&stats_statement, &[]),
-    )?;
+    let (rows, stats_row) = tokio::join!(tx.query(&statement, &params), tx.query_one(&stats_statement, &[]));
+    let (rows, stats_row) = (rows?, stats_row?);
     let stats: Option<Value> = stats_row.get(0);
     tx.commit().await?;
     let jobs = rows

@@ -85,11 +85,13 @@ def main():
           [(r.title, r.explanation["location"]) for r in orm_options])
     engine.dispose()
 
-    # The README quotes the two examples: they must be these very files.
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
-    for name in ("psycopg_example.py", "sqlalchemy_example.py"):
-        code = open(os.path.join(os.path.dirname(__file__), name), encoding="utf-8").read()
-        check(f"README quotes tests/clients/{name} as it is", code.strip() in readme)
+    # The README quotes the client examples: they must be these very files.
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    for path in ("tests/clients/psycopg_example.py", "tests/clients/sqlalchemy_example.py",
+                 "src/http/examples/encode_client.rs"):
+        code = open(os.path.join(root, path), encoding="utf-8").read()
+        check(f"README quotes {path} as it is", code.strip() in readme)
     return 1 if failures else 0
 
 
