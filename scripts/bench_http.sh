@@ -27,7 +27,6 @@ run_seconds="${RUN_SECONDS:-20}"; warmup="${WARMUP_SECONDS:-3}"; clients="${CLIE
 options="${OPTIONS:-"{}"}"
 http_port="${RESONANCE_HTTP_BENCH_PORT:-8452}"
 cd "$here" || exit 1
-source scripts/pg_env.sh
 source scripts/http_env.sh
 db=resonance_http_bench
 work="$(mktemp -d /tmp/resonance-http-bench-XXXXXX)"

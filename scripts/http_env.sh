@@ -1,6 +1,7 @@
 # What scripts/test_http.sh and scripts/bench_http.sh share: building resonance-http, a
 # database for it, and starting and stopping the service. Sourced, not run; the caller sets
-# $here (the checkout) and has sourced scripts/pg_env.sh.
+# $here (the checkout).
+source "$here/scripts/pg_env.sh"
 
 # The cargo target dir of this checkout's builds (CI's, unless CARGO_TARGET_DIR says otherwise).
 http_target="${CARGO_TARGET_DIR:-$here/target}"

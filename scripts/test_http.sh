@@ -16,12 +16,11 @@
 #        restarts the cluster once, for the 503 checks)
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here" || exit 1
+source scripts/http_env.sh
+source scripts/checks.sh
 port="${1:?port}"
 http_port="${RESONANCE_HTTP_TEST_PORT:-8451}"
-cd "$here" || exit 1
-source scripts/pg_env.sh
-source scripts/checks.sh
-source scripts/http_env.sh
 db=resonance_http
 base="http://127.0.0.1:$http_port"
 r1=00000000-0000-4000-b000-000000000001
@@ -55,6 +54,7 @@ metric() { curl -s "$base/metrics" | awk -v k="$1" 'index($0, k " ") == 1 { v = 
 
 echo "building resonance-http (release)"
 if ! http_build; then echo "not ok resonance-http builds"; finish_checks http; exit 1; fi
+echo "built in $SECONDS s"
 
 # The crate's own tests (no database: config, validation, error mapping, metrics, the router
 # against a closed port), in the release profile the build above already compiled the
@@ -199,4 +199,5 @@ check "load run: no failed request over HTTP nor over SQL" "0 0 exit 0" \
   "$(sed -n 's/^http: .*errors=\([0-9]*\).*/\1/p' "$work/bench.txt") $(sed -n 's/^sql: .*errors=\([0-9]*\).*/\1/p' "$work/bench.txt") exit $bench_status"
 
 psql -h /tmp -p "$port" -U postgres -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
+echo "test_http: $SECONDS s in all"
 finish_checks http

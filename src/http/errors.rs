@@ -165,30 +165,25 @@ mod tests {
 
     #[test]
     fn the_extensions_messages_name_request_fields() {
-        let f = |m: &str| request_field(m);
-        // pg_regress/expected/match.out's messages.
-        assert_eq!(
-            f("resonance: invalid input: unknown filter key \"contry\" (known keys: country, city, remote_only, experience, company)"),
-            Some("filters.contry".into())
-        );
-        assert_eq!(f("resonance: invalid input: filter key \"remote_only\" must be a boolean, got a string"), Some("filters.remote_only".into()));
-        assert_eq!(
-            f("resonance: invalid input: filter \"experience\" must be one of intern, junior, got \"wizard\""),
-            Some("filters.experience".into())
-        );
-        assert_eq!(f("resonance: invalid input: filters must be a JSON object, got an array"), Some("filters".into()));
-        assert_eq!(f("resonance: invalid input: unknown option key \"top_k\" (known keys: explain)"), Some("options.top_k".into()));
-        assert_eq!(f("resonance: invalid input: option \"top_k_retrieve\" must be an integer from 1 to 1000, got 0"), Some("options.top_k_retrieve".into()));
-        assert_eq!(f("resonance: invalid input: at least one weight must be positive"), Some("options".into()));
-        assert_eq!(
-            f("resonance: option \"model_version\": no cross-encoder version \"9\" in resonance.ml_models"),
-            Some("options.model_version".into())
-        );
-        assert_eq!(f("resonance: resume 00000000-0000-0000-0000-000000000000 does not exist in resonance.resumes"), Some("resume_id".into()));
-        // A value that quotes another key's words does not move the field.
-        assert_eq!(f("resonance: invalid input: filter \"experience\" must be one of intern, got \"option \\\"x\\\"\""), Some("filters.experience".into()));
-        // Bad stored data names no request field.
-        assert_eq!(f("resonance: invalid input: job 1: stored occupation \"Nurses\" has confidence 7, outside [0, 1]"), None);
+        let cases: [(&str, Option<&str>); 11] = [
+            // pg_regress/expected/match.out's messages.
+            ("invalid input: unknown filter key \"contry\" (known keys: country, city)", Some("filters.contry")),
+            ("invalid input: filter key \"remote_only\" must be a boolean, got a string", Some("filters.remote_only")),
+            ("invalid input: filter \"experience\" must be one of intern, junior, got \"wizard\"", Some("filters.experience")),
+            ("invalid input: filters must be a JSON object, got an array", Some("filters")),
+            ("invalid input: unknown option key \"top_k\" (known keys: explain)", Some("options.top_k")),
+            ("invalid input: option \"top_k_retrieve\" must be an integer from 1 to 1000, got 0", Some("options.top_k_retrieve")),
+            ("invalid input: at least one weight must be positive", Some("options")),
+            ("option \"model_version\": no cross-encoder version \"9\" in resonance.ml_models", Some("options.model_version")),
+            ("resume 00000000-0000-0000-0000-000000000000 does not exist in resonance.resumes", Some("resume_id")),
+            // A value that quotes another key's words does not move the field.
+            ("invalid input: filter \"experience\" must be one of intern, got \"option \\\"x\\\"\"", Some("filters.experience")),
+            // Bad stored data names no request field.
+            ("invalid input: job 1: stored occupation \"Nurses\" has confidence 7, outside [0, 1]", None),
+        ];
+        for (message, field) in cases {
+            assert_eq!(request_field(&format!("resonance: {message}")).as_deref(), field, "{message}");
+        }
     }
 
     #[test]

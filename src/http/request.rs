@@ -31,7 +31,7 @@ impl MatchRequest {
         let value: Value = serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request("body", format!("request body is not valid JSON: {e}")))?;
         let Value::Object(mut object) = value else {
-            return Err(ApiError::bad_request("body", format!("request body must be a JSON object, got {}", kind(&value))));
+            return Err(ApiError::bad_request("body", format!("request body must be a JSON object, got {}", shown(&value))));
         };
         if let Some(unknown) = object.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str())) {
             return Err(ApiError::bad_request(
@@ -44,7 +44,7 @@ impl MatchRequest {
             Some(Value::String(s)) => Uuid::parse_str(s.trim())
                 .map_err(|_| ApiError::bad_request("resume_id", format!("resume_id must be a UUID, got {s:?}")))?,
             Some(other) => {
-                return Err(ApiError::bad_request("resume_id", format!("resume_id must be a UUID string, got {}", kind(&other))))
+                return Err(ApiError::bad_request("resume_id", format!("resume_id must be a UUID string, got {}", shown(&other))))
             }
         };
         Ok(MatchRequest { resume_id, filters: object_or_empty(&mut object, "filters")?, options: object_or_empty(&mut object, "options")? })
@@ -56,19 +56,16 @@ fn object_or_empty(object: &mut Map<String, Value>, key: &str) -> Result<Value, 
     match object.remove(key) {
         None | Some(Value::Null) => Ok(Value::Object(Map::new())),
         Some(v @ Value::Object(_)) => Ok(v),
-        Some(other) => Err(ApiError::bad_request(key, format!("{key} must be a JSON object, got {}", kind(&other)))),
+        Some(other) => Err(ApiError::bad_request(key, format!("{key} must be a JSON object, got {}", shown(&other)))),
     }
 }
 
-/// What a JSON value is, in the extension's words ("an array", "a string").
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// A refused value as the error shows it: its JSON text, cut after 40 characters.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
     }
 }
 
@@ -106,8 +103,8 @@ mod tests {
     fn each_bad_request_names_its_field() {
         assert_eq!(field_of("{}"), ("resume_id".into(), "resume_id is required".into()));
         assert_eq!(field_of(r#"{"resume_id": "42"}"#), ("resume_id".into(), "resume_id must be a UUID, got \"42\"".into()));
-        assert_eq!(field_of(r#"{"resume_id": 42}"#).1, "resume_id must be a UUID string, got a number");
-        assert_eq!(field_of(&format!(r#"{{"resume_id": "{ID}", "filters": []}}"#)), ("filters".into(), "filters must be a JSON object, got an array".into()));
+        assert_eq!(field_of(r#"{"resume_id": 42}"#).1, "resume_id must be a UUID string, got 42");
+        assert_eq!(field_of(&format!(r#"{{"resume_id": "{ID}", "filters": []}}"#)), ("filters".into(), "filters must be a JSON object, got []".into()));
         assert_eq!(field_of(&format!(r#"{{"resume_id": "{ID}", "options": "x"}}"#)).0, "options");
         assert_eq!(
             field_of(&format!(r#"{{"resume_id": "{ID}", "filter": {{}}}}"#)),
@@ -116,6 +113,8 @@ mod tests {
         let (field, message) = field_of(r#"{"resume_id": "#);
         assert_eq!(field, "body");
         assert!(message.starts_with("request body is not valid JSON: EOF"), "{message}");
-        assert_eq!(field_of("[1]").1, "request body must be a JSON object, got an array");
+        assert_eq!(field_of("[1]").1, "request body must be a JSON object, got [1]");
+        let long = format!(r#"{{"resume_id": "{ID}", "options": "{}"}}"#, "y".repeat(100));
+        assert_eq!(field_of(&long).1, format!("options must be a JSON object, got \"{}...", "y".repeat(39)));
     }
 }
