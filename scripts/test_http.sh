@@ -57,10 +57,10 @@ if ! http_build; then echo "not ok resonance-http builds"; finish_checks http; e
 echo "built in $SECONDS s"
 
 # The crate's own tests (no database: config, validation, error mapping, metrics, the router
-# against a closed port), in the release profile the build above already compiled the
-# dependencies for. Each test is one check.
+# against a closed port), with the dependencies the build above compiled. Each test is one
+# check.
 echo "== cargo test --release -p resonance-http"
-PATH="$HOME/.cargo/bin:$PATH" cargo test --release -p resonance-http > "$work/cargo.txt" 2>&1
+http_cargo test --release -p resonance-http > "$work/cargo.txt" 2>&1
 cargo_status=$?
 sed -nE 's/^test (.*) \.\.\. ok$/ok resonance-http: \1/p; s/^test (.*) \.\.\. FAILED$/not ok resonance-http: \1/p' "$work/cargo.txt"
 source scripts/test_counts.sh
@@ -192,7 +192,7 @@ check "Rust client: a Vector parameter finds 3 nearest jobs, cosine descending" 
   "$(tail -n +2 <<<"$rust_out" | awk 'NR == 1 { p = $1 } { if ($1 > p) bad = 1; p = $1 } END { print NR, (bad ? "false" : "true") }')"
 
 echo "== load run (scripts/bench_http.sh, short)"
-RUN_SECONDS="${RESONANCE_HTTP_LOAD_SECONDS:-5}" WARMUP_SECONDS=2 bash scripts/bench_http.sh "$port" > "$work/bench.txt" 2>&1
+ROUNDS=1 RUN_SECONDS="${RESONANCE_HTTP_LOAD_SECONDS:-5}" WARMUP_SECONDS=2 bash scripts/bench_http.sh "$port" > "$work/bench.txt" 2>&1
 bench_status=$?
 cat "$work/bench.txt"
 check "load run: no failed request over HTTP nor over SQL" "0 0 exit 0" \

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use deadpool_postgres::Pool;
+use http_body_util::LengthLimitError;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -48,8 +49,14 @@ pub fn router(state: AppState) -> Router {
 /// `final_score`; `explanation` is null when `options.explain` is false.
 async fn match_jobs(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
     let start = Instant::now();
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| ApiError::TooLarge {
-        message: format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
+        let e = e.into_inner();
+        if e.is::<LengthLimitError>() {
+            ApiError::TooLarge { message: format!("request body is larger than {MAX_BODY_BYTES} bytes") }
+        } else {
+            // The client stopped sending or sent a broken chunked body.
+            ApiError::bad_request("body", format!("request body could not be read: {e}"))
+        }
     })?;
     let request = MatchRequest::parse(&bytes)?;
     let mut client = state.pool.get().await?;

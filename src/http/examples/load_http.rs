@@ -1,7 +1,8 @@
 //! A closed-loop HTTP load client for scripts/bench_http.sh: each connection sends one
 //! `POST /v2/jobs/match` at a time (keep-alive) for a fixed time, cycling over the given
 //! resumes, as `pgbench -c N -T s` does over SQL. Requests in the warm-up are not counted.
-//! Prints one line: `requests=N errors=N seconds=S rps=R p50_ms=X p99_ms=Y`.
+//! Prints one line: `requests=N errors=N seconds=S rps=R p50_ms=X p99_ms=Y`, and with
+//! `--latencies FILE` writes each counted request's milliseconds there, one per line.
 //!
 //!     load_http --url http://127.0.0.1:8090/v2/jobs/match --connections 4 --seconds 20 \
 //!         --resumes <uuid>,<uuid> --options '{"explain": true}'
@@ -27,11 +28,13 @@ struct Args {
     resumes: Vec<String>,
     /// The request's `options` object.
     options: String,
+    /// Where to write the counted latencies (ms, one per line), if anywhere.
+    latencies: Option<String>,
 }
 
 impl Args {
     fn parse() -> Args {
-        let mut args = Args { url: String::new(), connections: 4, seconds: 20.0, warmup: 3.0, resumes: Vec::new(), options: "{}".into() };
+        let mut args = Args { url: String::new(), connections: 4, seconds: 20.0, warmup: 3.0, resumes: Vec::new(), options: "{}".into(), latencies: None };
         let mut words = std::env::args().skip(1);
         while let Some(flag) = words.next() {
             let value = words.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -43,7 +46,8 @@ impl Args {
                 "--warmup" => args.warmup = number(&value),
                 "--resumes" => args.resumes = value.split(',').map(str::to_string).collect(),
                 "--options" => args.options = value,
-                _ => panic!("unknown flag {flag} (--url, --connections, --seconds, --warmup, --resumes, --options)"),
+                "--latencies" => args.latencies = Some(value),
+                _ => panic!("unknown flag {flag} (--url, --connections, --seconds, --warmup, --resumes, --options, --latencies)"),
             }
         }
         args
@@ -82,6 +86,10 @@ async fn main() {
         errors += tally.errors;
     }
     latencies.sort_unstable();
+    if let Some(path) = &args.latencies {
+        let lines: String = latencies.iter().map(|us| format!("{:.3}\n", *us as f64 / 1000.0)).collect();
+        std::fs::write(path, lines).expect("--latencies: a writable file");
+    }
     let pct = |p: f64| latencies.get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)).map_or(0.0, |&us| us as f64 / 1000.0);
     let counted = latencies.len() as u64 + errors;
     println!(
