@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # resonance-http against a live cluster (issue 14): builds the service, starts it on a test
-# database of the cluster, and checks real answers with curl and jq: POST /v2/jobs/match
+# database of the cluster, and checks real answers with curl and Python: POST /v2/jobs/match
 # (ranked jobs with explanations, the same rows as SQL's resonance_match), GET
 # /v2/models/active, every kind of bad request (400/404 with a JSON error naming the field),
 # request ids, /metrics counting what was sent, 503 from /readyz and from a match while the
@@ -49,6 +49,17 @@ call() {
   rid=$(tr -d '\r' < "$work/headers" | sed -n 's/^x-request-id: //Ip')
   if [ "$path" = /v2/jobs/match ]; then sent[$status]=$(( ${sent[$status]:-0} + 1 )); fi
 }
+# pj <python expression> [json text]: the expression over the JSON (default: $body) as j;
+# true/false/null as JSON writes them, a list as its items separated by spaces. Python, not
+# jq: python3 is on every machine the project runs on.
+pj() {
+  python3 -c '
+import json, sys
+j = json.loads(sys.argv[2])
+v = eval(sys.argv[1], {"j": j, "json": json})
+show = lambda x: "true" if x is True else "false" if x is False else "null" if x is None else str(x)
+print(" ".join(map(show, v)) if isinstance(v, list) else show(v))' "$1" "${2-$body}" 2>/dev/null
+}
 # metric <line prefix>: the value of one /metrics sample (0 when absent).
 metric() { curl -s "$base/metrics" | awk -v k="$1" 'index($0, k " ") == 1 { v = $NF } END { print v + 0 }'; }
 
@@ -73,35 +84,33 @@ if ! http_start "$port" "$db" "$http_port" "$log"; then
 fi
 
 call GET /healthz
-check "/healthz: 200 ok" '200 ok' "$status $(jq -r .status <<<"$body")"
+check "/healthz: 200 ok" '200 ok' "$status $(pj 'j["status"]')"
 call GET /readyz
-check "/readyz: 200 ready with the database up" '200 ready' "$status $(jq -r .status <<<"$body")"
+check "/readyz: 200 ready with the database up" '200 ready' "$status $(pj 'j["status"]')"
 call GET /v2/models/active
-check "GET /v2/models/active: resonance_models_active() as JSON" "200 $(sql -c "SELECT resonance_models_active()" | jq -cS .)" \
-  "$status $(jq -cS . <<<"$body")"
+check "GET /v2/models/active: resonance_models_active() as JSON" \
+  "200 $(pj 'json.dumps(j, sort_keys=True)' "$(sql -c "SELECT resonance_models_active()")")" "$status $(pj 'json.dumps(j, sort_keys=True)')"
 
 # A default match: the same ranked rows as SQL, scored and explained.
 call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
 check "match: 200 with 25 jobs ranked 1..25" "200 25 true" \
-  "$status $(jq -r '[(.jobs | length), ([.jobs[].rank] == [range(1; 26)])] | join(" ")' <<<"$body")"
+  "$status $(pj '[len(j["jobs"]), [x["rank"] for x in j["jobs"]] == list(range(1, 26))]')"
 check "match: same job ids in the same order as SQL resonance_match" \
   "$(sql -c "SELECT string_agg(job_id::text, ',' ORDER BY rank) FROM resonance_match('$r1')")" \
-  "$(jq -r '[.jobs[].id] | join(",")' <<<"$body")"
+  "$(pj '",".join(x["id"] for x in j["jobs"])')"
 check "match: score is final_score (within 1e-6) and descends with rank" "true true" \
-  "$(jq -r --argjson sql "[$(sql -c "SELECT string_agg(final_score::text, ',' ORDER BY rank) FROM resonance_match('$r1')")]" \
-       '[([.jobs[].score] as $s | [range(0; $s | length)] | all(($s[.] - $sql[.]) | fabs < 1e-6)),
-         ([.jobs[].score] | . == (sort | reverse))] | map(tostring) | join(" ")' <<<"$body")"
+  "$(pj "[all(abs(x['score'] - s) < 1e-6 for x, s in zip(j['jobs'], [$(sql -c "SELECT string_agg(final_score::text, ',' ORDER BY rank) FROM resonance_match('$r1')")])),
+           [x['score'] for x in j['jobs']] == sorted((x['score'] for x in j['jobs']), reverse=True)]")"
 check "match: every job explained; the top one matches Python and Django" "true true strong" \
-  "$(jq -r '[all(.jobs[]; .explanation | type == "object" and (.skills.matched | type == "array")),
-             (.jobs[0].explanation.skills.matched | index("Python") != null and index("Django") != null),
-             .jobs[0].explanation.overall_strength] | map(tostring) | join(" ")' <<<"$body")"
+  "$(pj '[all(isinstance(x["explanation"], dict) and isinstance(x["explanation"]["skills"]["matched"], list) for x in j["jobs"]),
+           {"Python", "Django"} <= set(j["jobs"][0]["explanation"]["skills"]["matched"]), j["jobs"][0]["explanation"]["overall_strength"]]')"
 check "match: model_version is the model that scored (the base bi-encoder), latency_ms > 0" "all-minilm-l6-v2 true" \
-  "$(jq -r '[.model_version, (.latency_ms > 0)] | map(tostring) | join(" ")' <<<"$body")"
+  "$(pj '[j["model_version"], j["latency_ms"] > 0]')"
 
 call POST /v2/jobs/match "{\"resume_id\": \"$r1\", \"filters\": {\"country\": \"Germany\"}, \"options\": {\"top_k_final\": 3, \"explain\": false}}"
-ids=$(jq -r '[.jobs[].id | "'"'"'" + . + "'"'"'"] | join(",")' <<<"$body")
+ids=$(pj '",".join(chr(39) + x["id"] + chr(39) for x in j["jobs"])')
 check "match with filters and options: 3 jobs, all in Germany, explanations null" "200 3 Germany true" \
-  "$status $(jq -r '.jobs | length' <<<"$body") $(sql -c "SELECT string_agg(DISTINCT country, ',') FROM resonance.jobs WHERE id IN (${ids:-NULL})") $(jq -r 'all(.jobs[]; .explanation == null)' <<<"$body")"
+  "$status $(pj 'len(j["jobs"])') $(sql -c "SELECT string_agg(DISTINCT country, ',') FROM resonance.jobs WHERE id IN (${ids:-NULL})") $(pj 'all(x["explanation"] is None for x in j["jobs"])')"
 
 call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}" -H 'x-request-id: http-test-trace-1'
 check "X-Request-Id: the caller's id is echoed and names the request in the log" "http-test-trace-1 1" \
@@ -113,7 +122,7 @@ check "X-Request-Id: a new UUID when the caller sends none" 36 "${#rid}"
 bad() {
   local name="$1" want="$2" data="$3"
   call POST /v2/jobs/match "$data"
-  check "bad request, $name: $want" "$want true" "$status $(jq -r '.field' <<<"$body" 2>/dev/null) $(jq -r '.error | length > 10' <<<"$body" 2>/dev/null)"
+  check "bad request, $name: $want" "$want true" "$status $(pj '[j["field"], len(j["error"]) > 10]')"
 }
 bad "missing resume_id" "400 resume_id" '{"filters": {}}'
 bad "resume_id not a UUID" "400 resume_id" '{"resume_id": "42"}'
@@ -127,10 +136,10 @@ bad "unknown resume" "404 resume_id" '{"resume_id": "00000000-0000-4000-b000-000
 bad "unknown cross-encoder version" "404 options.model_version" "{\"resume_id\": \"$r1\", \"options\": {\"model_version\": \"nope\"}}"
 check "the unknown filter key's error is the extension's message" \
   'resonance: invalid input: unknown filter key "contry" (known keys: country, city, remote_only, experience, company)' \
-  "$(curl -s -X POST "$base/v2/jobs/match" --data-binary "{\"resume_id\": \"$r1\", \"filters\": {\"contry\": 1}}" | jq -r .error)"
+  "$(pj 'j["error"]' "$(curl -s -X POST "$base/v2/jobs/match" --data-binary "{\"resume_id\": \"$r1\", \"filters\": {\"contry\": 1}}")")"
 sent[400]=$(( ${sent[400]:-0} + 1 ))
 call GET /v2/no-such-route
-check "unknown route: 404 with a JSON error" "404 true" "$status $(jq -r '.error | startswith("no such route")' <<<"$body")"
+check "unknown route: 404 with a JSON error" "404 true" "$status $(pj 'j["error"].startswith("no such route")')"
 
 # /metrics counts what was sent (the tallies of call), by route and status, and errors by kind.
 check "/metrics: match requests answered 200" "${sent[200]:-0}" \
@@ -146,9 +155,9 @@ check "/metrics: the latency histogram saw every match request (+Inf bucket = co
 # The database goes away: /healthz stays up, /readyz and matches say 503; then it comes back.
 bash scripts/cluster.sh stop "$port" >/dev/null
 call GET /readyz
-check "database stopped: /readyz 503 database unavailable" "503 true" "$status $(jq -r '.error | startswith("database unavailable")' <<<"$body")"
+check "database stopped: /readyz 503 database unavailable" "503 true" "$status $(pj 'j["error"].startswith("database unavailable")')"
 call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
-check "database stopped: match 503 with a JSON error" "503 true" "$status $(jq -r '.error | startswith("database unavailable")' <<<"$body")"
+check "database stopped: match 503 with a JSON error" "503 true" "$status $(pj 'j["error"].startswith("database unavailable")')"
 call GET /healthz
 check "database stopped: /healthz still 200" 200 "$status"
 check "/metrics: the 503s counted as database_unavailable" 1 \
@@ -157,7 +166,7 @@ bash scripts/cluster.sh start "$port" >/dev/null
 call GET /readyz
 check "database back: /readyz 200 at the first try" 200 "$status"
 call POST /v2/jobs/match "{\"resume_id\": \"$r1\", \"options\": {\"top_k_final\": 5}}"
-check "database back: match 200 with 5 jobs at the first try" "200 5" "$status $(jq -r '.jobs | length' <<<"$body")"
+check "database back: match 200 with 5 jobs at the first try" "200 5" "$status $(pj 'len(j["jobs"])')"
 
 # Graceful stop: a request whose body is still arriving (curl sends it at 150 bytes/s, about
 # 3 s) when SIGTERM comes is answered, and the service exits 0.
@@ -169,7 +178,7 @@ sleep 1
 http_stop; stopped=$?
 wait "$slow"
 check "SIGTERM: the request in flight is answered (200, 2 jobs) and the service exits 0" "200 2 exit 0" \
-  "$(cat "$work/slow.status") $(jq -r '.jobs | length' "$work/slow.out" 2>/dev/null) exit $stopped"
+  "$(cat "$work/slow.status") $(pj 'len(j["jobs"])' "$(cat "$work/slow.out")") exit $stopped"
 check "SIGTERM: logged, then stopped" "1 1" "$(grep -c 'SIGTERM' "$log") $(grep -c 'INFO resonance_http: stopped' "$log")"
 
 # The README's clients against the same database.
