@@ -58,15 +58,21 @@ install_cargo_pgrx() {
 
 install_models() { bash "$here/models/fetch.sh"; }
 
-# psycopg for tests/fuzz_sql.py, pinned; PyPI only, and only when python3 lacks it.
-# Debian's own python3 refuses pip installs (PEP 668) unless told otherwise.
+# Python packages for the tests, pinned; PyPI only, and only those python3 lacks:
+# psycopg for tests/fuzz_sql.py and the client tests (tests/clients/), SQLAlchemy for the
+# ORM client test. Debian's own python3 refuses pip installs (PEP 668) unless told otherwise.
 PSYCOPG_VERSION=3.2.13
+SQLALCHEMY_VERSION=2.1.9
 install_python_packages() {
-  if python3 -c 'import psycopg' >/dev/null 2>&1; then log "psycopg present"; return; fi
+  local wanted=()
+  python3 -c 'import psycopg' >/dev/null 2>&1 || wanted+=("psycopg[binary]==$PSYCOPG_VERSION")
+  python3 -c "import sqlalchemy, sys; sys.exit(sqlalchemy.__version__ != '$SQLALCHEMY_VERSION')" >/dev/null 2>&1 \
+    || wanted+=("sqlalchemy==$SQLALCHEMY_VERSION")
+  if [ ${#wanted[@]} -eq 0 ]; then log "psycopg and SQLAlchemy present"; return; fi
   local flags=(-q)
   if python3 -m pip install --help 2>/dev/null | grep -q -- --break-system-packages; then flags+=(--break-system-packages); fi
-  log "installing psycopg $PSYCOPG_VERSION"
-  python3 -m pip install "${flags[@]}" "psycopg[binary]==$PSYCOPG_VERSION"
+  log "installing ${wanted[*]}"
+  python3 -m pip install "${flags[@]}" "${wanted[@]}"
 }
 
 main() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: engine tests with cargo (real model files), the SQL tests with PostgreSQL's
 # own pg_regress against a throwaway cluster run as the postgres user, then the checks that
-# need whole clusters (hot standby, dump and restore, upgrade, PgBouncer, fuzz).
+# need whole clusters (hot standby, dump and restore, upgrade, PgBouncer, the HTTP service
+# and its clients, fuzz).
 # Ends with one line "resonance: N passed, N failed"; exits non-zero if anything failed,
 # including a test program that stopped before it could report (a crash, an abort).
 set -uo pipefail
@@ -67,6 +68,7 @@ run_checks dump_restore bash scripts/test_dump_restore.sh "$port"
 run_checks upgrade bash scripts/test_upgrade.sh "$port"
 run_checks pgbouncer bash scripts/test_pgbouncer.sh "$port"
 run_checks shared_state bash scripts/test_shared_state.sh "$port"
+run_checks http bash scripts/test_http.sh "$port"
 run_checks realistic bash scripts/test_realistic.sh "$port"
 bash scripts/cluster.sh psql "$port" -X -q -d postgres -c "DROP DATABASE IF EXISTS resonance_fuzz" -c "CREATE DATABASE resonance_fuzz"
 run_checks fuzz python3 tests/fuzz_sql.py --host /tmp --port "$port" --dbname resonance_fuzz --user postgres \
