@@ -5,6 +5,8 @@
 --     lookup of the title;
 --   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
 --     dropped and created again);
+--   * jobs.skill_ids: the skills a job's text names, stored on write with the occupations
+--     (resonance.job_skill_ids), which resonance_match reads instead of extracting them;
 --   * server-wide statistics (issue 14): resonance_stats(), resonance_stats_counters(),
 --     resonance_stats_reset() and the views over the first two.
 -- Like every upgrade script, it repeats what the install script (sql/resonance.sql) says
@@ -13,7 +15,8 @@
 \echo Use "ALTER EXTENSION resonance UPDATE" to load this file. \quit
 
 -- Pending (NULL) for every existing job: CALL resonance_embed_pending() infers them.
-ALTER TABLE resonance.jobs ADD COLUMN occupations jsonb, ADD COLUMN occupations_kg_version bigint;
+ALTER TABLE resonance.jobs ADD COLUMN occupations jsonb, ADD COLUMN occupations_kg_version bigint,
+                          ADD COLUMN skill_ids uuid[];
 
 CREATE TABLE resonance.kg_title_labels (
   id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -50,6 +53,7 @@ BEGIN
     -- New text: what was derived from the old one no longer holds.
     NEW.embedding := NULL;
     NEW.occupations := NULL;
+    NEW.skill_ids := NULL;
   END IF;
   IF NOT resonance.embed_on_write() THEN
     RETURN NEW;
@@ -59,6 +63,7 @@ BEGIN
   END IF;
   IF NEW.occupations IS NULL THEN
     NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title, NEW.description);
+    NEW.skill_ids := resonance.job_skill_ids(resonance.job_document(NEW.title, NEW.description));
     NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
   END IF;
   RETURN NEW;
@@ -117,6 +122,7 @@ BEGIN
              ORDER BY id LIMIT batch_size) s;
     EXIT WHEN ids IS NULL;
     UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title, description),
+                              skill_ids = resonance.job_skill_ids(resonance.job_document(title, description)),
                               occupations_kg_version = current_kg
      WHERE id = ANY (ids);
     last_id := ids[cardinality(ids)];
@@ -133,7 +139,7 @@ CREATE FUNCTION resonance.retrieve_jobs(
   want_country text DEFAULT NULL, want_city text DEFAULT NULL, remote_only boolean DEFAULT false,
   want_experience text DEFAULT NULL, want_company text DEFAULT NULL)
 RETURNS TABLE (id uuid, title text, description text, company text, country text, city text,
-               remote boolean, experience_level text, occupations jsonb, cosine real)
+               remote boolean, experience_level text, occupations jsonb, skill_ids uuid[], cosine real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
@@ -142,7 +148,10 @@ AS $$
 BEGIN
   RETURN QUERY
   SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
-         j.experience_level::text, j.occupations, (1 - (j.embedding <=> query))::real
+         j.experience_level::text, j.occupations,
+         -- Skills stored under an older taxonomy are not returned: the match extracts anew.
+         CASE WHEN j.occupations_kg_version = (SELECT version FROM resonance.kg_version) THEN j.skill_ids END,
+         (1 - (j.embedding <=> query))::real
   FROM resonance.jobs j
   WHERE j.embedding IS NOT NULL
     AND (want_country IS NULL OR j.country = want_country)
@@ -168,6 +177,13 @@ AS $$
    ORDER BY l.embedding <=> query
    LIMIT k
 $$;
+
+CREATE FUNCTION resonance."job_skill_ids"(
+	"document" TEXT /* &str */
+) RETURNS uuid[] /* alloc::vec::Vec<pgrx::datum::uuid::Uuid> */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'job_skill_ids_wrapper';
 
 CREATE FUNCTION @extschema@."resonance_stats"() RETURNS TABLE (
 	"kind" TEXT,  /* alloc::string::String */

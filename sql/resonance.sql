@@ -56,7 +56,11 @@ CREATE TABLE resonance.jobs (
   -- NULL while pending. Computed on write like the embedding, with the kg_version it was
   -- inferred under, and refreshed by resonance_embed_pending() when that moves.
   occupations      jsonb,
-  occupations_kg_version bigint
+  occupations_kg_version bigint,
+  -- The distinct kg_skills the job's document names (resonance.job_skill_ids), computed and
+  -- refreshed with the occupations, under the same kg_version: resonance_match's skill stage
+  -- reads them instead of extracting every candidate's text. NULL while pending.
+  skill_ids        uuid[]
 );
 -- m = 16, ef_construction = 64: pgvector's defaults, written out so they are a decision.
 CREATE INDEX jobs_embedding_hnsw ON resonance.jobs
@@ -276,6 +280,7 @@ BEGIN
     -- New text: what was derived from the old one no longer holds.
     NEW.embedding := NULL;
     NEW.occupations := NULL;
+    NEW.skill_ids := NULL;
   END IF;
   IF NOT resonance.embed_on_write() THEN
     RETURN NEW;
@@ -285,6 +290,7 @@ BEGIN
   END IF;
   IF NEW.occupations IS NULL THEN
     NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title, NEW.description);
+    NEW.skill_ids := resonance.job_skill_ids(resonance.job_document(NEW.title, NEW.description));
     NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
   END IF;
   RETURN NEW;
@@ -370,6 +376,7 @@ BEGIN
              ORDER BY id LIMIT batch_size) s;
     EXIT WHEN ids IS NULL;
     UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title, description),
+                              skill_ids = resonance.job_skill_ids(resonance.job_document(title, description)),
                               occupations_kg_version = current_kg
      WHERE id = ANY (ids);
     last_id := ids[cardinality(ids)];
@@ -432,7 +439,7 @@ CREATE FUNCTION resonance.retrieve_jobs(
   want_country text DEFAULT NULL, want_city text DEFAULT NULL, remote_only boolean DEFAULT false,
   want_experience text DEFAULT NULL, want_company text DEFAULT NULL)
 RETURNS TABLE (id uuid, title text, description text, company text, country text, city text,
-               remote boolean, experience_level text, occupations jsonb, cosine real)
+               remote boolean, experience_level text, occupations jsonb, skill_ids uuid[], cosine real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
@@ -441,7 +448,10 @@ AS $$
 BEGIN
   RETURN QUERY
   SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
-         j.experience_level::text, j.occupations, (1 - (j.embedding <=> query))::real
+         j.experience_level::text, j.occupations,
+         -- Skills stored under an older taxonomy are not returned: the match extracts anew.
+         CASE WHEN j.occupations_kg_version = (SELECT version FROM resonance.kg_version) THEN j.skill_ids END,
+         (1 - (j.embedding <=> query))::real
   FROM resonance.jobs j
   WHERE j.embedding IS NOT NULL
     AND (want_country IS NULL OR j.country = want_country)

@@ -166,13 +166,14 @@ fn job_embeddings(ids: &[Uuid]) -> Vec<Vec<f32>> {
     })
 }
 
-/// Stage 1: the filtered nearest jobs, with ids kept beside the engine's candidates.
-fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<JobCandidate>) {
+/// Stage 1: the filtered nearest jobs, with ids kept beside the engine's candidates, and the
+/// skills each job's text names when stored under the taxonomy in use (jobs.skill_ids).
+fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<JobCandidate>, Vec<Option<Vec<Uuid>>>) {
     Spi::connect(|client| {
         let rows = client
             .select(
                 "SELECT id, resonance.job_document(title, description), title, city, country, remote,
-                        experience_level, occupations::text, cosine
+                        experience_level, occupations::text, cosine, skill_ids
                  FROM resonance.retrieve_jobs($1::real[]::vector, $2, $3, $4, $5, $6, $7)",
                 None,
                 &[
@@ -188,6 +189,7 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
             .or_raise(READING_ROWS);
         let mut ids = Vec::new();
         let mut candidates = Vec::new();
+        let mut stored_skills = Vec::new();
         let mut zero_embeddings = 0;
         for row in rows {
             // pgvector's cosine distance to an all-zero vector is NaN: such a job (stored
@@ -210,7 +212,9 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
                     level: level(get_text(7)),
                 },
                 cosine,
+                skills: None,
             });
+            stored_skills.push(row.get::<Vec<Uuid>>(10).or_raise(READING_ROWS));
         }
         if zero_embeddings > 0 {
             pgrx::notice!(
@@ -218,7 +222,7 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
                  set their embedding to NULL and CALL resonance_embed_pending()"
             );
         }
-        (ids, candidates)
+        (ids, candidates, stored_skills)
     })
 }
 
@@ -242,7 +246,7 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     let resume_ms = ms_since(t);
 
     let t = Instant::now();
-    let (ids, mut candidates) = retrieve(&query, filters, options.top_k_retrieve);
+    let (ids, mut candidates, stored_skills) = retrieve(&query, filters, options.top_k_retrieve);
     let retrieval_ms = ms_since(t);
 
     // A fine-tuned bi-encoder rescores the candidates stage 1 found with the base embeddings.
@@ -258,6 +262,11 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
 
     let t = Instant::now();
     let taxonomy = options.use_skill_graph.then(skills).filter(|s| !s.index.is_empty());
+    if let Some(loaded) = &taxonomy {
+        for (c, stored) in candidates.iter_mut().zip(&stored_skills) {
+            c.skills = stored.as_deref().and_then(|uuids| loaded.skill_ids(uuids));
+        }
+    }
     let skill_index_ms = ms_since(t);
     let skill_scorer = taxonomy.as_ref().map(|s| &s.index as &dyn SkillScorer);
 
@@ -458,7 +467,7 @@ fn pair_similarity(resume: &[f32], job: &[f32]) -> f32 {
 
 /// The skill graph's evidence for one pair (empty when no taxonomy is loaded).
 fn skill_evidence(resume: &str, job: &str, occupations: &[OccupationGuess]) -> SkillEvidence {
-    skills().index.evidence(resume, &[JobText { occupations, document: job }]).pop().unwrap_or_default()
+    skills().index.evidence(resume, &[JobText { occupations, document: job, skills: None }]).pop().unwrap_or_default()
 }
 
 /// The explanation with the score resonance_match would give the pair under `options`:

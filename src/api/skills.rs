@@ -7,7 +7,7 @@ use crate::postgres::stats;
 use crate::postgres::error::raise;
 use crate::postgres::skill_cache::skills;
 use resonance_engine::error::EngineError;
-use resonance_engine::skills::char_positions;
+use resonance_engine::skills::{char_positions, distinct_skills};
 
 /// Taxonomy skills named in `input` (labels and aliases, case-insensitive, whole tokens,
 /// longest match first), with 1-based character positions, both ends inclusive.
@@ -57,4 +57,18 @@ fn resonance_related_skills(
         .map(|r| (loaded.index.name(r.skill).to_string(), r.relation.as_str().to_string(), r.weight, r.depth as i32))
         .collect();
     TableIterator::new(rows)
+}
+
+#[pg_schema]
+mod resonance {
+    use super::*;
+
+    /// The distinct taxonomy skills `document` names, in order of first mention: what the
+    /// job trigger stores in resonance.jobs.skill_ids so that resonance_match need not
+    /// extract every candidate's text again.
+    #[pg_extern(stable, strict, parallel_safe)]
+    fn job_skill_ids(document: &str) -> Vec<Uuid> {
+        let loaded = skills();
+        distinct_skills(&loaded.index.extract(document)).into_iter().map(|s| loaded.uuid(s)).collect()
+    }
 }

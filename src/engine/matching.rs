@@ -9,6 +9,7 @@ use super::explain::{explain, CandidateFacts, Explanation, JobFacts, SkillEviden
 use super::fusion::{fuse, similarity_score, StageScores};
 use super::match_request::MatchOptions;
 use super::occupations::guess::OccupationGuess;
+use super::skills::SkillId;
 
 /// A job that stage 1 retrieved.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct JobCandidate {
     pub facts: JobFacts,
     /// Cosine similarity of the resume and job embeddings.
     pub cosine: f32,
+    /// The taxonomy skills the document names, when they were stored on write under the
+    /// taxonomy in use; None: stage 2 extracts them from `document`.
+    pub skills: Option<Vec<SkillId>>,
 }
 
 /// The resume being matched.
@@ -32,6 +36,8 @@ pub struct ResumeInput {
 pub struct JobText<'a> {
     pub occupations: &'a [OccupationGuess],
     pub document: &'a str,
+    /// The skills `document` names, if known already (else they are extracted from it).
+    pub skills: Option<&'a [SkillId]>,
 }
 
 /// Stage 2: skill-graph evidence of one resume against many jobs, in job order (one call,
@@ -133,7 +139,10 @@ pub fn rank_candidates(
 
     let t = Instant::now();
     let jobs: Vec<JobText> =
-        candidates.iter().map(|c| JobText { occupations: &c.facts.occupations, document: &c.document }).collect();
+        candidates
+            .iter()
+            .map(|c| JobText { occupations: &c.facts.occupations, document: &c.document, skills: c.skills.as_deref() })
+            .collect();
     let evidence: Vec<Option<SkillEvidence>> = match skills.filter(|_| options.use_skill_graph) {
         Some(s) => s.evidence(&resume.text, &jobs).into_iter().map(Some).collect(),
         None => vec![None; candidates.len()],
@@ -184,7 +193,7 @@ mod tests {
     use crate::fusion::FusionWeights;
 
     fn candidate(doc: &str, cosine: f32) -> JobCandidate {
-        JobCandidate { document: doc.into(), facts: JobFacts::default(), cosine }
+        JobCandidate { document: doc.into(), facts: JobFacts::default(), cosine, skills: None }
     }
 
     fn resume() -> ResumeInput {

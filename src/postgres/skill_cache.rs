@@ -48,6 +48,30 @@ impl LoadedSkills {
         Ok(LoadedSkills { index, uuids })
     }
 
+    /// The SkillIds of stored kg_skills ids (resonance.jobs.skill_ids); None if one is not
+    /// in this index (stored under another taxonomy: the caller extracts anew). The uuids
+    /// are in kg_skills id order (`read_taxonomy`), which is byte order, so a binary search
+    /// finds each.
+    pub fn skill_ids(&self, stored: &[Uuid]) -> Option<Vec<SkillId>> {
+        let all = self.uuids.view();
+        let all = all.as_slice();
+        stored
+            .iter()
+            .map(|u| {
+                let (mut lo, mut hi) = (0, all.len() / 16);
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    match all[mid * 16..mid * 16 + 16].cmp(u.as_bytes().as_slice()) {
+                        std::cmp::Ordering::Less => lo = mid + 1,
+                        std::cmp::Ordering::Greater => hi = mid,
+                        std::cmp::Ordering::Equal => return Some(SkillId(mid as u32)),
+                    }
+                }
+                None
+            })
+            .collect()
+    }
+
     /// The kg_skills id of `skill`.
     pub fn uuid(&self, skill: SkillId) -> Uuid {
         let start = skill.index() * 16;

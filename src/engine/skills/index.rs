@@ -168,11 +168,16 @@ impl SkillIndex {
         &self,
         resume_skills: &[SkillId],
         reach: &ResumeReach,
-        job_text: &str,
+        job: &JobText<'_>,
         fit: Option<OccupationEvidence>,
     ) -> SkillEvidence {
-        let job: Vec<JobSkill> = distinct_skills(&self.extract(job_text)).into_iter().map(JobSkill::new).collect();
-        // Ids come from this index's own extractor, so the graph knows them all.
+        let named = match job.skills {
+            Some(stored) => stored.to_vec(),
+            None => distinct_skills(&self.extract(job.document)),
+        };
+        let job: Vec<JobSkill> = named.into_iter().map(JobSkill::new).collect();
+        // Ids come from this index (its extractor, or stored ids resolved against it), so the
+        // graph knows them all.
         let Ok(s) = skill_graph_score_reached(&self.graph, resume_skills, reach, &job, &self.params) else {
             return SkillEvidence::default();
         };
@@ -231,7 +236,7 @@ impl SkillScorer for SkillIndex {
             .zip(&guesses)
             .map(|(job, guesses)| {
                 let fit = fits.as_ref().and_then(|f| self.occupation_evidence(f, guesses));
-                self.evidence_against(&skills, &reach, job.document, fit)
+                self.evidence_against(&skills, &reach, job, fit)
             })
             .collect()
     }
@@ -266,7 +271,7 @@ mod tests {
     }
 
     fn job<'a>(occupations: &'a [OccupationGuess], document: &'a str) -> JobText<'a> {
-        JobText { occupations, document }
+        JobText { occupations, document, skills: None }
     }
 
     fn guess(occupation: &str, confidence: f32) -> Vec<OccupationGuess> {
@@ -301,6 +306,19 @@ mod tests {
         assert!(e.bonus.contains(&"Python".to_string()));
         let score = e.score.unwrap();
         assert!(score > 1.0 / 3.0 && score < 2.0 / 3.0, "{score}");
+    }
+
+    #[test]
+    fn stored_job_skills_give_the_evidence_extraction_gives() {
+        let idx = index();
+        let (resume, document) = ("Python and Flask developer, some Postgres", "Django, PostgreSQL and Kubernetes");
+        let extracted = idx.evidence(resume, &[job(&[], document)]).pop().unwrap();
+        let stored = [SkillId(1), SkillId(2), SkillId(3)];
+        let given = JobText { occupations: &[], document: "(not read)", skills: Some(&stored) };
+        assert_eq!(format!("{:?}", idx.evidence(resume, &[given]).pop().unwrap()), format!("{extracted:?}"));
+        // Stored skills are taken as they are: none stored means none asked for.
+        let none = JobText { occupations: &[], document, skills: Some(&[]) };
+        assert_eq!(idx.evidence(resume, &[none]).pop().unwrap().score, None);
     }
 
     #[test]
