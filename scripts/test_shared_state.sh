@@ -71,6 +71,22 @@ sql -c "INSERT INTO resonance.kg_skills (name) VALUES ('pallet counting')"
 check "a rolled-back taxonomy change never reaches other backends" \
   "forklift operation,inventory control,airship welding" "$(extract "$text")"
 
+# Stored job skills (jobs.skill_ids, computed on write) give exactly the matches that
+# extracting every candidate's text gives; jobs written before the taxonomy changed are
+# extracted anew (their skill_ids are stale) until resonance_embed_pending refreshes them.
+forklift_job=$(sql -c "INSERT INTO resonance.jobs (title, description, country)
+                       VALUES ('Warehouse Associate', 'Forklift operation and inventory control, night shifts.', 'Germany') RETURNING id")
+ranked="SELECT string_agg(job_id || ':' || round(final_score::numeric, 5) || ':' || md5(explanation::text), ',' ORDER BY rank)
+          FROM resonance.resumes r, resonance_match(r.id)"
+stored=$(sql -c "$ranked")
+check "a job written now stores its skills" "forklift operation,inventory control" \
+  "$(sql -c "SELECT string_agg(s.name, ',' ORDER BY s.name) FROM resonance.jobs j, unnest(j.skill_ids) u JOIN resonance.kg_skills s ON s.id = u
+              WHERE j.id = '$forklift_job'")"
+sql -c "UPDATE resonance.jobs SET skill_ids = NULL" >/dev/null
+check "stored job skills give the matches extraction gives" "$stored" "$(sql -c "$ranked")"
+sql -c "UPDATE resonance.jobs SET occupations = NULL" -c "CALL resonance_embed_pending()" >/dev/null
+check "resonance_embed_pending stores every job's skills again" "0" "$(sql -c "SELECT count(*) FROM resonance.jobs WHERE skill_ids IS NULL")"
+
 # Damaged: replaced (never truncated in place: backends that map a file would fault).
 current=$(current_file)
 head -c 100 "$dir/$current" > "$dir/damaged" && chown postgres "$dir/damaged" 2>/dev/null && mv "$dir/damaged" "$dir/$current"
