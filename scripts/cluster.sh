@@ -10,7 +10,19 @@ as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres 
 
 case "$cmd" in
   start)
-    if as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then echo "[cluster] running on port $port"; exit 0; fi
+    if as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      # A preloaded library stays the one the postmaster loaded when it started: a running
+      # cluster that preloads resonance is restarted when a newer resonance.so was installed.
+      so="$(pg_path pkglibdir)/resonance.so"
+      if grep -qs "^shared_preload_libraries = .*resonance" "$data/postgresql.auto.conf" && [ -f "$so" ] &&
+         [ "$(stat -c %Y "$so")" -gt "$(sed -n 3p "$data/postmaster.pid")" ]; then
+        as_postgres "$bin/pg_ctl" -D "$data" -m fast -w restart -l "$data/server.log" >/dev/null
+        echo "[cluster] restarted on port $port (a newer preloaded resonance.so)"
+      else
+        echo "[cluster] running on port $port"
+      fi
+      exit 0
+    fi
     if [ ! -f "$data/PG_VERSION" ]; then
       install -d -o postgres -g postgres "$data"
       as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null

@@ -10,12 +10,12 @@ bash "$here/scripts/install_extension.sh"
 bash "$here/scripts/cluster.sh" start "$port"
 psql_() { bash "$here/scripts/cluster.sh" psql "$port" -v ON_ERROR_STOP=1 -X -q "$@"; }
 # The recommended deployment: the library preloaded, so every connection shares one copy of
-# the bi-encoder (README, "Memory: what a connection costs"). The restart also makes a
-# running cluster's postmaster load the library just installed.
+# the bi-encoder (README, "Memory: what a connection costs"); setting it takes a restart,
+# once. (cluster.sh start restarts a preloading cluster when a newer library is installed.)
 if ! psql_ -d postgres -At -c "SHOW shared_preload_libraries" | grep -qw resonance; then
   psql_ -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'resonance'"
+  bash "$here/scripts/cluster.sh" restart "$port"
 fi
-bash "$here/scripts/cluster.sh" restart "$port"
 psql_ -d postgres -c "DROP DATABASE IF EXISTS resonance_demo" -c "CREATE DATABASE resonance_demo"
 psql_ -d resonance_demo -c "CREATE EXTENSION resonance CASCADE"
 echo "[demo] loading sample data (embeddings computed by the insert triggers)"
