@@ -37,7 +37,7 @@ RESET resonance.batch_size;
 SELECT cardinality(e) AS n, vector_dims(e[10000]) AS dims
 FROM (SELECT resonance_encode(array_agg('skill ' || i)) AS e FROM generate_series(1, 10000) i) s;
 
--- statement_timeout and cancel are honoured between batches; the backend lives on.
+-- statement_timeout and cancel are honoured inside a batch too (cancel.sql); the backend lives on.
 SET statement_timeout = '200ms';
 SELECT cardinality(resonance_encode(array_agg(repeat('long text ', 100) || i))) FROM generate_series(1, 2000) i;
 RESET statement_timeout;

@@ -7,7 +7,7 @@ use pgrx::prelude::*;
 
 use crate::postgres::stats;
 use crate::postgres::model_cache::bi_encoder;
-use crate::postgres::error::{check_for_interrupts, raise};
+use crate::postgres::error::{raise, PostgresInterrupt};
 use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;
 use crate::settings;
@@ -30,12 +30,13 @@ mod resonance {
         let _call = stats::Call::start("resonance_encode");
         reject_empty(input, None);
         let model = bi_encoder();
-        model.encode_batch(&[input]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
+        model.encode_batch(&[input], &PostgresInterrupt).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
     }
 
     /// Many texts -> (ordinal, embedding) rows in input order, encoded in batches of
-    /// resonance.batch_size with an interrupt check between batches. A NULL element gives a
-    /// NULL embedding at its position.
+    /// resonance.batch_size, with an interrupt check before each half layer of each slice of
+    /// a batch (README, "Cancel and statement_timeout"). A NULL element gives a NULL
+    /// embedding at its position.
     #[pg_extern(stable, strict, parallel_safe)]
     fn encode_many(
         inputs: Array<&str>,
@@ -53,10 +54,7 @@ mod resonance {
         } else {
             let model = bi_encoder();
             model
-                .encode(&present, settings::batch_size(), |_, _| {
-                    check_for_interrupts();
-                    Ok(())
-                })
+                .encode(&present, settings::batch_size(), &PostgresInterrupt, |_, _| Ok(()))
                 .unwrap_or_else(|e| raise(e))
         }
         .into_iter();

@@ -9,7 +9,7 @@ use pgrx::prelude::*;
 use pgrx::{pg_sys, JsonB, Uuid};
 
 use crate::postgres::model_cache::{bi_encoder, bi_projection, cross_encoder, registered_model, RegisteredModel};
-use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
+use crate::postgres::error::{OrRaise, PostgresInterrupt, raise};
 use crate::postgres::stats;
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::rerank_cache::{CacheKey, CachedPairScorer};
@@ -130,7 +130,7 @@ fn embedding_or_encode(stored: Option<Vec<f32>>, text: &str, row: &str) -> Vec<f
         if !has_content(text) {
             raise(EngineError::InvalidInput("cannot match: the row's text is empty".into()));
         }
-        bi_encoder().encode_batch(&[text]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
+        bi_encoder().encode_batch(&[text], &PostgresInterrupt).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
     })
 }
 
@@ -285,11 +285,8 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
 
     let input = ResumeInput { text: resume.text.clone(), facts: resume.facts };
     let pair_scorer = cached.as_ref().map(|r| r as &dyn PairScorer);
-    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, options, &mut || {
-        check_for_interrupts();
-        Ok(())
-    })
-    .unwrap_or_else(|e| raise(e));
+    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, options, &PostgresInterrupt)
+        .unwrap_or_else(|e| raise(e));
 
     let t = Instant::now();
     let stored = cached.as_ref().zip(cache_key.as_ref()).map(|(c, key)| c.store(key, &ids, &candidates));
@@ -431,7 +428,7 @@ fn explain_texts(resume: &str, job: &str, options: &MatchOptions) -> JsonB {
             raise(EngineError::InvalidInput(format!("cannot explain: {what} text is empty")));
         }
     }
-    let v = bi_encoder().encode_batch(&[resume, job]).unwrap_or_else(|e| raise(e));
+    let v = bi_encoder().encode_batch(&[resume, job], &PostgresInterrupt).unwrap_or_else(|e| raise(e));
     let facts = JobFacts::default();
     explanation_json(resume, job, pair_similarity(&v[0], &v[1]), &facts, &CandidateFacts::default(), options)
 }
@@ -486,7 +483,7 @@ fn explanation_json(
     } else {
         SkillEvidence::default()
     };
-    let ce = reranker_model(options).map(|m| cross_encoder(&m).score_batch(resume, &[job]).unwrap_or_else(|e| raise(e))[0]);
+    let ce = reranker_model(options).map(|m| cross_encoder(&m).score_batch(resume, &[job], &PostgresInterrupt).unwrap_or_else(|e| raise(e))[0]);
     let scores = StageScores { cross_encoder: ce, bi_encoder: Some(similarity_score(cos)), skill_graph: skills.score };
     JsonB(explain(fuse(scores, options.weights), skills, job_facts, candidate).to_json())
 }

@@ -7,7 +7,7 @@ use pgrx::Uuid;
 
 use crate::postgres::stats;
 use crate::postgres::model_cache::{cross_encoder, registered_model};
-use crate::postgres::error::{OrRaise, check_for_interrupts, raise};
+use crate::postgres::error::{OrRaise, PostgresInterrupt, raise};
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;
@@ -30,10 +30,7 @@ fn score(resume: &str, jobs: &[&str]) -> Vec<f32> {
         raise(EngineError::InvalidInput("cannot rerank: resume text is empty".into()));
     }
     active_cross_encoder()
-        .score_pairs(resume, jobs, settings::batch_size(), |_, _| {
-            check_for_interrupts();
-            Ok(())
-        })
+        .score_pairs(resume, jobs, settings::batch_size(), &PostgresInterrupt, |_, _| Ok(()))
         .unwrap_or_else(|e| raise(e))
 }
 

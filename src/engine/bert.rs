@@ -10,6 +10,9 @@ use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::{embedding, linear, Embedding, Init, Linear, VarBuilder};
 use serde::Deserialize;
 
+use crate::interrupt::Interrupt;
+use crate::tokenization::TokenBatch;
+
 /// The fields of a Hugging Face `config.json` that the encoder needs.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct BertConfig {
@@ -158,7 +161,8 @@ impl BertAttention {
     }
 }
 
-/// One transformer block: attention, then the GELU feed-forward with residual and norm.
+/// One transformer block: attention, then the GELU feed-forward with residual and norm
+/// (run half by half by [`BertModel`], which may stop between the halves).
 struct BertLayer {
     attention: BertAttention,
     intermediate: Linear,
@@ -176,10 +180,10 @@ impl BertLayer {
         })
     }
 
-    fn forward(&self, hidden: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
-        let attended = self.attention.forward(hidden, mask_bias)?;
+    /// The feed-forward half, over the attention half's output.
+    fn feed_forward(&self, attended: &Tensor) -> Result<Tensor> {
         // BERT's "gelu" is the exact erf form, not the tanh approximation.
-        let inner = self.intermediate.forward(&attended)?.gelu_erf()?;
+        let inner = self.intermediate.forward(attended)?.gelu_erf()?;
         self.norm.forward(&(self.output.forward(&inner)? + attended)?)
     }
 }
@@ -205,10 +209,33 @@ impl BertModel {
 
     /// `input_ids`, `token_type_ids`: u32 [batch, seq]; `attention_mask`: f32 [batch, seq] of 0/1.
     pub fn forward(&self, input_ids: &Tensor, token_type_ids: &Tensor, attention_mask: &Tensor) -> Result<Tensor> {
+        self.run_layers(input_ids, token_type_ids, attention_mask, &|| Ok(()))
+    }
+
+    /// As [`BertModel::forward`] over a tokenised batch, asking `interrupt` before each half
+    /// of each layer (attention, feed-forward): the step at which a cancel is noticed
+    /// (README, "Cancel and statement_timeout").
+    pub fn forward_interruptible(&self, tokens: &TokenBatch, interrupt: &dyn Interrupt) -> crate::error::Result<Tensor> {
+        self.run_layers(&tokens.input_ids, &tokens.token_type_ids, &tokens.attention_mask, &|| interrupt.check())
+    }
+
+    /// Embeddings and the layers, calling `before_step` before each half of each layer;
+    /// generic over the error so that the plain forward stays in candle's errors (training
+    /// differentiates it) and the interruptible one carries the engine's.
+    fn run_layers<E: From<candle_core::Error>>(
+        &self,
+        input_ids: &Tensor,
+        token_type_ids: &Tensor,
+        attention_mask: &Tensor,
+        before_step: &dyn Fn() -> std::result::Result<(), E>,
+    ) -> std::result::Result<Tensor, E> {
         let mask_bias = attention_bias(attention_mask)?;
         let mut hidden = self.embeddings.forward(input_ids, token_type_ids)?;
         for layer in &self.layers {
-            hidden = layer.forward(&hidden, &mask_bias)?;
+            before_step()?;
+            let attended = layer.attention.forward(&hidden, &mask_bias)?;
+            before_step()?;
+            hidden = layer.feed_forward(&attended)?;
         }
         Ok(hidden)
     }
@@ -252,8 +279,18 @@ impl BertSequenceClassifier {
 
     /// One logit per row, [batch]; arguments as for [`BertModel::forward`].
     pub fn forward(&self, input_ids: &Tensor, token_type_ids: &Tensor, attention_mask: &Tensor) -> Result<Tensor> {
-        let hidden = self.bert.forward(input_ids, token_type_ids, attention_mask)?;
-        self.classifier.forward(&self.pooler.forward(&hidden)?)?.squeeze(1)
+        self.head(&self.bert.forward(input_ids, token_type_ids, attention_mask)?)
+    }
+
+    /// As [`BertSequenceClassifier::forward`] over a tokenised batch, asking `interrupt` as
+    /// [`BertModel::forward_interruptible`] does.
+    pub fn forward_interruptible(&self, tokens: &TokenBatch, interrupt: &dyn Interrupt) -> crate::error::Result<Tensor> {
+        Ok(self.head(&self.bert.forward_interruptible(tokens, interrupt)?)?)
+    }
+
+    /// Pooler and classifier: the encoder's last hidden state to one logit per row.
+    fn head(&self, hidden: &Tensor) -> Result<Tensor> {
+        self.classifier.forward(&self.pooler.forward(hidden)?)?.squeeze(1)
     }
 }
 
@@ -300,6 +337,32 @@ mod tests {
         let zeros = input.zeros_like().unwrap();
         let mask = Tensor::ones((2, 3), DType::F32, &Device::Cpu).unwrap();
         assert_eq!(model.forward(&input, &zeros, &mask).unwrap().dims(), &[2, 3, 16]);
+    }
+
+    #[test]
+    fn the_interruptible_pass_asks_before_each_half_layer_and_stops_when_told() {
+        use crate::error::EngineError;
+        use crate::interrupt::CountingInterrupt;
+        let model = tiny();
+        let input = ids(&[&[1, 2, 3]]);
+        let zeros = input.zeros_like().unwrap();
+        let mask = Tensor::ones((1, 3), DType::F32, &Device::Cpu).unwrap();
+        let counting = CountingInterrupt::new();
+        let tokens = TokenBatch {
+            input_ids: input.clone(),
+            token_type_ids: zeros.clone(),
+            attention_mask: mask.clone(),
+            lengths: vec![3],
+        };
+        let checked = model.forward_interruptible(&tokens, &counting).unwrap();
+        assert_eq!(counting.asked(), 2 * 2, "two layers, asked before attention and before feed-forward");
+        let plain = model.forward(&input, &zeros, &mask).unwrap();
+        let diff = (checked - plain).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(diff, 0.0);
+        // Told to stop at the third question: the pass ends there with the interrupt's error.
+        let stop_third = CountingInterrupt::stopping_at(3);
+        assert!(matches!(model.forward_interruptible(&tokens, &stop_third), Err(EngineError::Canceled)));
+        assert_eq!(stop_third.asked(), 3);
     }
 
     #[test]

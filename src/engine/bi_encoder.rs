@@ -5,15 +5,19 @@ use std::path::Path;
 
 use candle_core::Device;
 
-use super::batching::map_in_length_batches;
+use super::batching::{forward_in_slices, map_in_length_batches, slice_tokens};
 use super::bert::BertModel;
 use super::error::{EngineError, Result};
+use super::interrupt::Interrupt;
 use super::model_files::ModelFiles;
 use super::pooling::{l2_normalize, masked_mean};
 use super::tokenization::TextTokenizer;
 
-/// Texts per forward pass. 32 keeps a 256-token batch's attention tensors near 100 MB
-/// (32 x 12 heads x 256 x 256 x 4 bytes) and amortises the per-call overhead (README, "Speed facts").
+/// Texts per batch: tokenised and padded together, then run through the model in slices
+/// (`batching::SLICE_TOKENS_PER_THREAD`), which bound the attention tensors (12 heads x
+/// 1,024 x 256 x 4 bytes = 12.6 MB per thread at 256 tokens, not 100 MB for 32 x 256).
+/// Slices of a 32-text batch encode as fast as whole batches did (README, "Cancel and
+/// statement_timeout").
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
 pub struct BiEncoder {
@@ -56,25 +60,35 @@ impl BiEncoder {
         self.tokenizer.max_len()
     }
 
-    /// One forward pass over `texts`, returning one embedding per text in order.
-    pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+    /// One forward pass over `texts`, returning one embedding per text in order. `interrupt`
+    /// is asked while the texts are tokenised and before each half layer of each slice of
+    /// the pass (`batching::forward_in_slices`).
+    pub fn encode_batch(&self, texts: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<Vec<f32>>> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let batch = self.tokenizer.encode_texts(texts, &self.device)?;
-        let hidden = self.model.forward(&batch.input_ids, &batch.token_type_ids, &batch.attention_mask)?;
-        let pooled = l2_normalize(&masked_mean(&hidden, &batch.attention_mask)?)?;
-        Ok(pooled.to_vec2::<f32>()?)
+        let batch = self.tokenizer.encode_texts(texts, &self.device, interrupt)?;
+        let pooled = forward_in_slices(&batch, slice_tokens(), |slice| {
+            Ok(masked_mean(&self.model.forward_interruptible(slice, interrupt)?, &slice.attention_mask)?)
+        })?;
+        Ok(l2_normalize(&pooled)?.to_vec2::<f32>()?)
     }
 
     /// Encodes any number of texts in batches of `batch_size`, calling `between_batches`
-    /// (done, total) before each batch so a caller can stop the work (query cancel,
-    /// statement_timeout) or report progress. Texts are grouped by length first so a
-    /// batch pads little; results come back in input order.
-    pub fn encode<F>(&self, texts: &[&str], batch_size: usize, between_batches: F) -> Result<Vec<Vec<f32>>>
+    /// (done, total) before each batch to report progress (it may also stop the work by
+    /// returning an error), and asking `interrupt` within each batch as `encode_batch` does.
+    /// Texts are grouped by length first so a batch pads little; results come back in
+    /// input order.
+    pub fn encode<F>(
+        &self,
+        texts: &[&str],
+        batch_size: usize,
+        interrupt: &dyn Interrupt,
+        between_batches: F,
+    ) -> Result<Vec<Vec<f32>>>
     where
         F: FnMut(usize, usize) -> Result<()>,
     {
-        map_in_length_batches(texts, batch_size, between_batches, |chunk| self.encode_batch(chunk))
+        map_in_length_batches(texts, batch_size, between_batches, |chunk| self.encode_batch(chunk, interrupt))
     }
 }

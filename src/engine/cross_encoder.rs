@@ -15,14 +15,15 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 
 use super::bert::{BertConfig, BertSequenceClassifier};
-use super::batching::map_in_length_batches;
+use super::batching::{forward_in_slices, map_in_length_batches, slice_tokens};
 use super::error::{EngineError, Result};
+use super::interrupt::{Interrupt, Uninterrupted};
 use super::model_files::ModelFiles;
 use super::tokenization::TextTokenizer;
 use super::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
 
-/// Pairs per forward pass: pairs are as long as the bi-encoder's longest texts, so the
-/// same bound applies (see `bi_encoder::DEFAULT_BATCH_SIZE`).
+/// Pairs per batch: pairs are as long as the bi-encoder's longest texts and run in the
+/// same slices, so the same size applies (see `bi_encoder::DEFAULT_BATCH_SIZE`).
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
 /// Name prefixes of the layers a sequence classifier adds on top of a bare encoder.
@@ -155,24 +156,33 @@ impl CrossEncoder {
         if pairs.is_empty() {
             return Err(EngineError::InvalidInput("no pairs to score".into()));
         }
-        let batch = self.tokenizer.encode_pairs(pairs, &self.device)?;
+        let batch = self.tokenizer.encode_pairs(pairs, &self.device, &Uninterrupted)?;
         Ok(self.model.forward(&batch.input_ids, &batch.token_type_ids, &batch.attention_mask)?)
     }
 
-    /// Scores of `docs` against `query` in one forward pass, in input order.
-    pub fn score_batch(&self, query: &str, docs: &[&str]) -> Result<Vec<f32>> {
+    /// Scores of `docs` against `query` in one forward pass, in input order. `interrupt` is
+    /// asked as `BiEncoder::encode_batch` asks it.
+    pub fn score_batch(&self, query: &str, docs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
         if docs.is_empty() {
             return Ok(Vec::new());
         }
         let pairs: Vec<(&str, &str)> = docs.iter().map(|&d| (query, d)).collect();
-        let logits = self.pair_logits(&pairs)?.to_vec1::<f32>()?;
-        Ok(logits.into_iter().map(sigmoid).collect())
+        let batch = self.tokenizer.encode_pairs(&pairs, &self.device, interrupt)?;
+        let logits = forward_in_slices(&batch, slice_tokens(), |slice| self.model.forward_interruptible(slice, interrupt))?;
+        Ok(logits.to_vec1::<f32>()?.into_iter().map(sigmoid).collect())
     }
 
     /// Scores any number of `docs` against `query` in batches of `batch_size`, calling
-    /// `between_batches` (done, total) before each batch, as `BiEncoder::encode` does, so a
-    /// caller can stop the work (query cancel, statement_timeout). Results in input order.
-    pub fn score_pairs<F>(&self, query: &str, docs: &[&str], batch_size: usize, between_batches: F) -> Result<Vec<f32>>
+    /// `between_batches` (done, total) before each batch and asking `interrupt` within each,
+    /// as `BiEncoder::encode` does. Results in input order.
+    pub fn score_pairs<F>(
+        &self,
+        query: &str,
+        docs: &[&str],
+        batch_size: usize,
+        interrupt: &dyn Interrupt,
+        between_batches: F,
+    ) -> Result<Vec<f32>>
     where
         F: FnMut(usize, usize) -> Result<()>,
     {
@@ -189,11 +199,12 @@ impl CrossEncoder {
                 })
             })
             .collect();
-        let scores = map_in_length_batches(&distinct, batch_size, between_batches, |chunk| self.score_batch(query, chunk))?;
+        let scores = map_in_length_batches(&distinct, batch_size, between_batches, |chunk| {
+            self.score_batch(query, chunk, interrupt)
+        })?;
         Ok(slots.into_iter().map(|i| scores[i]).collect())
     }
 }
-
 
 /// The logistic function: a logit to a score in [0, 1].
 fn sigmoid(x: f32) -> f32 {
@@ -275,7 +286,7 @@ pub struct BatchedReranker<'a> {
 }
 
 impl crate::matching::PairScorer for BatchedReranker<'_> {
-    fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
-        self.model.score_pairs(resume, jobs, self.batch_size, |_, _| between_batches())
+    fn score(&self, resume: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
+        self.model.score_pairs(resume, jobs, self.batch_size, interrupt, |_, _| Ok(()))
     }
 }

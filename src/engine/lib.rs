@@ -15,6 +15,7 @@ pub mod experience;
 pub mod explain;
 pub mod fusion;
 pub mod hash;
+pub mod interrupt;
 pub mod json_argument;
 pub mod latency_histogram;
 pub mod location;

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::error::Result;
+use super::interrupt::Interrupt;
 use super::explain::{explain, CandidateFacts, Explanation, JobFacts, SkillEvidence};
 use super::fusion::{fuse, similarity_score, StageScores};
 use super::match_request::MatchOptions;
@@ -47,9 +48,9 @@ pub trait SkillScorer {
 }
 
 /// Stage 3: a cross-encoder's scores in [0, 1] for one resume against many jobs, in order.
-/// `between_batches` must be called between forward passes (interrupt checks).
+/// `interrupt` must be asked between the steps of the computation (forward-pass layers).
 pub trait PairScorer {
-    fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>>;
+    fn score(&self, resume: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>>;
 
     /// A score already known for this job text (a cache), used as is: it spends none of
     /// the latency budget and is never left out when the budget runs out.
@@ -106,7 +107,7 @@ fn rerank_within_budget(
     candidates: &[JobCandidate],
     evidence: &[Option<SkillEvidence>],
     options: &MatchOptions,
-    between_batches: &mut dyn FnMut() -> Result<()>,
+    interrupt: &dyn Interrupt,
 ) -> Result<Vec<Option<f32>>> {
     let mut out: Vec<Option<f32>> = candidates.iter().map(|c| reranker.known(&c.document)).collect();
     let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| out[i].is_none()).collect();
@@ -119,7 +120,7 @@ fn rerank_within_budget(
             break;
         }
         let docs: Vec<&str> = ids.iter().map(|&i| candidates[i].document.as_str()).collect();
-        for (&i, s) in ids.iter().zip(reranker.score(&resume.text, &docs, between_batches)?) {
+        for (&i, s) in ids.iter().zip(reranker.score(&resume.text, &docs, interrupt)?) {
             out[i] = Some(s);
         }
     }
@@ -133,7 +134,7 @@ pub fn rank_candidates(
     skills: Option<&dyn SkillScorer>,
     reranker: Option<&dyn PairScorer>,
     options: &MatchOptions,
-    between_batches: &mut dyn FnMut() -> Result<()>,
+    interrupt: &dyn Interrupt,
 ) -> Result<(Vec<RankedJob>, StageTimings)> {
     let mut timings = StageTimings::default();
 
@@ -151,7 +152,7 @@ pub fn rank_candidates(
 
     let t = Instant::now();
     let cross: Vec<Option<f32>> = match reranker.filter(|_| options.use_cross_encoder) {
-        Some(r) => rerank_within_budget(r, resume, candidates, &evidence, options, between_batches)?,
+        Some(r) => rerank_within_budget(r, resume, candidates, &evidence, options, interrupt)?,
         None => vec![None; candidates.len()],
     };
     timings.cross_encoder_ms = ms_since(t);
@@ -191,6 +192,7 @@ pub fn rank_candidates(
 mod tests {
     use super::*;
     use crate::fusion::FusionWeights;
+    use crate::interrupt::Uninterrupted;
 
     fn candidate(doc: &str, cosine: f32) -> JobCandidate {
         JobCandidate { document: doc.into(), facts: JobFacts::default(), cosine, skills: None }
@@ -217,8 +219,8 @@ mod tests {
     /// Cross-encoder stand-in: 1.0 for jobs mentioning "django", else 0.
     struct KeywordReranker;
     impl PairScorer for KeywordReranker {
-        fn score(&self, _: &str, jobs: &[&str], between: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
-            between()?;
+        fn score(&self, _: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
+            interrupt.check()?;
             Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.0 }).collect())
         }
     }
@@ -227,7 +229,7 @@ mod tests {
     fn bi_encoder_alone_keeps_cosine_order() {
         let cands = [candidate("a", 0.2), candidate("b", 0.9), candidate("c", 0.5)];
         let opts = MatchOptions { use_cross_encoder: false, use_skill_graph: false, ..Default::default() };
-        let (ranked, _) = rank_candidates(&resume(), &cands, None, None, &opts, &mut || Ok(())).unwrap();
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, None, &opts, &Uninterrupted).unwrap();
         assert_eq!(ranked.iter().map(|r| r.candidate).collect::<Vec<_>>(), vec![1, 2, 0]);
         assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert!((ranked[0].final_score - 0.9).abs() < 1e-6);
@@ -242,7 +244,7 @@ mod tests {
             Some(&WordOverlap),
             Some(&KeywordReranker),
             &MatchOptions::default(),
-            &mut || Ok(()),
+            &Uninterrupted,
         )
         .unwrap();
         assert_eq!(ranked[0].candidate, 1);
@@ -262,16 +264,16 @@ mod tests {
             weights: FusionWeights::default(),
             ..Default::default()
         };
-        let (ranked, _) = rank_candidates(&resume(), &cands, Some(&WordOverlap), None, &opts, &mut || Ok(())).unwrap();
+        let (ranked, _) = rank_candidates(&resume(), &cands, Some(&WordOverlap), None, &opts, &Uninterrupted).unwrap();
         assert_eq!(ranked.len(), 3);
         assert!(ranked.iter().all(|r| r.explanation.is_none()));
     }
 
     #[test]
-    fn cancel_between_batches_stops_the_ranking() {
+    fn a_cancel_stops_the_ranking() {
         let cands = [candidate("django", 0.5)];
         let result =
-            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &MatchOptions::default(), &mut || {
+            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &MatchOptions::default(), &|| {
                 Err(crate::error::EngineError::Canceled)
             });
         assert!(matches!(result, Err(crate::error::EngineError::Canceled)));
@@ -282,13 +284,13 @@ mod tests {
         let cands: Vec<JobCandidate> = (0..20).map(|i| candidate("django", i as f32 / 20.0)).collect();
         let opts = MatchOptions { rerank_budget_ms: Some(0.0), use_skill_graph: false, ..Default::default() };
         let (ranked, _) =
-            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &opts, &mut || Ok(())).unwrap();
+            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &opts, &Uninterrupted).unwrap();
         assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_none()), "a zero budget scores nothing");
 
         /// Takes at least 5 ms per call, so a 1 ms budget is spent after the first call.
         struct Slow;
         impl PairScorer for Slow {
-            fn score(&self, _: &str, jobs: &[&str], _: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+            fn score(&self, _: &str, jobs: &[&str], _: &dyn Interrupt) -> Result<Vec<f32>> {
                 std::thread::sleep(std::time::Duration::from_millis(5));
                 Ok(vec![1.0; jobs.len()])
             }
@@ -296,7 +298,7 @@ mod tests {
         let cands: Vec<JobCandidate> = (0..40).map(|i| candidate("django", i as f32 / 40.0)).collect();
         let opts =
             MatchOptions { rerank_budget_ms: Some(1.0), use_skill_graph: false, top_k_final: 40, ..Default::default() };
-        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &mut || Ok(())).unwrap();
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &Uninterrupted).unwrap();
         let scored: Vec<usize> =
             ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).map(|r| r.candidate).collect();
         assert_eq!(scored.len(), RERANK_CHUNK);
@@ -304,7 +306,7 @@ mod tests {
         assert!(scored.iter().all(|&c| c >= 40 - RERANK_CHUNK), "{scored:?}");
         // No budget: everything is scored.
         let opts = MatchOptions { use_skill_graph: false, top_k_final: 40, ..Default::default() };
-        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &mut || Ok(())).unwrap();
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &Uninterrupted).unwrap();
         assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_some()));
     }
 
@@ -313,7 +315,7 @@ mod tests {
         /// Knows "cached" at 0.9; scores anything else 0.1.
         struct Cache;
         impl PairScorer for Cache {
-            fn score(&self, _: &str, jobs: &[&str], _: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+            fn score(&self, _: &str, jobs: &[&str], _: &dyn Interrupt) -> Result<Vec<f32>> {
                 Ok(vec![0.1; jobs.len()])
             }
             fn known(&self, job: &str) -> Option<f32> {
@@ -322,7 +324,7 @@ mod tests {
         }
         let cands = [candidate("fresh", 0.9), candidate("cached", 0.1)];
         let opts = MatchOptions { rerank_budget_ms: Some(0.0), use_skill_graph: false, ..Default::default() };
-        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Cache), &opts, &mut || Ok(())).unwrap();
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Cache), &opts, &Uninterrupted).unwrap();
         let score_of = |c: usize| ranked.iter().find(|r| r.candidate == c).unwrap().scores.cross_encoder;
         assert_eq!(score_of(1), Some(0.9));
         assert_eq!(score_of(0), None, "a zero budget computes nothing");
@@ -336,7 +338,7 @@ mod tests {
             Some(&WordOverlap),
             Some(&KeywordReranker),
             &MatchOptions::default(),
-            &mut || Ok(()),
+            &Uninterrupted,
         )
         .unwrap();
         assert!(ranked.is_empty());

@@ -1,10 +1,12 @@
 //! How the extension fails: engine errors raised as Postgres ERRORs with the SQLSTATE of
-//! their kind, SPI failures of our own queries, and the interrupt check between batches.
+//! their kind, SPI failures of our own queries, and the interrupt checks that let a cancel
+//! end a statement.
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use resonance_engine::error::{EngineError, ErrorKind};
+use resonance_engine::interrupt::Interrupt;
 
 /// Reports an engine error as a Postgres ERROR with the SQLSTATE of its kind. Never returns.
 pub fn raise(e: EngineError) -> ! {
@@ -42,4 +44,19 @@ impl<T> OrRaise<T> for std::result::Result<T, pgrx::spi::Error> {
 /// Between two batches: lets a pending cancel or statement_timeout end the statement.
 pub fn check_for_interrupts() {
     pg_sys::check_for_interrupts!();
+}
+
+/// The engine's `Interrupt` inside a backend: Postgres's CHECK_FOR_INTERRUPTS, so a cancel or
+/// statement_timeout ends the statement at the engine's next step (half a layer of one
+/// slice of a forward pass) with Postgres's own ERROR (57014). That ERROR unwinds through
+/// the engine as a panic, which pgrx turns back into the ERROR at the function's boundary.
+/// The engine asks only from the thread that called it, the backend's one thread, never
+/// from candle's worker threads, where no Postgres function may run.
+pub struct PostgresInterrupt;
+
+impl Interrupt for PostgresInterrupt {
+    fn check(&self) -> resonance_engine::error::Result<()> {
+        check_for_interrupts();
+        Ok(())
+    }
 }

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use pgrx::prelude::*;
 
-use crate::postgres::error::{raise, OrRaise};
+use crate::postgres::error::{raise, OrRaise, PostgresInterrupt};
 use crate::postgres::model_cache::bi_encoder;
 use crate::postgres::kg_version::PerVersion;
 use crate::postgres::skill_cache::skills;
@@ -133,7 +133,7 @@ pub fn infer_occupations(title: &str, description: &str) -> Vec<OccupationGuess>
     if loaded.index.is_empty() || !has_content(title) {
         return Vec::new();
     }
-    let embedding = bi_encoder().encode_batch(&[title]).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default();
+    let embedding = bi_encoder().encode_batch(&[title], &PostgresInterrupt).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default();
     let nearest = nearest_labels(&loaded, embedding);
     let skills = skills_named(description);
     guesses(&loaded.index, &loaded.index.infer_with_skills(title, Some(&nearest), &skills, GUESSES_PER_JOB))

@@ -16,6 +16,7 @@ use pgrx::{pg_sys, Uuid};
 use crate::postgres::model_cache::RegisteredModel;
 use crate::postgres::error::OrRaise;
 use resonance_engine::error::Result;
+use resonance_engine::interrupt::Interrupt;
 use resonance_engine::matching::{JobCandidate, PairScorer};
 use crate::settings;
 
@@ -129,12 +130,12 @@ impl<'a> CachedPairScorer<'a> {
 }
 
 impl PairScorer for CachedPairScorer<'_> {
-    fn score(&self, resume: &str, jobs: &[&str], between_batches: &mut dyn FnMut() -> Result<()>) -> Result<Vec<f32>> {
+    fn score(&self, resume: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
         let mut missing: Vec<&str> = jobs.iter().copied().filter(|j| self.known(j).is_none()).collect();
         missing.sort_unstable();
         missing.dedup();
         if !missing.is_empty() {
-            let fresh = self.model.score(resume, &missing, between_batches)?;
+            let fresh = self.model.score(resume, &missing, interrupt)?;
             *self.computed.borrow_mut() += missing.len();
             let mut scores = self.scores.borrow_mut();
             for (job, score) in missing.iter().zip(fresh) {

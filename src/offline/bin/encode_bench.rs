@@ -10,6 +10,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use resonance_engine::bi_encoder::BiEncoder;
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_engine::model_files::BASE_BI_ENCODER;
 use resonance_offline::cli::INSTALLED_MODELS;
 
@@ -45,7 +46,7 @@ fn main() {
     let mut ms = Vec::new();
     for (i, t) in single.iter().enumerate() {
         let s = Instant::now();
-        encoder.encode_batch(&[t.as_str()]).unwrap();
+        encoder.encode_batch(&[t.as_str()], &Uninterrupted).unwrap();
         if i >= 5 {
             ms.push(s.elapsed().as_secs_f64() * 1e3);
         }
@@ -58,9 +59,9 @@ fn main() {
     for (label, repeats, count) in [("64tok", 4, 256), ("256tok", 16, 128)] {
         let batch = texts(count, repeats);
         let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
-        encoder.encode(&refs[..32], 32, |_, _| Ok(())).unwrap(); // warm-up
+        encoder.encode(&refs[..32], 32, &Uninterrupted, |_, _| Ok(())).unwrap(); // warm-up
         let s = Instant::now();
-        encoder.encode(&refs, 32, |_, _| Ok(())).unwrap();
+        encoder.encode(&refs, 32, &Uninterrupted, |_, _| Ok(())).unwrap();
         let secs = s.elapsed().as_secs_f64();
         println!("outside_pg threads={threads} batch32_{label}_texts_per_s={:.1}", count as f64 / secs);
     }

@@ -38,6 +38,7 @@ use serde_json::json;
 
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::error::{EngineError, Result};
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_engine::evaluation::metrics::{evaluate, MetricReport, METRIC_NAMES};
 use resonance_engine::evaluation::run::Run;
 use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
@@ -255,8 +256,8 @@ type Embeddings = Vec<Vec<f32>>;
 fn encode_benchmark(encoder: &BiEncoder, benchmark: &Benchmark, options: &Options) -> Result<(Embeddings, Embeddings)> {
     let job_texts: Vec<String> = benchmark.jobs.iter().map(|j| j.text_joined_by(&options.job_separator)).collect();
     let resume_texts: Vec<&str> = benchmark.resumes.iter().map(|r| r.text.as_str()).collect();
-    let jobs = encoder.encode(&job_texts.iter().map(String::as_str).collect::<Vec<_>>(), DEFAULT_BATCH_SIZE, progress("jobs"))?;
-    let resumes = encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("resumes"))?;
+    let jobs = encoder.encode(&job_texts.iter().map(String::as_str).collect::<Vec<_>>(), DEFAULT_BATCH_SIZE, &Uninterrupted, progress("jobs"))?;
+    let resumes = encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, &Uninterrupted, progress("resumes"))?;
     Ok((jobs, resumes))
 }
 
@@ -282,9 +283,9 @@ fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
     let entries: Vec<_> = occupations.iter().map(LabelledOccupation::index_entry).collect();
     let index = OccupationIndex::build(&entries, InferenceParams::default());
     let labels: Vec<&str> = index.labels().iter().map(String::as_str).collect();
-    let label_vectors = LabelEmbeddings::new(encoder.encode(&labels, DEFAULT_BATCH_SIZE, progress("labels"))?);
+    let label_vectors = LabelEmbeddings::new(encoder.encode(&labels, DEFAULT_BATCH_SIZE, &Uninterrupted, progress("labels"))?);
     let titles: Vec<&str> = benchmark.jobs.iter().map(|j| j.title.as_str()).collect();
-    let title_vectors = encoder.encode(&titles, DEFAULT_BATCH_SIZE, progress("titles"))?;
+    let title_vectors = encoder.encode(&titles, DEFAULT_BATCH_SIZE, &Uninterrupted, progress("titles"))?;
     let inferred: Vec<Vec<Inferred>> = titles
         .iter()
         .zip(&title_vectors)
@@ -319,7 +320,7 @@ fn profile_embeddings(
 ) -> Result<HashMap<usize, Vec<f32>>> {
     let needed: BTreeSet<usize> = inferred.iter().flatten().map(|i| i.occupation).filter(|&o| texts.contains_key(index.key(o))).collect();
     let profile_texts: Vec<&str> = needed.iter().map(|&o| texts[index.key(o)].as_str()).collect();
-    let vectors = encoder.encode(&profile_texts, DEFAULT_BATCH_SIZE, progress("profiles"))?;
+    let vectors = encoder.encode(&profile_texts, DEFAULT_BATCH_SIZE, &Uninterrupted, progress("profiles"))?;
     Ok(needed.into_iter().zip(vectors).collect())
 }
 

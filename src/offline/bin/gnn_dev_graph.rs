@@ -22,6 +22,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_offline::cli::ModelFlag;
 use resonance_offline::copy_text::{escape, vector_literal};
 use resonance_offline::sources::reserved::ReservedOccupations;
@@ -88,7 +89,7 @@ fn run() -> Result<(), String> {
     let started = Instant::now();
     let encoder = BiEncoder::load(&model, 256).map_err(|e| e.to_string())?;
     let texts: Vec<&str> = names.values().map(String::as_str).collect();
-    let embeddings = encoder.encode(&texts, DEFAULT_BATCH_SIZE, |_, _| Ok(())).map_err(|e| e.to_string())?;
+    let embeddings = encoder.encode(&texts, DEFAULT_BATCH_SIZE, &Uninterrupted, |_, _| Ok(())).map_err(|e| e.to_string())?;
     let encode_seconds = started.elapsed().as_secs_f64();
 
     fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;

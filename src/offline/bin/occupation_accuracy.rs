@@ -26,6 +26,7 @@ use clap::{Parser, ValueEnum};
 use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::Result;
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_offline::sources::reserved::ReservedOccupations;
 use resonance_offline::occupations::accuracy::{rank_of, TopKAccuracy};
 use resonance_engine::occupations::inference::{InferenceParams, OccupationIndex};
@@ -138,7 +139,7 @@ impl Embedder {
         let Some(encoder) = &self.encoder else { return Ok(None) };
         let missing: Vec<&str> = texts.iter().copied().filter(|t| !self.cache.contains_key(*t)).collect::<HashSet<_>>().into_iter().collect();
         if !missing.is_empty() {
-            let vectors = encoder.encode(&missing, EMBED_BATCH, progress("embedding titles"))?;
+            let vectors = encoder.encode(&missing, EMBED_BATCH, &Uninterrupted, progress("embedding titles"))?;
             self.cache.extend(missing.iter().map(|t| t.to_string()).zip(vectors));
         }
         Ok(Some(texts.iter().map(|t| self.cache[*t].clone()).collect()))

@@ -39,6 +39,7 @@ use resonance_offline::cli::{progress, read, EvalDirFlag, ModelFlag};
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::{EngineError, Result};
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_offline::evaluation::benchmark::{Benchmark, Track};
 use resonance_engine::evaluation::metrics::{evaluate, MetricReport};
 use resonance_offline::sources::reserved::ReservedOccupations;
@@ -227,7 +228,7 @@ fn prepare(sources: &Path, reserved_path: &Path, run: &Path, model: &Path) -> Re
     let encoder = BiEncoder::load(model, MINING_MAX_SEQ_LENGTH)?;
     let embed = |items: &[SyntheticText], what: &'static str| {
         let strs: Vec<&str> = items.iter().map(|t| t.text.as_str()).collect();
-        encoder.encode(&strs, DEFAULT_BATCH_SIZE, progress(what))
+        encoder.encode(&strs, DEFAULT_BATCH_SIZE, &Uninterrupted, progress(what))
     };
     let (resume_embeddings, job_embeddings) = (embed(&texts.resumes, "resumes")?, embed(&texts.jobs, "postings")?);
     let embedded_s = started.elapsed().as_secs_f64();
@@ -518,14 +519,14 @@ fn rank_track(
     let cache = run_dir.join(format!("bi_jobs_{}.safetensors", benchmark.track.dir_name()));
     let jobs = cached_embeddings(bi_encoder, &job_texts, &cache, progress("dev postings"))?;
     let resume_texts: Vec<&str> = chosen.iter().map(|&r| benchmark.resumes[r].text.as_str()).collect();
-    let resumes = bi_encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, progress("dev resumes"))?;
+    let resumes = bi_encoder.encode(&resume_texts, DEFAULT_BATCH_SIZE, &Uninterrupted, progress("dev resumes"))?;
     let started = Instant::now();
     let mut ranked = Vec::with_capacity(chosen.len());
     let mut pairs_done = 0usize;
     for (n, (&r, embedding)) in chosen.iter().zip(&resumes).enumerate() {
         let bi = rank_descending(cosine_scores(embedding, &jobs).into_iter().enumerate().collect());
         let top: Vec<&str> = bi.iter().take(depth).map(|&(j, _)| job_texts[j].as_str()).collect();
-        let ce = cross_encoder.score_pairs(&benchmark.resumes[r].text, &top, BATCH_SIZE, |_, _| Ok(()))?;
+        let ce = cross_encoder.score_pairs(&benchmark.resumes[r].text, &top, BATCH_SIZE, &Uninterrupted, |_, _| Ok(()))?;
         pairs_done += ce.len();
         if (n + 1) % 10 == 0 || n + 1 == chosen.len() {
             let secs = started.elapsed().as_secs_f64();
@@ -620,8 +621,8 @@ fn export(delta: &Path, out: &Path, eval_dir: &Path, model: &Path) -> Result<()>
         let jobs: Vec<String> = b.jobs.iter().take(8).map(|j| j.text()).collect();
         let jobs: Vec<&str> = jobs.iter().map(String::as_str).collect();
         for resume in b.resumes.iter().take(4) {
-            let a = full.score_batch(&resume.text, &jobs)?;
-            let h = reduced.score_batch(&resume.text, &jobs)?;
+            let a = full.score_batch(&resume.text, &jobs, &Uninterrupted)?;
+            let h = reduced.score_batch(&resume.text, &jobs, &Uninterrupted)?;
             max_diff = a.iter().zip(&h).map(|(x, y)| (x - y).abs()).fold(max_diff, f32::max);
             pairs += a.len();
         }
@@ -652,11 +653,13 @@ fn validate(run: &Path, delta: &Path, seen: usize, wanted: usize, max_seq_length
     let resumes = bi_encoder.encode(
         &held_out.iter().map(|p| p.resume.as_str()).collect::<Vec<_>>(),
         DEFAULT_BATCH_SIZE,
+        &Uninterrupted,
         |_, _| Ok(()),
     )?;
     let jobs = bi_encoder.encode(
         &held_out.iter().map(|p| p.job.as_str()).collect::<Vec<_>>(),
         DEFAULT_BATCH_SIZE,
+        &Uninterrupted,
         |_, _| Ok(()),
     )?;
     let cosines: Vec<f32> =

@@ -17,6 +17,7 @@ use clap::Parser;
 
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::Result;
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_engine::model_files::BASE_BI_ENCODER;
 use resonance_offline::cli::INSTALLED_MODELS;
 use resonance_offline::training::trainable_bi_encoder::TrainableBiEncoder;
@@ -142,10 +143,10 @@ fn time_inference(dir: &Path, steps: usize) -> Result<f64> {
     let model = CrossEncoder::from_bi_encoder(dir, TOKENS, 1)?;
     let (queries, docs) = (texts("query"), texts("document"));
     let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
-    model.score_batch(&queries[0], &docs)?;
+    model.score_batch(&queries[0], &docs, &Uninterrupted)?;
     let started = Instant::now();
     for _ in 0..steps {
-        model.score_batch(&queries[0], &docs)?;
+        model.score_batch(&queries[0], &docs, &Uninterrupted)?;
     }
     Ok(started.elapsed().as_secs_f64() * 1e3 / steps as f64)
 }

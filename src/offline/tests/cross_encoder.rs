@@ -10,6 +10,7 @@ use candle_nn::VarMap;
 
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::EngineError;
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_engine::model_files::BASE_BI_ENCODER;
 use resonance_engine::tokenization::TextTokenizer;
 use resonance_offline::training::losses::binary_cross_entropy;
@@ -68,7 +69,7 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 fn loads_a_sequence_classification_checkpoint_with_bert_prefix() {
     let ckpt = Checkpoint::classifier("ce-load");
     let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
-    let scores = model.score_batch("python", &["python sql", "chef", "nurse good"]).unwrap();
+    let scores = model.score_batch("python", &["python sql", "chef", "nurse good"], &Uninterrupted).unwrap();
     assert_eq!(scores.len(), 3);
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{scores:?}");
     assert!(max_abs_diff(&scores, &[scores[0]; 3]) > 1e-5, "a random model still tells texts apart");
@@ -102,7 +103,7 @@ fn bare_encoder_is_refused_by_load_and_accepted_by_from_bi_encoder() {
     let err = load_error(&ckpt.0);
     assert!(err.contains("bare encoder") && err.contains("not a cross-encoder"), "{err}");
     let model = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 3).unwrap();
-    assert_eq!(model.score_batch("alpha", &["beta"]).unwrap().len(), 1);
+    assert_eq!(model.score_batch("alpha", &["beta"], &Uninterrupted).unwrap().len(), 1);
 }
 
 #[test]
@@ -123,9 +124,9 @@ fn missing_files_and_bad_lengths_are_errors() {
 fn head_from_bi_encoder_is_seeded() {
     let ckpt = Checkpoint::write("ce-seeded", TinyBert::new(&WORDS, 1));
     let docs = ["beta gamma", "nurse"];
-    let a = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 7).unwrap().score_batch("alpha", &docs).unwrap();
-    let b = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 7).unwrap().score_batch("alpha", &docs).unwrap();
-    let c = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 8).unwrap().score_batch("alpha", &docs).unwrap();
+    let a = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 7).unwrap().score_batch("alpha", &docs, &Uninterrupted).unwrap();
+    let b = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 7).unwrap().score_batch("alpha", &docs, &Uninterrupted).unwrap();
+    let c = CrossEncoder::from_bi_encoder(&ckpt.0, 16, 8).unwrap().score_batch("alpha", &docs, &Uninterrupted).unwrap();
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
@@ -137,15 +138,15 @@ fn score_pairs_is_invariant_to_batching_and_order() {
     let ckpt = Checkpoint::classifier("ce-order");
     let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
     let docs = ["python sql good", "chef", "nurse beta gamma delta alpha", "sql", "bad bad bad", "", "gamma python"];
-    let alone: Vec<f32> = docs.iter().map(|d| model.score_batch("python", &[d]).unwrap()[0]).collect();
+    let alone: Vec<f32> = docs.iter().map(|d| model.score_batch("python", &[d], &Uninterrupted).unwrap()[0]).collect();
     for batch_size in [1, 3, 100] {
-        let batched = model.score_pairs("python", &docs, batch_size, |_, _| Ok(())).unwrap();
+        let batched = model.score_pairs("python", &docs, batch_size, &Uninterrupted, |_, _| Ok(())).unwrap();
         assert!(max_abs_diff(&alone, &batched) < 1e-5, "batch size {batch_size}: {batched:?} vs {alone:?}");
     }
     let mut order: Vec<usize> = (0..docs.len()).collect();
     Rng::new(3).shuffle(&mut order);
     let shuffled: Vec<&str> = order.iter().map(|&i| docs[i]).collect();
-    let scores = model.score_pairs("python", &shuffled, 2, |_, _| Ok(())).unwrap();
+    let scores = model.score_pairs("python", &shuffled, 2, &Uninterrupted, |_, _| Ok(())).unwrap();
     let expected: Vec<f32> = order.iter().map(|&i| alone[i]).collect();
     assert!(max_abs_diff(&scores, &expected) < 1e-5);
 }
@@ -157,15 +158,15 @@ fn score_pairs_reports_progress_and_stops_when_told() {
     let docs = ["a", "b", "c", "d", "e"];
     let mut calls = Vec::new();
     model
-        .score_pairs("q", &docs, 2, |done, total| {
+        .score_pairs("q", &docs, 2, &Uninterrupted, |done, total| {
             calls.push((done, total));
             Ok(())
         })
         .unwrap();
     assert_eq!(calls, vec![(0, 5), (2, 5), (4, 5)]);
-    let result = model.score_pairs("q", &docs, 2, |done, _| if done > 0 { Err(EngineError::Canceled) } else { Ok(()) });
+    let result = model.score_pairs("q", &docs, 2, &Uninterrupted, |done, _| if done > 0 { Err(EngineError::Canceled) } else { Ok(()) });
     assert!(matches!(result, Err(EngineError::Canceled)));
-    assert!(model.score_pairs("q", &[], 2, |_, _| Ok(())).unwrap().is_empty());
+    assert!(model.score_pairs("q", &[], 2, &Uninterrupted, |_, _| Ok(())).unwrap().is_empty());
 }
 
 #[test]
@@ -175,7 +176,7 @@ fn score_pairs_scores_a_repeated_document_once() {
     let docs = ["sql", "chef", "sql", "sql", "chef"];
     let mut total_seen = 0;
     let scores = model
-        .score_pairs("python", &docs, 2, |_, total| {
+        .score_pairs("python", &docs, 2, &Uninterrupted, |_, total| {
             total_seen = total;
             Ok(())
         })
@@ -184,15 +185,15 @@ fn score_pairs_scores_a_repeated_document_once() {
     assert_eq!(scores.len(), docs.len());
     assert_eq!((scores[0], scores[2], scores[3]), (scores[0], scores[0], scores[0]));
     assert_eq!(scores[1], scores[4]);
-    assert!((scores[0] - model.score_batch("python", &["sql"]).unwrap()[0]).abs() < 1e-5);
+    assert!((scores[0] - model.score_batch("python", &["sql"], &Uninterrupted).unwrap()[0]).abs() < 1e-5);
 }
 
 #[test]
 fn pair_order_matters() {
     let ckpt = Checkpoint::classifier("ce-swap");
     let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
-    let forward = model.score_batch("nurse chef", &["python sql"]).unwrap()[0];
-    let swapped = model.score_batch("python sql", &["nurse chef"]).unwrap()[0];
+    let forward = model.score_batch("nurse chef", &["python sql"], &Uninterrupted).unwrap()[0];
+    let swapped = model.score_batch("python sql", &["nurse chef"], &Uninterrupted).unwrap()[0];
     assert!((forward - swapped).abs() > 1e-5, "{forward} vs {swapped}");
 }
 
@@ -202,7 +203,7 @@ fn pairs_carry_segment_ids_and_truncation_keeps_both_sides() {
     let tokenizer = TextTokenizer::from_file(&ckpt.0.join("tokenizer.json"), 10).unwrap();
     let query = "alpha ".repeat(20);
     let doc = "beta ".repeat(30);
-    let batch = tokenizer.encode_pairs(&[(query.as_str(), doc.as_str()), ("chef", "nurse")], &Device::Cpu).unwrap();
+    let batch = tokenizer.encode_pairs(&[(query.as_str(), doc.as_str()), ("chef", "nurse")], &Device::Cpu, &Uninterrupted).unwrap();
     let types = batch.token_type_ids.to_vec2::<u32>().unwrap();
     let ids = batch.input_ids.to_vec2::<u32>().unwrap();
     assert_eq!(ids[0].len(), 10, "truncated to max_len with the special tokens");
@@ -266,7 +267,7 @@ fn smoke_training_learns_the_tiny_task() {
     let after = loss_on(&trained, &eval_docs, &eval_labels).to_scalar::<f32>().unwrap();
     assert!(after < 0.5 * before, "held-out loss {before} -> {after}");
     let docs: Vec<&str> = eval_docs.iter().map(String::as_str).collect();
-    let scores = trained.score_pairs("python", &docs, 16, |_, _| Ok(())).unwrap();
+    let scores = trained.score_pairs("python", &docs, 16, &Uninterrupted, |_, _| Ok(())).unwrap();
     let correct = scores.iter().zip(&eval_labels).filter(|(s, l)| (**s > 0.5) == (**l > 0.5)).count();
     assert!(correct >= 58, "{correct}/64 held-out pairs right");
 }
@@ -290,13 +291,13 @@ fn delta_holds_only_trained_tensors_and_reloads_over_the_base() {
 
     let reloaded = CrossEncoder::from_bi_encoder_with_delta(&base.0, &delta, 16).unwrap();
     let docs = ["good alpha beta", "bad gamma", "good"];
-    let want = trained.score_batch("python", &docs).unwrap();
-    let got = reloaded.score_batch("python", &docs).unwrap();
+    let want = trained.score_batch("python", &docs, &Uninterrupted).unwrap();
+    let got = reloaded.score_batch("python", &docs, &Uninterrupted).unwrap();
     assert!(max_abs_diff(&want, &got) < 1e-6, "{want:?} vs {got:?}");
     assert!(
         max_abs_diff(
             &got,
-            &CrossEncoder::from_bi_encoder(&base.0, 16, 5).unwrap().score_batch("python", &docs).unwrap()
+            &CrossEncoder::from_bi_encoder(&base.0, 16, 5).unwrap().score_batch("python", &docs, &Uninterrupted).unwrap()
         ) > 1e-4
     );
 
@@ -339,12 +340,12 @@ fn minilm_is_a_base_not_a_cross_encoder() {
     assert!(err.contains("bare encoder"), "{err}");
     let model = CrossEncoder::from_bi_encoder(&minilm_dir(), 256, 1).unwrap();
     let docs = ["Senior Python developer, Django and PostgreSQL", "Pastry chef"];
-    let scores = model.score_pairs("Backend engineer with Python", &docs, 32, |_, _| Ok(())).unwrap();
+    let scores = model.score_pairs("Backend engineer with Python", &docs, 32, &Uninterrupted, |_, _| Ok(())).unwrap();
     assert_eq!(scores.len(), 2);
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{scores:?}");
     let again = CrossEncoder::from_bi_encoder(&minilm_dir(), 256, 1)
         .unwrap()
-        .score_batch("Backend engineer with Python", &docs)
+        .score_batch("Backend engineer with Python", &docs, &Uninterrupted)
         .unwrap();
     assert!(max_abs_diff(&scores, &again) < 1e-6, "same seed, same head");
 }
@@ -354,7 +355,7 @@ fn minilm_pair_truncation_keeps_both_sides() {
     let tokenizer = TextTokenizer::from_file(&minilm_dir().join("tokenizer.json"), 32).unwrap();
     let resume = "experienced nurse ".repeat(50);
     let job = "intensive care unit ".repeat(50);
-    let batch = tokenizer.encode_pairs(&[(resume.as_str(), job.as_str())], &Device::Cpu).unwrap();
+    let batch = tokenizer.encode_pairs(&[(resume.as_str(), job.as_str())], &Device::Cpu, &Uninterrupted).unwrap();
     let types = &batch.token_type_ids.to_vec2::<u32>().unwrap()[0];
     assert_eq!(types.len(), 32);
     let second = types.iter().filter(|&&t| t == 1).count();

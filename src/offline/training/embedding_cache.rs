@@ -9,6 +9,7 @@ use candle_core::{Device, Tensor};
 use resonance_engine::weights::{load_delta, write_failed};
 use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::error::Result;
+use resonance_engine::interrupt::Uninterrupted;
 
 /// Embeddings of `texts`, read from `cache` when it holds as many rows, else computed
 /// (calling `progress` between batches) and written there.
@@ -24,7 +25,7 @@ pub fn cached_embeddings(
         }
     }
     let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let rows = encoder.encode(&strs, DEFAULT_BATCH_SIZE, progress)?;
+    let rows = encoder.encode(&strs, DEFAULT_BATCH_SIZE, &Uninterrupted, progress)?;
     let tensor = Tensor::new(rows.clone(), &Device::Cpu)?;
     candle_core::safetensors::save(&HashMap::from([("embeddings".to_string(), tensor)]), cache)
         .map_err(|e| write_failed(cache, e))?;

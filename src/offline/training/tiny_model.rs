@@ -169,6 +169,7 @@ pub fn scratch_dir(label: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use resonance_engine::interrupt::Uninterrupted;
     use resonance_engine::model_files::ModelFiles;
     use resonance_engine::tokenization::TextTokenizer;
 
@@ -179,7 +180,7 @@ mod tests {
         let files = ModelFiles::new(&dir).unwrap();
         assert_eq!(files.config().unwrap().hidden_size, 32);
         let tokenizer = TextTokenizer::from_file(&files.tokenizer_path(), 16).unwrap();
-        let batch = tokenizer.encode_pairs(&[("Apple", "pie zebra")], &candle_core::Device::Cpu).unwrap();
+        let batch = tokenizer.encode_pairs(&[("Apple", "pie zebra")], &candle_core::Device::Cpu, &Uninterrupted).unwrap();
         // [CLS] apple [SEP] pie [UNK] [SEP]
         assert_eq!(batch.input_ids.to_vec2::<u32>().unwrap(), vec![vec![2, 5, 3, 6, 1, 3]]);
         assert_eq!(batch.token_type_ids.to_vec2::<u32>().unwrap(), vec![vec![0, 0, 0, 1, 1, 1]]);

@@ -16,6 +16,7 @@ use resonance_engine::weights::{load_delta, FreshInit, TrainableScope, WeightSta
 use resonance_engine::bert::{BertConfig, BertModel};
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::{EngineError, Result};
+use resonance_engine::interrupt::Uninterrupted;
 use resonance_engine::model_files::ModelFiles;
 use resonance_engine::pooling::{l2_normalize, masked_mean};
 use resonance_engine::tokenization::TextTokenizer;
@@ -84,7 +85,7 @@ impl TrainableBiEncoder {
         if texts.is_empty() {
             return Err(EngineError::InvalidInput("no texts to embed".into()));
         }
-        let batch = self.tokenizer.encode_texts(texts, &Device::Cpu)?;
+        let batch = self.tokenizer.encode_texts(texts, &Device::Cpu, &Uninterrupted)?;
         let hidden = self.bert.forward(&batch.input_ids, &batch.token_type_ids, &batch.attention_mask)?;
         Ok(masked_mean(&hidden, &batch.attention_mask)?)
     }
@@ -143,7 +144,7 @@ mod tests {
         let trainable = TrainableBiEncoder::for_training(&dir, 16, TrainableScope::Head, &vars).unwrap();
         assert_eq!(names(&vars), vec!["head.dense.bias", "head.dense.weight"]);
         let texts = ["nurse alpha", "chef beta gamma"];
-        let reference = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts).unwrap();
+        let reference = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
         let got = trainable.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
         for (a, b) in reference.iter().flatten().zip(got.iter().flatten()) {
             assert!((a - b).abs() < 1e-5);
@@ -231,9 +232,9 @@ mod tests {
         let delta = dir.join("delta.safetensors");
         save_delta(&vars, &delta).unwrap();
         let texts = ["nurse alpha", "baker omega delta"];
-        let reloaded = bi_encoder_with_delta(&dir, &delta, 16).unwrap().encode_batch(&texts).unwrap();
+        let reloaded = bi_encoder_with_delta(&dir, &delta, 16).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
         let trained = model.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
-        let base = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts).unwrap();
+        let base = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
         let diff = |a: &[Vec<f32>], b: &[Vec<f32>]| {
             a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
         };
