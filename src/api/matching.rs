@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::time::Instant;
 
 use pgrx::prelude::*;
-use pgrx::{pg_sys, JsonB, Uuid};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{pg_sys, JsonB, PgLogLevel, Uuid};
 
 use crate::postgres::model_cache::{bi_encoder, bi_projection, cross_encoder, registered_model, RegisteredModel};
 use crate::postgres::error::{OrRaise, PostgresInterrupt, raise};
@@ -24,7 +25,7 @@ use resonance_engine::location::Place;
 use resonance_engine::model_files::BASE_BI_ENCODER;
 use resonance_engine::occupations::guess::{parse_guesses, OccupationGuess};
 use resonance_engine::projection::Projection;
-use resonance_engine::match_request::{MatchFilters, MatchOptions};
+use resonance_engine::match_request::{CrossEncoderUse, MatchFilters, MatchOptions};
 use resonance_engine::matching::{
     ms_since,
     rank_candidates, JobCandidate, JobText, PairScorer, RankedJob, ResumeInput, SkillScorer,
@@ -331,17 +332,41 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
     MatchOutcome { ids, candidates, ranked, latency_ms, stats }
 }
 
-/// The cross-encoder the options ask for: none when `use_cross_encoder` is off, else the
-/// version `model_version` names (an ERROR if it is not registered) or the active one.
+/// The cross-encoder the options ask for: none when `use_cross_encoder` is off; the version
+/// `model_version` names (an ERROR if it is not registered); else the active one. Without an
+/// active one, stage 3 is left out: quietly by default, since none ships, and with a NOTICE
+/// when the call asked for it with `"use_cross_encoder": true` (README, "Cross-encoder
+/// fallback"). An active model whose files are missing or corrupt is still an ERROR: that is
+/// a broken installation to repair, not a model that is absent.
 fn reranker_model(options: &MatchOptions) -> Option<RegisteredModel> {
-    let model = options.use_cross_encoder.then(|| registered_model("cross_encoder", options.model_version.as_deref())).flatten();
-    if options.model_version.is_some() && model.is_none() {
-        raise(EngineError::NotFound(format!(
-            "option \"model_version\": no cross-encoder version {:?} in resonance.ml_models",
-            options.model_version.as_deref().unwrap_or_default()
-        )));
+    if !options.use_cross_encoder.wanted() {
+        return None;
     }
-    model
+    if let Some(version) = options.model_version.as_deref() {
+        return Some(registered_model("cross_encoder", Some(version)).unwrap_or_else(|| {
+            raise(EngineError::NotFound(format!(
+                "option \"model_version\": no cross-encoder version {version:?} in resonance.ml_models"
+            )))
+        }));
+    }
+    let active = registered_model("cross_encoder", None);
+    if active.is_none() && options.use_cross_encoder == CrossEncoderUse::Requested {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            "resonance: no cross-encoder is active, so nothing is reranked",
+            pgrx::function_name!(),
+        )
+        .set_detail(
+            "The options ask for \"use_cross_encoder\": true. The cross-encoder's score is NULL, and \
+             the final score fuses the other stages with their weights renormalised.",
+        )
+        .set_hint(
+            "Register a cross-encoder in resonance.ml_models and SELECT resonance_activate_model(name, version), \
+             or pass \"use_cross_encoder\": false.",
+        )
+        .report(PgLogLevel::NOTICE);
+    }
+    active
 }
 
 /// The options of a call: the settings in force, then the call's JSON.

@@ -13,11 +13,14 @@ use resonance_engine::error::EngineError;
 use resonance_engine::tokenization::has_content;
 use crate::settings;
 
-/// The active cross-encoder, or an ERROR saying how to get one.
+/// The active cross-encoder, or an ERROR (55000) saying how to get one. Unlike stage 3 of
+/// resonance_match, which ranks without reranking when none is active, this function has
+/// nothing else to return: NULL scores would read as "no score for this job", not as "no
+/// model" (README, "Cross-encoder fallback").
 pub fn active_cross_encoder() -> Rc<CrossEncoder> {
     match registered_model("cross_encoder", None) {
         Some(model) => cross_encoder(&model),
-        None => raise(EngineError::NotFound(
+        None => raise(EngineError::NotSetUp(
             "no cross-encoder is active in resonance.ml_models (none ships): register a \
              BertForSequenceClassification checkpoint and SELECT resonance_activate_model(name, version) (see README)"
                 .into(),

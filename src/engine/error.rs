@@ -41,6 +41,10 @@ pub enum EngineError {
 
     #[error("canceled")]
     Canceled,
+
+    /// Something the call needs has not been set up (no cross-encoder is active).
+    #[error("{0}")]
+    NotSetUp(String),
 }
 
 /// What kind of failure an error is; the SQL layer maps each to one SQLSTATE.
@@ -62,6 +66,8 @@ pub enum ErrorKind {
     TooLarge,
     /// 57014 query_canceled
     Canceled,
+    /// 55000 object_not_in_prerequisite_state
+    NotSetUp,
     /// XX000 internal_error: a failure no input should cause.
     Internal,
 }
@@ -77,6 +83,7 @@ impl EngineError {
             EngineError::Io { .. } => ErrorKind::Io,
             EngineError::TooLarge(_) => ErrorKind::TooLarge,
             EngineError::Canceled => ErrorKind::Canceled,
+            EngineError::NotSetUp(_) => ErrorKind::NotSetUp,
             EngineError::Tokenizer(_) | EngineError::Compute(_) => ErrorKind::Internal,
         }
     }
@@ -95,5 +102,6 @@ mod tests {
         assert_eq!(EngineError::Io { what: "a".into(), reason: "b".into() }.kind(), ErrorKind::Io);
         assert_eq!(EngineError::MissingModelFile { path: "m".into() }.kind(), ErrorKind::MissingFile);
         assert_eq!(EngineError::InvalidInput("x".into()).kind(), ErrorKind::InvalidInput);
+        assert_eq!(EngineError::NotSetUp("no model".into()).kind(), ErrorKind::NotSetUp);
     }
 }

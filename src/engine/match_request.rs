@@ -34,7 +34,7 @@ pub struct MatchOptions {
     pub explain: bool,
     pub top_k_retrieve: usize,
     pub top_k_final: usize,
-    pub use_cross_encoder: bool,
+    pub use_cross_encoder: CrossEncoderUse,
     pub use_skill_graph: bool,
     pub weights: FusionWeights,
     pub model_version: Option<String>,
@@ -49,12 +49,32 @@ impl Default for MatchOptions {
             explain: true,
             top_k_retrieve: 100,
             top_k_final: 25,
-            use_cross_encoder: true,
+            use_cross_encoder: CrossEncoderUse::IfActive,
             use_skill_graph: true,
             weights: FusionWeights::default(),
             model_version: None,
             rerank_budget_ms: None,
         }
+    }
+}
+
+/// Whether stage 3, the cross-encoder, runs (option `use_cross_encoder`). No cross-encoder
+/// ships, so the default cannot insist on one (README, "Cross-encoder fallback").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossEncoderUse {
+    /// The option is absent: rerank with the active cross-encoder, or quietly without one.
+    IfActive,
+    /// `"use_cross_encoder": true`: the caller asked for reranking, so a call without an
+    /// active cross-encoder says, with a NOTICE, that it ranked without one.
+    Requested,
+    /// `"use_cross_encoder": false`: no reranking.
+    Off,
+}
+
+impl CrossEncoderUse {
+    /// Whether the stage runs when a cross-encoder is there to run it.
+    pub fn wanted(self) -> bool {
+        self != CrossEncoderUse::Off
     }
 }
 
@@ -170,7 +190,11 @@ impl MatchOptions {
         let keys: OptionKeys = from_object(object(value, "options")?, "option")?;
         let set = |field: &mut f32, weight: Option<Weight>| *field = weight.map_or(*field, |w| w.0 as f32);
         self.explain = keys.explain.unwrap_or(self.explain);
-        self.use_cross_encoder = keys.use_cross_encoder.unwrap_or(self.use_cross_encoder);
+        self.use_cross_encoder = match keys.use_cross_encoder {
+            Some(true) => CrossEncoderUse::Requested,
+            Some(false) => CrossEncoderUse::Off,
+            None => self.use_cross_encoder,
+        };
         self.use_skill_graph = keys.use_skill_graph.unwrap_or(self.use_skill_graph);
         self.top_k_retrieve = keys.top_k_retrieve.map_or(self.top_k_retrieve, |k| k.0);
         self.top_k_final = keys.top_k_final.map_or(self.top_k_final, |k| k.0);
@@ -234,11 +258,21 @@ mod tests {
                                "weight_bi_encoder": 0.7, "explain": false, "model_version": "2"}))
             .unwrap();
         assert_eq!((o.top_k_retrieve, o.top_k_final), (50, 10));
-        assert!(!o.use_cross_encoder && !o.explain);
+        assert!(o.use_cross_encoder == CrossEncoderUse::Off && !o.explain);
         assert_eq!(o.weights.bi_encoder, 0.7);
         assert_eq!(o.model_version.as_deref(), Some("2"));
         let o = MatchOptions::default().with_json(&json!({"rerank_budget_ms": 50})).unwrap();
         assert_eq!(o.rerank_budget_ms, Some(50.0));
+    }
+
+    #[test]
+    fn reranking_is_wanted_unless_turned_off_and_requested_only_when_asked_for() {
+        let use_of = |v: Value| MatchOptions::default().with_json(&v).unwrap().use_cross_encoder;
+        assert_eq!(use_of(json!({})), CrossEncoderUse::IfActive);
+        assert_eq!(use_of(json!({"use_cross_encoder": true})), CrossEncoderUse::Requested);
+        assert_eq!(use_of(json!({"use_cross_encoder": false})), CrossEncoderUse::Off);
+        assert!(CrossEncoderUse::IfActive.wanted() && CrossEncoderUse::Requested.wanted());
+        assert!(!CrossEncoderUse::Off.wanted());
     }
 
     #[test]

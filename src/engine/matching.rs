@@ -151,7 +151,7 @@ pub fn rank_candidates(
     timings.skill_graph_ms = ms_since(t);
 
     let t = Instant::now();
-    let cross: Vec<Option<f32>> = match reranker.filter(|_| options.use_cross_encoder) {
+    let cross: Vec<Option<f32>> = match reranker.filter(|_| options.use_cross_encoder.wanted()) {
         Some(r) => rerank_within_budget(r, resume, candidates, &evidence, options, interrupt)?,
         None => vec![None; candidates.len()],
     };
@@ -193,6 +193,7 @@ mod tests {
     use super::*;
     use crate::fusion::FusionWeights;
     use crate::interrupt::Uninterrupted;
+    use crate::match_request::CrossEncoderUse;
 
     fn candidate(doc: &str, cosine: f32) -> JobCandidate {
         JobCandidate { document: doc.into(), facts: JobFacts::default(), cosine, skills: None }
@@ -228,7 +229,7 @@ mod tests {
     #[test]
     fn bi_encoder_alone_keeps_cosine_order() {
         let cands = [candidate("a", 0.2), candidate("b", 0.9), candidate("c", 0.5)];
-        let opts = MatchOptions { use_cross_encoder: false, use_skill_graph: false, ..Default::default() };
+        let opts = MatchOptions { use_cross_encoder: CrossEncoderUse::Off, use_skill_graph: false, ..Default::default() };
         let (ranked, _) = rank_candidates(&resume(), &cands, None, None, &opts, &Uninterrupted).unwrap();
         assert_eq!(ranked.iter().map(|r| r.candidate).collect::<Vec<_>>(), vec![1, 2, 0]);
         assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
@@ -260,7 +261,7 @@ mod tests {
         let opts = MatchOptions {
             top_k_final: 3,
             explain: false,
-            use_cross_encoder: false,
+            use_cross_encoder: CrossEncoderUse::Off,
             weights: FusionWeights::default(),
             ..Default::default()
         };

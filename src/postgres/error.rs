@@ -19,6 +19,7 @@ pub fn raise(e: EngineError) -> ! {
         ErrorKind::Corrupt => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
         ErrorKind::TooLarge => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
         ErrorKind::Canceled => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
+        ErrorKind::NotSetUp => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
         ErrorKind::Internal => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     };
     ereport!(ERROR, code, format!("resonance: {e}"));
