@@ -2,7 +2,8 @@
 --   * occupation inference (issue 9): kg_title_labels holds every name a title is known by;
 --     resonance_infer_occupations(title, description) infers a job's occupations, stored on write in
 --     jobs.occupations and read by resonance_match's skill stage instead of an exact
---     lookup of the title;
+--     lookup of the title; resonance_infer_resume_occupations(resume, title) does the same for
+--     resumes (resumes.occupations), which the skill stage reads too;
 --   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
 --     dropped and created again);
 --   * jobs.skill_ids: the skills a job's text names, stored on write with the occupations
@@ -17,6 +18,7 @@
 -- Pending (NULL) for every existing job: CALL resonance_embed_pending() infers them.
 ALTER TABLE resonance.jobs ADD COLUMN occupations jsonb, ADD COLUMN occupations_kg_version bigint,
                           ADD COLUMN skill_ids uuid[];
+ALTER TABLE resonance.resumes ADD COLUMN occupations jsonb, ADD COLUMN occupations_kg_version bigint;
 
 CREATE TABLE resonance.kg_title_labels (
   id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -41,6 +43,14 @@ STRICT STABLE PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'resonance_infer_occupations_wrapper';
 
+CREATE FUNCTION @extschema@."resonance_infer_resume_occupations"(
+	"resume" TEXT, /* core::option::Option<&str> */
+	"title" TEXT DEFAULT NULL /* core::option::Option<&str> */
+) RETURNS jsonb /* core::option::Option<pgrx::datum::json::JsonB> */
+STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'resonance_infer_resume_occupations_wrapper';
+
 CREATE OR REPLACE FUNCTION resonance.embed_job_row() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -64,6 +74,36 @@ BEGIN
   IF NEW.occupations IS NULL THEN
     NEW.occupations := @extschema@.resonance_infer_occupations(NEW.title, NEW.description);
     NEW.skill_ids := resonance.job_skill_ids(resonance.job_document(NEW.title, NEW.description));
+    NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION resonance.embed_resume_row() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := now();
+    IF NEW.text IS NOT DISTINCT FROM OLD.text AND NEW.title IS NOT DISTINCT FROM OLD.title THEN
+      RETURN NEW;
+    END IF;
+    -- New text or title: what was derived from the old ones no longer holds (the embedding
+    -- reads the text only).
+    IF NEW.text IS DISTINCT FROM OLD.text THEN
+      NEW.embedding := NULL;
+    END IF;
+    NEW.occupations := NULL;
+  END IF;
+  IF NOT resonance.embed_on_write() THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.embedding IS NULL THEN
+    NEW.embedding := @extschema@.resonance_encode(resonance.resume_document(NEW.text));
+  END IF;
+  IF NEW.occupations IS NULL THEN
+    NEW.occupations := @extschema@.resonance_infer_resume_occupations(NEW.text, NEW.title);
     NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
   END IF;
   RETURN NEW;
@@ -107,28 +147,33 @@ BEGIN
       COMMIT;
     END LOOP;
   END LOOP;
-  -- Jobs whose occupations are pending or were inferred under an older taxonomy. Each batch
-  -- takes the next ids in order, so a job whose inference stays empty is not taken again.
+  -- Rows whose occupations are pending or were inferred under an older taxonomy. Each batch
+  -- takes the next ids in order, so a row whose inference stays empty is not taken again.
   current_kg := (SELECT version FROM resonance.kg_version);
-  SELECT count(*) INTO total FROM resonance.jobs
-   WHERE occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg;
-  done := 0;
-  last_id := NULL;
+  FOR target IN SELECT * FROM (VALUES
+      ('jobs', 'job', 'occupations = @extschema@.resonance_infer_occupations(title, description),
+                      skill_ids = resonance.job_skill_ids(resonance.job_document(title, description))'),
+      ('resumes', 'resume', 'occupations = @extschema@.resonance_infer_resume_occupations(text, title)')) AS t(tab, noun, doc)
   LOOP
-    SELECT array_agg(id ORDER BY id) INTO ids
-      FROM (SELECT id FROM resonance.jobs
-             WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg)
-               AND (last_id IS NULL OR id > last_id)
-             ORDER BY id LIMIT batch_size) s;
-    EXIT WHEN ids IS NULL;
-    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title, description),
-                              skill_ids = resonance.job_skill_ids(resonance.job_document(title, description)),
-                              occupations_kg_version = current_kg
-     WHERE id = ANY (ids);
-    last_id := ids[cardinality(ids)];
-    done := done + cardinality(ids);
-    RAISE NOTICE 'resonance_embed_pending: job occupations % of % inferred', done, total;
-    COMMIT;
+    EXECUTE format('SELECT count(*) FROM resonance.%I
+                     WHERE occupations IS NULL OR occupations_kg_version IS DISTINCT FROM $1', target.tab)
+      INTO total USING current_kg;
+    done := 0;
+    last_id := NULL;
+    LOOP
+      EXECUTE format('SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM resonance.%I
+                       WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM $1)
+                         AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3) s', target.tab)
+        INTO ids USING current_kg, last_id, batch_size;
+      EXIT WHEN ids IS NULL;
+      EXECUTE format('UPDATE resonance.%I SET %s, occupations_kg_version = $1 WHERE id = ANY ($2)',
+                     target.tab, target.doc)
+        USING current_kg, ids;
+      last_id := ids[cardinality(ids)];
+      done := done + cardinality(ids);
+      RAISE NOTICE 'resonance_embed_pending: % occupations % of % inferred', target.noun, done, total;
+      COMMIT;
+    END LOOP;
   END LOOP;
 END
 $$;

@@ -81,7 +81,12 @@ CREATE TABLE resonance.resumes (
   -- no score is ever NaN (resonance_match leaves out rows stored before this check).
   embedding        vector(384) CONSTRAINT resumes_embedding_not_zero CHECK (vector_norm(embedding) > 0),
   created_at       timestamptz NOT NULL DEFAULT now(),
-  updated_at       timestamptz NOT NULL DEFAULT now()
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  -- The occupations inferred from the titles the resume states (the title column, its
+  -- headline, its roles) and the skills it names (resonance_infer_resume_occupations), in
+  -- jobs.occupations' form, with the kg_version they were inferred under; NULL while pending.
+  occupations      jsonb,
+  occupations_kg_version bigint
 );
 
 -- What users did with a job: the training signal for users' own data.
@@ -303,14 +308,26 @@ AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     NEW.updated_at := now();
-    IF NEW.text IS NOT DISTINCT FROM OLD.text THEN
+    IF NEW.text IS NOT DISTINCT FROM OLD.text AND NEW.title IS NOT DISTINCT FROM OLD.title THEN
       RETURN NEW;
     END IF;
-  ELSIF NEW.embedding IS NOT NULL THEN
+    -- New text or title: what was derived from the old ones no longer holds (the embedding
+    -- reads the text only).
+    IF NEW.text IS DISTINCT FROM OLD.text THEN
+      NEW.embedding := NULL;
+    END IF;
+    NEW.occupations := NULL;
+  END IF;
+  IF NOT resonance.embed_on_write() THEN
     RETURN NEW;
   END IF;
-  NEW.embedding := CASE WHEN resonance.embed_on_write()
-                        THEN @extschema@.resonance_encode(resonance.resume_document(NEW.text)) END;
+  IF NEW.embedding IS NULL THEN
+    NEW.embedding := @extschema@.resonance_encode(resonance.resume_document(NEW.text));
+  END IF;
+  IF NEW.occupations IS NULL THEN
+    NEW.occupations := @extschema@.resonance_infer_resume_occupations(NEW.text, NEW.title);
+    NEW.occupations_kg_version := (SELECT version FROM resonance.kg_version);
+  END IF;
   RETURN NEW;
 END
 $$;
@@ -361,28 +378,33 @@ BEGIN
       COMMIT;
     END LOOP;
   END LOOP;
-  -- Jobs whose occupations are pending or were inferred under an older taxonomy. Each batch
-  -- takes the next ids in order, so a job whose inference stays empty is not taken again.
+  -- Rows whose occupations are pending or were inferred under an older taxonomy. Each batch
+  -- takes the next ids in order, so a row whose inference stays empty is not taken again.
   current_kg := (SELECT version FROM resonance.kg_version);
-  SELECT count(*) INTO total FROM resonance.jobs
-   WHERE occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg;
-  done := 0;
-  last_id := NULL;
+  FOR target IN SELECT * FROM (VALUES
+      ('jobs', 'job', 'occupations = @extschema@.resonance_infer_occupations(title, description),
+                      skill_ids = resonance.job_skill_ids(resonance.job_document(title, description))'),
+      ('resumes', 'resume', 'occupations = @extschema@.resonance_infer_resume_occupations(text, title)')) AS t(tab, noun, doc)
   LOOP
-    SELECT array_agg(id ORDER BY id) INTO ids
-      FROM (SELECT id FROM resonance.jobs
-             WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM current_kg)
-               AND (last_id IS NULL OR id > last_id)
-             ORDER BY id LIMIT batch_size) s;
-    EXIT WHEN ids IS NULL;
-    UPDATE resonance.jobs SET occupations = @extschema@.resonance_infer_occupations(title, description),
-                              skill_ids = resonance.job_skill_ids(resonance.job_document(title, description)),
-                              occupations_kg_version = current_kg
-     WHERE id = ANY (ids);
-    last_id := ids[cardinality(ids)];
-    done := done + cardinality(ids);
-    RAISE NOTICE 'resonance_embed_pending: job occupations % of % inferred', done, total;
-    COMMIT;
+    EXECUTE format('SELECT count(*) FROM resonance.%I
+                     WHERE occupations IS NULL OR occupations_kg_version IS DISTINCT FROM $1', target.tab)
+      INTO total USING current_kg;
+    done := 0;
+    last_id := NULL;
+    LOOP
+      EXECUTE format('SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM resonance.%I
+                       WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM $1)
+                         AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3) s', target.tab)
+        INTO ids USING current_kg, last_id, batch_size;
+      EXIT WHEN ids IS NULL;
+      EXECUTE format('UPDATE resonance.%I SET %s, occupations_kg_version = $1 WHERE id = ANY ($2)',
+                     target.tab, target.doc)
+        USING current_kg, ids;
+      last_id := ids[cardinality(ids)];
+      done := done + cardinality(ids);
+      RAISE NOTICE 'resonance_embed_pending: % occupations % of % inferred', target.noun, done, total;
+      COMMIT;
+    END LOOP;
   END LOOP;
 END
 $$;

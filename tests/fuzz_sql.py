@@ -46,8 +46,8 @@ SAMPLE_TAG = "resonance-fuzz"
 KNOWN_FILTER_KEYS = ["country", "city", "remote_only", "experience", "company"]
 KNOWN_OPTION_KEYS = [
     "explain", "use_explainability", "top_k_retrieve", "top_k_final", "use_cross_encoder",
-    "use_skill_graph", "weight_cross_encoder", "weight_bi_encoder", "weight_skill_graph",
-    "model_version", "rerank_budget_ms",
+    "use_skill_graph", "use_resume_occupations", "weight_cross_encoder", "weight_bi_encoder",
+    "weight_skill_graph", "model_version", "rerank_budget_ms",
 ]
 
 # ------------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ SANE_VALUES = {
     "experience": ['"senior"', '"Intern"', '"mid"', "null"], "explain": ["true", "false"],
     "use_explainability": ["true", "false"], "top_k_retrieve": ["1", "5", "100", "1000"],
     "top_k_final": ["1", "3", "25", "1000"], "use_cross_encoder": ["true", "false"],
-    "use_skill_graph": ["true", "false"],
+    "use_skill_graph": ["true", "false"], "use_resume_occupations": ["true", "false"],
     "weight_cross_encoder": ["0", "0.5", "1", "3"], "weight_bi_encoder": ["0", "0.3", "1"],
     "weight_skill_graph": ["0", "0.2", "1e-30"], "model_version": ['"1"', "null", '"999"'],
     "rerank_budget_ms": ["null", "0", "1", "50", "100000"],

@@ -126,6 +126,31 @@ FROM resonance_explain('00000000-0000-4000-b000-000000000001'::uuid, '00000000-0
 -- A retitled job is inferred again on write, from its new title.
 UPDATE resonance.jobs SET title = 'Server-Side Developer (Python)' WHERE id = '00000000-0000-4000-a000-000000000002';
 SELECT occupations->0->>'occupation' AS occupation FROM resonance.jobs WHERE id = '00000000-0000-4000-a000-000000000002';
+-- A resume's occupations come from the titles it states (its title column, its headline,
+-- the roles of its experience section) and the skills it names, stored on write and
+-- refreshed with the jobs' (resume 1 was stored before the title above existed).
+SELECT occupations->0->>'occupation' AS occupation, (occupations->0->>'confidence')::real > 0.3 AS confident,
+       occupations_kg_version = (SELECT version FROM resonance.kg_version) AS fresh
+FROM resonance.resumes WHERE id = '00000000-0000-4000-b000-000000000001';
+SELECT resonance_infer_resume_occupations('I build things for the web.', 'API Engineer')->0->>'occupation' AS from_title_column,
+       resonance_infer_resume_occupations(E'Jane Doe\nServer-Side Developer, Acme (2019-2024)\nI build things.')->0->>'occupation' AS from_role,
+       resonance_infer_resume_occupations('') AS empty, resonance_infer_resume_occupations(NULL) IS NULL AS null_in_null_out,
+       jsonb_typeof(resonance_infer_resume_occupations(repeat('Backend engineer with Python. ', 35000), repeat('x', 1000))) AS one_mb_resume;
+-- The skill stage reads them: a resume naming no skill but stating its title fits the jobs
+-- inferred to be that occupation (option use_resume_occupations, on by default).
+INSERT INTO resonance.resumes (id, text, title)
+VALUES ('00000000-0000-4000-b000-0000000000aa', 'I build things for the web and keep them running.', 'API Engineer');
+SELECT (SELECT skill_graph_score FROM resonance_match('00000000-0000-4000-b000-0000000000aa', '{}', o || '{"top_k_final": 40}')
+         WHERE job_id = '00000000-0000-4000-a000-000000000001') > 0.3 AS fits,
+       e->'skills'->'occupation'->'candidate'->>'occupation' AS candidate
+FROM (VALUES ('{}'::jsonb), ('{"use_resume_occupations": false}')) v(o),
+     resonance_explain('00000000-0000-4000-b000-0000000000aa'::uuid, '00000000-0000-4000-a000-000000000001'::uuid, o) e;
+DELETE FROM resonance.resumes WHERE id = '00000000-0000-4000-b000-0000000000aa';
+-- A malformed stored value is an ERROR naming the resume.
+BEGIN;
+UPDATE resonance.resumes SET occupations = '{"occupation": "Backend Engineers"}' WHERE id = '00000000-0000-4000-b000-000000000001';
+SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000001');
+ROLLBACK;
 CREATE TEMP TABLE with_title AS
 SELECT job_id, skill_graph_score FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}');
 -- Stored occupations are data: a malformed value is an ERROR naming the job.

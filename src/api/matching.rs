@@ -28,7 +28,7 @@ use resonance_engine::projection::Projection;
 use resonance_engine::match_request::{CrossEncoderUse, MatchFilters, MatchOptions};
 use resonance_engine::matching::{
     ms_since,
-    rank_candidates, JobCandidate, JobText, PairScorer, RankedJob, ResumeInput, SkillScorer,
+    rank_candidates, JobCandidate, JobText, ResumeText, PairScorer, RankedJob, ResumeInput, SkillScorer,
 };
 use crate::settings;
 
@@ -63,7 +63,8 @@ fn load_resume(id: Uuid) -> ResumeRow {
     Spi::connect(|client| {
         let rows = client
             .select(
-                "SELECT text, embedding::real[], city, country, remote_ok, experience_level::text, years_experience
+                "SELECT text, embedding::real[], city, country, remote_ok, experience_level::text, years_experience,
+                        occupations::text
                  FROM resonance.resumes WHERE id = $1",
                 Some(1),
                 &[id.into()],
@@ -81,6 +82,7 @@ fn load_resume(id: Uuid) -> ResumeRow {
                 remote_ok: row.get::<bool>(5).or_raise(READING_ROWS).unwrap_or(false),
                 level: level(get_text(6)),
                 years: row.get::<f32>(7).or_raise(READING_ROWS),
+                occupations: stored_occupations(get_text(8), &format!("resume {id}")),
             },
         }
     })
@@ -104,7 +106,7 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
         let get_text = |i: usize| row.get::<String>(i).or_raise(READING_ROWS);
         let facts = JobFacts {
             title: get_text(2),
-            occupations: stored_occupations(get_text(8), id),
+            occupations: stored_occupations(get_text(8), &format!("job {id}")),
             place: Place::new(get_text(3).as_deref(), get_text(4).as_deref()),
             remote: row.get::<bool>(5).or_raise(READING_ROWS).unwrap_or(false),
             level: level(get_text(6)),
@@ -113,9 +115,10 @@ fn load_job(id: Uuid) -> (String, JobFacts, Option<Vec<f32>>) {
     })
 }
 
-/// A job's stored occupations (`jobs.occupations`); none while pending.
-fn stored_occupations(json: Option<String>, job: Uuid) -> Vec<OccupationGuess> {
-    json.map(|j| parse_guesses(&j, &format!("job {job}")).unwrap_or_else(|e| raise(e))).unwrap_or_default()
+/// A row's stored occupations (`jobs.occupations`, `resumes.occupations`; `owner` names the
+/// row in errors); none while pending.
+fn stored_occupations(json: Option<String>, owner: &str) -> Vec<OccupationGuess> {
+    json.map(|j| parse_guesses(&j, owner).unwrap_or_else(|e| raise(e))).unwrap_or_default()
 }
 
 /// The stored embedding, or one computed now (rows written with embed_on_write off). A
@@ -207,7 +210,7 @@ fn retrieve(query: &[f32], filters: &MatchFilters, k: usize) -> (Vec<Uuid>, Vec<
                 document: get_text(2).unwrap_or_default(),
                 facts: JobFacts {
                     title: get_text(3),
-                    occupations: stored_occupations(get_text(8), id),
+                    occupations: stored_occupations(get_text(8), &format!("job {id}")),
                     place: Place::new(get_text(4).as_deref(), get_text(5).as_deref()),
                     remote: row.get::<bool>(6).or_raise(READING_ROWS).unwrap_or(false),
                     level: level(get_text(7)),
@@ -488,7 +491,7 @@ fn pair_similarity(resume: &[f32], job: &[f32]) -> f32 {
 }
 
 /// The skill graph's evidence for one pair (empty when no taxonomy is loaded).
-fn skill_evidence(resume: &str, job: &str, occupations: &[OccupationGuess]) -> SkillEvidence {
+fn skill_evidence(resume: ResumeText<'_>, job: &str, occupations: &[OccupationGuess]) -> SkillEvidence {
     skills().index.evidence(resume, &[JobText { occupations, document: job, skills: None }]).pop().unwrap_or_default()
 }
 
@@ -504,7 +507,8 @@ fn explanation_json(
     options: &MatchOptions,
 ) -> JsonB {
     let skills = if options.use_skill_graph {
-        skill_evidence(resume, job, &job_facts.occupations)
+        let occupations = if options.use_resume_occupations { candidate.occupations.as_slice() } else { &[] };
+        skill_evidence(ResumeText { text: resume, occupations }, job, &job_facts.occupations)
     } else {
         SkillEvidence::default()
     };

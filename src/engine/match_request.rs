@@ -36,6 +36,9 @@ pub struct MatchOptions {
     pub top_k_final: usize,
     pub use_cross_encoder: CrossEncoderUse,
     pub use_skill_graph: bool,
+    /// Whether stage 2 reads the resume's own inferred occupations (`skills::occupation`,
+    /// `ResumeFits`); false compares the resume's skills with the job's occupations only.
+    pub use_resume_occupations: bool,
     pub weights: FusionWeights,
     pub model_version: Option<String>,
     /// Milliseconds the cross-encoder may spend on live scoring; None = no limit. Candidates
@@ -51,6 +54,7 @@ impl Default for MatchOptions {
             top_k_final: 25,
             use_cross_encoder: CrossEncoderUse::IfActive,
             use_skill_graph: true,
+            use_resume_occupations: true,
             weights: FusionWeights::default(),
             model_version: None,
             rerank_budget_ms: None,
@@ -93,6 +97,8 @@ struct OptionKeys {
     use_cross_encoder: Option<bool>,
     #[serde(deserialize_with = "present")]
     use_skill_graph: Option<bool>,
+    #[serde(deserialize_with = "present")]
+    use_resume_occupations: Option<bool>,
     #[serde(deserialize_with = "present")]
     weight_cross_encoder: Option<Weight>,
     #[serde(deserialize_with = "present")]
@@ -196,6 +202,7 @@ impl MatchOptions {
             None => self.use_cross_encoder,
         };
         self.use_skill_graph = keys.use_skill_graph.unwrap_or(self.use_skill_graph);
+        self.use_resume_occupations = keys.use_resume_occupations.unwrap_or(self.use_resume_occupations);
         self.top_k_retrieve = keys.top_k_retrieve.map_or(self.top_k_retrieve, |k| k.0);
         self.top_k_final = keys.top_k_final.map_or(self.top_k_final, |k| k.0);
         set(&mut self.weights.cross_encoder, keys.weight_cross_encoder);
@@ -322,7 +329,7 @@ mod tests {
         let o = |v: Value| message(MatchOptions::default().with_json(&v));
         // pg_regress/expected/match.out, byte for byte.
         let known = "explain, use_explainability, top_k_retrieve, top_k_final, use_cross_encoder, use_skill_graph, \
-                     weight_cross_encoder, weight_bi_encoder, weight_skill_graph, model_version, rerank_budget_ms";
+                     use_resume_occupations, weight_cross_encoder, weight_bi_encoder, weight_skill_graph, model_version, rerank_budget_ms";
         assert_eq!(o(json!({"top_k": 5})), format!("unknown option key \"top_k\" (known keys: {known})"));
         assert_eq!(
             o(json!({"wieght_bi_encoder": 1})),

@@ -32,6 +32,21 @@ pub struct ResumeInput {
     pub facts: CandidateFacts,
 }
 
+/// The resume as stage 2 reads it: its text and its inferred occupations (empty when
+/// unknown, or when the match does not use them).
+#[derive(Debug, Clone, Copy)]
+pub struct ResumeText<'a> {
+    pub text: &'a str,
+    pub occupations: &'a [OccupationGuess],
+}
+
+impl<'a> ResumeText<'a> {
+    /// A resume known by its text alone.
+    pub fn plain(text: &'a str) -> Self {
+        ResumeText { text, occupations: &[] }
+    }
+}
+
 /// A job as stage 2 reads it: its inferred occupations, and the document naming its skills.
 #[derive(Debug, Clone, Copy)]
 pub struct JobText<'a> {
@@ -44,7 +59,7 @@ pub struct JobText<'a> {
 /// Stage 2: skill-graph evidence of one resume against many jobs, in job order (one call,
 /// so an implementation reads the resume's skills once).
 pub trait SkillScorer {
-    fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence>;
+    fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence>;
 }
 
 /// Stage 3: a cross-encoder's scores in [0, 1] for one resume against many jobs, in order.
@@ -145,7 +160,10 @@ pub fn rank_candidates(
             .map(|c| JobText { occupations: &c.facts.occupations, document: &c.document, skills: c.skills.as_deref() })
             .collect();
     let evidence: Vec<Option<SkillEvidence>> = match skills.filter(|_| options.use_skill_graph) {
-        Some(s) => s.evidence(&resume.text, &jobs).into_iter().map(Some).collect(),
+        Some(s) => {
+            let occupations = if options.use_resume_occupations { resume.facts.occupations.as_slice() } else { &[] };
+            s.evidence(ResumeText { text: &resume.text, occupations }, &jobs).into_iter().map(Some).collect()
+        }
         None => vec![None; candidates.len()],
     };
     timings.skill_graph_ms = ms_since(t);
@@ -206,7 +224,8 @@ mod tests {
     /// Skill score = share of the job's words found in the resume.
     struct WordOverlap;
     impl SkillScorer for WordOverlap {
-        fn evidence(&self, resume: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+        fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+            let resume = resume.text;
             jobs.iter()
                 .map(|job| {
                     let words: Vec<&str> = job.document.split_whitespace().collect();

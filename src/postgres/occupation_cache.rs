@@ -21,13 +21,15 @@ use crate::postgres::skill_cache::skills;
 use resonance_engine::skills::distinct_skills;
 use resonance_engine::occupations::guess::{guesses, OccupationGuess};
 use resonance_engine::occupations::inference::{IndexEntry, InferenceParams, OccupationIndex, NEAREST_LABELS};
+use resonance_engine::occupations::resume_titles::resume_titles;
 use resonance_engine::skills::occupation::title_key;
 use resonance_engine::tokenization::has_content;
 
 /// What an SPI failure in this file was doing (`OrRaise`).
 const READING_LABELS: &str = "reading the occupation labels";
 
-/// Guesses stored per job: the rest of the mass is small (InferenceParams::temperature).
+/// Guesses stored per job or resume: the rest of the mass is small
+/// (InferenceParams::temperature).
 pub const GUESSES_PER_JOB: usize = 5;
 
 /// The index, with the position in it of each kg_title_labels row.
@@ -123,6 +125,29 @@ fn nearest_labels(loaded: &LoadedOccupations, embedding: Vec<f32>) -> Vec<(u32, 
 fn skills_named(text: &str) -> Vec<String> {
     let loaded = skills();
     distinct_skills(&loaded.index.extract(text)).into_iter().map(|s| loaded.uuid(s).to_string()).collect()
+}
+
+/// The most likely occupations of a resume from the titles it states (`resume_titles`: the
+/// `title` column, its headline, its roles) and the skills its text names; none when the
+/// taxonomy has no labels or the resume neither states a title nor names a skill. The model
+/// is loaded only when the resume states a title.
+pub fn infer_resume_occupations(text: &str, title: Option<&str>) -> Vec<OccupationGuess> {
+    let loaded = occupations();
+    let titles = resume_titles(title, text);
+    let skills = skills_named(text);
+    if loaded.index.is_empty() || (titles.is_empty() && skills.is_empty()) {
+        return Vec::new();
+    }
+    let embeddings = if titles.is_empty() {
+        Vec::new()
+    } else {
+        let refs: Vec<&str> = titles.iter().map(String::as_str).collect();
+        bi_encoder().encode_batch(&refs, &PostgresInterrupt).unwrap_or_else(|e| raise(e))
+    };
+    let nearest: Vec<Vec<(u32, f32)>> = embeddings.into_iter().map(|e| nearest_labels(&loaded, e)).collect();
+    let stated: Vec<(&str, Option<&[(u32, f32)]>)> =
+        titles.iter().zip(&nearest).map(|(t, n)| (t.as_str(), Some(n.as_slice()))).collect();
+    guesses(&loaded.index, &loaded.index.infer_resume(&stated, &skills, GUESSES_PER_JOB))
 }
 
 /// The most likely occupations of a job from its `title` and the skills its `description`

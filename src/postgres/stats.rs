@@ -19,7 +19,7 @@ use pgrx::shmem::PGRXSharedMemory;
 use resonance_engine::latency_histogram::{bucket_of, BUCKETS};
 
 /// The SQL functions counted (each call's latency, and whether it raised an ERROR).
-pub const FUNCTIONS: [&str; 7] = [
+pub const FUNCTIONS: [&str; 8] = [
     "resonance_match",
     "resonance_encode",
     "resonance_rerank",
@@ -27,6 +27,7 @@ pub const FUNCTIONS: [&str; 7] = [
     "resonance_extract_skills",
     "resonance_related_skills",
     "resonance_infer_occupations",
+    "resonance_infer_resume_occupations",
 ];
 
 /// The stages of resonance_match, named as in resonance_last_match_stats()'s "ms".

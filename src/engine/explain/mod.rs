@@ -40,6 +40,10 @@ pub struct OccupationEvidence {
     pub fit_confidence: f32,
     /// The candidate's skills that the occupation's profile holds.
     pub typical_skills: Vec<String>,
+    /// The occupation the resume most likely is (from the titles it states and its skills),
+    /// when the match used it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<OccupationGuess>,
 }
 
 /// A job skill the candidate lacks but comes close to through a related skill.
@@ -64,6 +68,8 @@ pub struct JobFacts {
 /// What the explainer needs to know about the candidate.
 #[derive(Debug, Clone, Default)]
 pub struct CandidateFacts {
+    /// The resume's inferred occupations (`resonance.resumes.occupations`), most likely first.
+    pub occupations: Vec<OccupationGuess>,
     pub level: Option<ExperienceLevel>,
     pub years: Option<f32>,
     pub place: Place,
@@ -208,6 +214,7 @@ mod tests {
                 fit: 0.8,
                 fit_confidence: 0.95,
                 typical_skills: vec!["Python".into(), "Celery".into()],
+                candidate: None,
             }),
         }
     }
@@ -228,6 +235,7 @@ mod tests {
             years: Some(8.0),
             place: Place::new(Some("Berlin"), Some("Germany")),
             remote_ok: false,
+            ..CandidateFacts::default()
         };
         let e = explain(0.82, evidence(), &backend_job(), &candidate);
         assert_eq!(e.overall_strength, Strength::Strong);
@@ -257,6 +265,7 @@ mod tests {
             years: Some(1.5), // junior by years: two levels below senior
             place: Place::new(Some("Paris"), Some("France")),
             remote_ok: true,
+            ..CandidateFacts::default()
         };
         let e = explain(0.3, evidence(), &backend_job(), &candidate);
         assert_eq!(e.experience.candidate, Some(ExperienceLevel::Junior));

@@ -7,6 +7,8 @@
 //! - `inference` fuses lexical scores with the labels nearest to the title's embedding into a
 //!   distribution;
 //! - `expected_fit` takes a fit's expectation over a distribution;
+//! - `resume_titles` finds the titles a resume states (headline, roles), which inference
+//!   reads on the resume side;
 //! - `guess` is the stored form of an inferred occupation (name and confidence).
 //!
 //! The labels themselves (ESCO, BLS, O*NET) and the held-out split used to measure all this
@@ -17,4 +19,5 @@ pub mod expected_fit;
 pub mod guess;
 pub mod inference;
 pub mod lexical;
+pub mod resume_titles;
 pub mod title_terms;

@@ -13,7 +13,8 @@ use super::score::{skill_graph_score_reached, JobSkill, ResumeReach, ScoreParams
 use super::{AmbiguityRules, SkillId};
 use crate::error::{EngineError, Result};
 use crate::explain::{OccupationEvidence, RelatedSkill, SkillEvidence};
-use crate::matching::{JobText, SkillScorer};
+use crate::matching::{JobText, ResumeText, SkillScorer};
+use crate::occupations::guess::OccupationGuess;
 use crate::occupations::inference::Inferred;
 use crate::snapshot::{SharedBytes, Snapshot, SnapshotWriter, Strings};
 
@@ -150,7 +151,12 @@ impl SkillIndex {
     }
 
     /// How a resume fits a job whose occupation is guessed as `guesses` (resolved).
-    fn occupation_evidence(&self, fits: &ResumeFits, guesses: &[Inferred]) -> Option<OccupationEvidence> {
+    fn occupation_evidence(
+        &self,
+        fits: &ResumeFits,
+        guesses: &[Inferred],
+        candidate: Option<OccupationGuess>,
+    ) -> Option<OccupationEvidence> {
         let fit = expected_occupation_fit(fits, guesses)?;
         let typical = &fit.likely_fit.typical;
         Some(OccupationEvidence {
@@ -159,6 +165,7 @@ impl SkillIndex {
             fit: fit.score,
             fit_confidence: fit.confidence,
             typical_skills: self.names_of(&typical[..typical.len().min(MAX_BONUS_IN_EXPLANATION)]),
+            candidate,
         })
     }
 
@@ -221,21 +228,28 @@ fn read_profiles(snapshot: &Snapshot, skill_count: usize) -> Result<Vec<Occupati
 }
 
 impl SkillScorer for SkillIndex {
-    fn evidence(&self, resume_text: &str, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
-        let skills = distinct_skills(&self.extract(resume_text));
+    fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+        let skills = distinct_skills(&self.extract(resume.text));
         // Ids from this index's own extractor and the default parameters: it cannot fail.
         let reach = ResumeReach::new(&self.graph, &skills, &self.params).unwrap_or_else(|_| ResumeReach::empty());
         let guesses: Vec<Vec<Inferred>> = jobs.iter().map(|j| self.occupations.resolve(j.occupations)).collect();
         // The resume's relations are only needed when some job has a known occupation.
-        let resume = guesses
+        let resume_skills = guesses
             .iter()
             .any(|g| !g.is_empty())
             .then(|| ResumeSkills::new(&self.graph, &skills, &self.params));
-        let fits = resume.as_ref().map(|r| ResumeFits::new(&self.occupations, r, &self.params));
+        let resume_occupations = self.occupations.resolve(resume.occupations);
+        let candidate = resume_occupations.first().map(|r| OccupationGuess {
+            occupation: self.occupations.name(r.occupation).to_string(),
+            confidence: r.confidence,
+        });
+        let fits = resume_skills.as_ref().map(|r| {
+            ResumeFits::with_resume_occupations(&self.occupations, r, &self.params, resume_occupations.clone())
+        });
         jobs.iter()
             .zip(&guesses)
             .map(|(job, guesses)| {
-                let fit = fits.as_ref().and_then(|f| self.occupation_evidence(f, guesses));
+                let fit = fits.as_ref().and_then(|f| self.occupation_evidence(f, guesses, candidate.clone()));
                 self.evidence_against(&skills, &reach, job, fit)
             })
             .collect()
@@ -297,7 +311,7 @@ mod tests {
     fn evidence_names_matched_missing_related_and_bonus() {
         let idx = index();
         let ev = idx
-            .evidence("Python and Flask developer, some Postgres", &[job(&[], "Django, PostgreSQL and Kubernetes")]);
+            .evidence(ResumeText::plain("Python and Flask developer, some Postgres"), &[job(&[], "Django, PostgreSQL and Kubernetes")]);
         let e = &ev[0];
         assert_eq!(e.matched, vec!["PostgreSQL"]);
         assert_eq!(e.missing, vec!["Kubernetes"]);
@@ -312,18 +326,18 @@ mod tests {
     fn stored_job_skills_give_the_evidence_extraction_gives() {
         let idx = index();
         let (resume, document) = ("Python and Flask developer, some Postgres", "Django, PostgreSQL and Kubernetes");
-        let extracted = idx.evidence(resume, &[job(&[], document)]).pop().unwrap();
+        let extracted = idx.evidence(ResumeText::plain(resume), &[job(&[], document)]).pop().unwrap();
         let stored = [SkillId(1), SkillId(2), SkillId(3)];
         let given = JobText { occupations: &[], document: "(not read)", skills: Some(&stored) };
-        assert_eq!(format!("{:?}", idx.evidence(resume, &[given]).pop().unwrap()), format!("{extracted:?}"));
+        assert_eq!(format!("{:?}", idx.evidence(ResumeText::plain(resume), &[given]).pop().unwrap()), format!("{extracted:?}"));
         // Stored skills are taken as they are: none stored means none asked for.
         let none = JobText { occupations: &[], document, skills: Some(&[]) };
-        assert_eq!(idx.evidence(resume, &[none]).pop().unwrap().score, None);
+        assert_eq!(idx.evidence(ResumeText::plain(resume), &[none]).pop().unwrap().score, None);
     }
 
     #[test]
     fn job_without_known_skills_has_no_score() {
-        let ev = index().evidence("Python", &[job(&guess("Barista", 0.9), "Friendly team, free coffee")]);
+        let ev = index().evidence(ResumeText::plain("Python"), &[job(&guess("Barista", 0.9), "Friendly team, free coffee")]);
         assert_eq!(ev[0].score, None);
         assert_eq!(ev[0].occupation, None);
     }
@@ -333,9 +347,9 @@ mod tests {
         let idx = index();
         let resume = "Python, Flask and Kubernetes";
         let document = "Django and PostgreSQL";
-        let plain = idx.evidence(resume, &[job(&[], document)]).pop().unwrap();
+        let plain = idx.evidence(ResumeText::plain(resume), &[job(&[], document)]).pop().unwrap();
         let sure = guess("Backend Developers", 1.0);
-        let titled = idx.evidence(resume, &[job(&sure, document)]).pop().unwrap();
+        let titled = idx.evidence(ResumeText::plain(resume), &[job(&sure, document)]).pop().unwrap();
         let occupation = titled.occupation.clone().unwrap();
         assert_eq!(occupation.title, "Backend Developers");
         assert_eq!(occupation.typical_skills, vec!["Python"]);
@@ -345,12 +359,12 @@ mod tests {
         assert!((titled.score.unwrap() - expected).abs() < 1e-6);
         assert_ne!(titled.score, plain.score);
         // Half as sure: the fit takes half the share, so the score moves half as far.
-        let unsure = idx.evidence(resume, &[job(&guess("backend developer", 0.5), document)]).pop().unwrap();
+        let unsure = idx.evidence(ResumeText::plain(resume), &[job(&guess("backend developer", 0.5), document)]).pop().unwrap();
         let halfway = (plain.score.unwrap() + titled.score.unwrap()) / 2.0;
         assert!((unsure.score.unwrap() - halfway).abs() < 1e-6, "{unsure:?}");
         assert_eq!(unsure.occupation.unwrap().confidence, 0.5);
         // A job with no listed skills is still scored through its occupation.
-        let only_title = idx.evidence(resume, &[job(&sure, "Great team")]).pop().unwrap();
+        let only_title = idx.evidence(ResumeText::plain(resume), &[job(&sure, "Great team")]).pop().unwrap();
         assert!((only_title.score.unwrap() - occupation.fit).abs() < 1e-6);
     }
 }

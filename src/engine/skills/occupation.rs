@@ -8,8 +8,10 @@
 //!   fit = sum over distinct resume skills of credit / number of resume skills
 //!
 //! where credit is 1 for a skill in the profile, else the weight of its strongest direct
-//! relation to a profile skill, capped and floored like `score`'s partial credit. A resume
-//! with no skills has no fit (None).
+//! relation to a profile skill, capped and floored like `score`'s partial credit. When the
+//! resume's own occupations are known (inferred from the titles it states and its skills),
+//! the fit is at least the resume's affinity to the occupation ([`ResumeFits`]). A resume with
+//! neither skills nor occupations has no fit (None).
 //!
 //! Which occupation a job is comes from occupation inference (`crate::occupations`), stored
 //! per job as guesses with confidences: the fit is its expectation over the guesses the
@@ -189,27 +191,81 @@ pub fn occupation_fit(
 
 /// One resume's fits to occupations, each computed once: the candidates of one match share
 /// a few occupations, and computing the fit per job and guess was 9 % of a match's time.
+///
+/// With the resume's own inferred occupations (from the titles it states and the skills it
+/// names, stored on write), an occupation's fit is at least the resume's affinity to it:
+/// the confidence the resume is that occupation, or one whose profile is like it
+/// ([`profile_similarity`]). A nurse whose resume says "Registered Nurse" but names
+/// skills the O*NET profile lacks ("ACLS") still fits a job inferred to be Registered Nurses.
 pub struct ResumeFits<'a> {
     occupations: &'a Occupations,
     resume: &'a ResumeSkills,
     params: &'a ScoreParams,
+    /// The resume's inferred occupations (resolved), most likely first; empty when unknown.
+    resume_occupations: Vec<Inferred>,
     memo: RefCell<HashMap<usize, Option<OccupationFit>>>,
 }
 
 impl<'a> ResumeFits<'a> {
     pub fn new(occupations: &'a Occupations, resume: &'a ResumeSkills, params: &'a ScoreParams) -> Self {
-        ResumeFits { occupations, resume, params, memo: RefCell::new(HashMap::new()) }
+        Self::with_resume_occupations(occupations, resume, params, Vec::new())
     }
 
-    /// `occupation_fit` of this resume to `occupation`.
+    /// As `new`, with the resume's inferred occupations (see the type's comment).
+    pub fn with_resume_occupations(
+        occupations: &'a Occupations,
+        resume: &'a ResumeSkills,
+        params: &'a ScoreParams,
+        resume_occupations: Vec<Inferred>,
+    ) -> Self {
+        ResumeFits { occupations, resume, params, resume_occupations, memo: RefCell::new(HashMap::new()) }
+    }
+
+    /// This resume's fit to `occupation`: `occupation_fit`, raised to the resume's affinity
+    /// to it; None when the resume has neither skills nor inferred occupations.
     pub fn fit(&self, occupation: usize) -> Option<OccupationFit> {
         if let Some(known) = self.memo.borrow().get(&occupation) {
             return known.clone();
         }
-        let fit = occupation_fit(self.occupations, occupation, self.resume, self.params);
+        let by_skills = occupation_fit(self.occupations, occupation, self.resume, self.params);
+        let fit = match (by_skills, self.affinity(occupation)) {
+            (Some(f), Some(a)) => Some(OccupationFit { score: f.score.max(a), ..f }),
+            (f, None) => f,
+            (None, Some(a)) => Some(OccupationFit { score: a, typical: Vec::new() }),
+        };
         self.memo.borrow_mut().insert(occupation, fit.clone());
         fit
     }
+
+    /// Sum over the resume's occupations of confidence x profile similarity to `occupation`;
+    /// None when the resume has no inferred occupation.
+    fn affinity(&self, occupation: usize) -> Option<f32> {
+        if self.resume_occupations.is_empty() {
+            return None;
+        }
+        let affinity = self
+            .resume_occupations
+            .iter()
+            .map(|r| r.confidence * profile_similarity(self.occupations, r.occupation, occupation))
+            .sum::<f32>();
+        Some(affinity.clamp(0.0, 1.0))
+    }
+}
+
+/// How alike two occupations are: 1 for the same one, else the cosine of their profiles'
+/// skill sets (shared skills over the geometric mean of their sizes). "Software Developers"
+/// and "Web Developers" share much of a profile; "Software Developers" and "Cooks" nothing.
+pub fn profile_similarity(occupations: &Occupations, a: usize, b: usize) -> f32 {
+    if a == b {
+        return 1.0;
+    }
+    let (x, y) = (&occupations.skills[a], &occupations.skills[b]);
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    let shared = small.iter().filter(|s| large.contains(s)).count();
+    shared as f32 / ((x.len() * y.len()) as f32).sqrt()
 }
 
 /// How a resume fits a job known by guesses of its occupation.
@@ -333,6 +389,34 @@ mod tests {
         assert_eq!(combined_skill_score(Some(0.4), None), Some(0.4));
         assert_eq!(combined_skill_score(None, Some((0.3, 0.2))), Some(0.3));
         assert_eq!(combined_skill_score(None, None), None);
+    }
+
+    #[test]
+    fn the_resume_s_own_occupation_raises_its_fit() {
+        let occ = Occupations::new(&[
+            OccupationProfile { name: "Software Developers".into(), skills: vec![SkillId(0), SkillId(1), SkillId(2)] },
+            OccupationProfile { name: "Web Developers".into(), skills: vec![SkillId(1), SkillId(2), SkillId(4)] },
+            OccupationProfile { name: "Welders".into(), skills: vec![SkillId(3)] },
+        ]);
+        let (dev, web, welder) = (0, 1, 2);
+        assert!((profile_similarity(&occ, dev, web) - 2.0 / 3.0).abs() < 1e-6);
+        assert_eq!(profile_similarity(&occ, dev, welder), 0.0);
+        assert_eq!(profile_similarity(&occ, welder, welder), 1.0);
+        let params = ScoreParams::default();
+        // Welding only: no fit to developers by skills; a resume inferred as a developer
+        // (0.8) fits developers at 0.8 and web developers at 0.8 x 2/3.
+        let welding = resume(&[3]);
+        let inferred = vec![Inferred { occupation: dev, confidence: 0.8 }];
+        let fits = ResumeFits::with_resume_occupations(&occ, &welding, &params, inferred.clone());
+        assert!((fits.fit(dev).unwrap().score - 0.8).abs() < 1e-6);
+        assert!((fits.fit(web).unwrap().score - 0.8 * 2.0 / 3.0).abs() < 1e-6);
+        assert_eq!(fits.fit(welder).unwrap().score, 1.0, "the skills' fit when it is higher");
+        assert_eq!(ResumeFits::new(&occ, &welding, &params).fit(dev).unwrap().score, 0.0);
+        // No skills but an inferred occupation: the affinity alone; neither: no fit.
+        let none = resume(&[]);
+        let fits = ResumeFits::with_resume_occupations(&occ, &none, &params, inferred);
+        assert_eq!(fits.fit(dev), Some(OccupationFit { score: 0.8, typical: vec![] }));
+        assert_eq!(ResumeFits::new(&occ, &none, &params).fit(dev), None);
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //!   <out>/title/<track>/      real title + neutral company boilerplate (no description)
 //!   <out>/desc/<track>/       real title + the original description
 //!   <out>/canonical/<track>/  the original posting (the baseline on the same subset)
+//!   <out>/title_cv/<track>/, <out>/desc_cv/<track>/   as title and desc, each resume also
+//!                             stating a title ("title" field: the resumes.title column), a
+//!                             held-out real title of its occupation, as a job seeker's
+//!                             headline names the work they do
 //! each with jobs.jsonl, resumes.jsonl (copied) and qrels.tsv (only pairs whose posting was
 //! kept), and <out>/coverage.tsv. A posting whose occupation has no held-out title is left
 //! out of all three. --occupations keeps only the first n occupations of each track (by key)
@@ -45,8 +49,10 @@ const BOILERPLATE: &[&str] = &[
     "Our {city} office is growing. Send us your application; we reply to every candidate within two weeks.",
 ];
 
-/// The three variants written per track.
+/// The variants written per track: postings (title, desc, canonical), and the first two
+/// again with resumes stating a title.
 const VARIANTS: [&str; 3] = ["title", "desc", "canonical"];
+const TITLED_RESUME_VARIANTS: [&str; 2] = ["title_cv", "desc_cv"];
 
 #[derive(Parser, Debug)]
 #[command(name = "realistic_tracks", about = "Realistic copies of the dev tracks, retitled with held-out real titles")]
@@ -110,16 +116,45 @@ fn write_track(source: &Path, out: &Path, track: &str, occupations: &[LabelledOc
         variants[2].push(job.to_string());
         kept_ids.insert(field(job, "id").to_string());
     }
-    for (variant, lines) in VARIANTS.iter().zip(&variants) {
+    let resumes = read(&source.join("resumes.jsonl"))?;
+    let titled_resumes = titled_resumes(&resumes, &titles, &mut used, seed)?;
+    let qrels = kept_qrels(&read(&source.join("qrels.tsv"))?, &kept_ids);
+    let written = VARIANTS.iter().zip(&variants).map(|(v, jobs)| (*v, jobs, &resumes));
+    let titled = TITLED_RESUME_VARIANTS.iter().zip(&variants).map(|(v, jobs)| (*v, jobs, &titled_resumes));
+    for (variant, lines, resumes) in written.chain(titled) {
         let dir = out.join(variant).join(track);
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
         write(&dir.join("jobs.jsonl"), &(lines.join("\n") + "\n"))?;
-        write(&dir.join("resumes.jsonl"), &read(&source.join("resumes.jsonl"))?)?;
-        write(&dir.join("qrels.tsv"), &kept_qrels(&read(&source.join("qrels.tsv"))?, &kept_ids))?;
+        write(&dir.join("resumes.jsonl"), resumes)?;
+        write(&dir.join("qrels.tsv"), &qrels)?;
     }
     let covered = variants[2].len();
     let covered_occupations = kept_occupations.iter().filter(|o| titles.get(**o).is_some_and(|t| !t.is_empty())).count();
     Ok(format!("{track}\t{}\t{covered}\t{}\t{covered_occupations}", jobs.len(), all.len()))
+}
+
+/// The resumes (JSON lines), each with a "title": a held-out title of its occupation, one
+/// the occupation's postings did not use while any is left; a resume whose occupation has
+/// no held-out title stays as it was.
+fn titled_resumes(
+    resumes: &str,
+    titles: &HashMap<&str, Vec<&str>>,
+    used: &mut HashMap<String, Vec<String>>,
+    seed: u64,
+) -> Result<String> {
+    let mut out = String::new();
+    for line in resumes.lines().filter(|l| !l.trim().is_empty()) {
+        let mut resume = parse(line)?;
+        let occupation = field(&resume, "occupation").to_string();
+        if let Some(choices) = titles.get(occupation.as_str()).filter(|t| !t.is_empty()) {
+            let mut rng = Rng::derived(seed, &format!("resume {}", field(&resume, "id")));
+            let title = with_level("", &pick(choices, used.entry(occupation).or_default(), &mut rng));
+            resume["title"] = Value::from(title);
+        }
+        out += &resume.to_string();
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// A held-out title for the next posting of an occupation: one its earlier postings did not
@@ -164,7 +199,7 @@ fn field<'a>(job: &'a Value, name: &str) -> &'a str {
 }
 
 fn parse(line: &str) -> Result<Value> {
-    serde_json::from_str(line).map_err(|e| EngineError::InvalidInput(format!("bad jobs.jsonl line: {e}")))
+    serde_json::from_str(line).map_err(|e| EngineError::InvalidInput(format!("bad JSON line: {e}")))
 }
 
 fn write(path: &PathBuf, text: &str) -> Result<()> {
