@@ -12,8 +12,11 @@ cd "$here"
 start=$(date +%s)
 source "$here/scripts/pg_env.sh"
 pg_config="$PG_CONFIG"
-cargo pgrx package --pg-config "$pg_config" 2>&1 | grep -E '^(error|warning: unused)|Finished' || true
 pkg="${CARGO_TARGET_DIR:-$here/target}/release/resonance-pg$PG_MAJOR"
+# The package tree is copied to / whole: a tree left from packaging for another pg_config
+# (another installation) would be copied too and overwrite that installation's files.
+rm -rf "$pkg"
+cargo pgrx package --pg-config "$pg_config" 2>&1 | grep -E '^(error|warning: unused)|Finished' || true
 test -f "$pkg$("$pg_config" --pkglibdir)/resonance.so"
 cp -R --remove-destination "$pkg/." /
 test -f "$("$pg_config" --pkglibdir)/resonance.so"

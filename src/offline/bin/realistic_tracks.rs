@@ -12,6 +12,10 @@
 //!                             stating a title ("title" field: the resumes.title column), a
 //!                             held-out real title of its occupation, as a job seeker's
 //!                             headline names the work they do
+//!   <out>/desc_thin_cv/<track>/  as desc, each resume that has such a title reduced to it
+//!                             and a neutral sentence ("Registered Nurse. Reliable team
+//!                             player, references on request."): a resume whose skills say
+//!                             nothing, so only its stated title tells its occupation
 //! each with jobs.jsonl, resumes.jsonl (copied) and qrels.tsv (only pairs whose posting was
 //! kept), and <out>/coverage.tsv. A posting whose occupation has no held-out title is left
 //! out of all three. --occupations keeps only the first n occupations of each track (by key)
@@ -53,6 +57,15 @@ const BOILERPLATE: &[&str] = &[
 /// again with resumes stating a title.
 const VARIANTS: [&str; 3] = ["title", "desc", "canonical"];
 const TITLED_RESUME_VARIANTS: [&str; 2] = ["title_cv", "desc_cv"];
+const THIN_RESUME_VARIANT: &str = "desc_thin_cv";
+
+/// Resume text with no occupation in it, after the title in the thin-resume variant.
+const RESUME_BOILERPLATE: &[&str] = &[
+    "Reliable team player, references available on request.",
+    "Looking for a new role close to home. Available immediately.",
+    "Hard-working and punctual, happy to learn on the job.",
+    "Open to full-time and part-time positions. Driving licence.",
+];
 
 #[derive(Parser, Debug)]
 #[command(name = "realistic_tracks", about = "Realistic copies of the dev tracks, retitled with held-out real titles")]
@@ -121,12 +134,16 @@ fn write_track(source: &Path, out: &Path, track: &str, occupations: &[LabelledOc
     let qrels = kept_qrels(&read(&source.join("qrels.tsv"))?, &kept_ids);
     let written = VARIANTS.iter().zip(&variants).map(|(v, jobs)| (*v, jobs, &resumes));
     let titled = TITLED_RESUME_VARIANTS.iter().zip(&variants).map(|(v, jobs)| (*v, jobs, &titled_resumes));
-    for (variant, lines, resumes) in written.chain(titled) {
+    let (thin_resumes, thinned) = thin_resumes(&titled_resumes, seed)?;
+    let thin = std::iter::once((THIN_RESUME_VARIANT, &variants[1], &thin_resumes));
+    for (variant, lines, resumes) in written.chain(titled).chain(thin) {
         let dir = out.join(variant).join(track);
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
         write(&dir.join("jobs.jsonl"), &(lines.join("\n") + "\n"))?;
         write(&dir.join("resumes.jsonl"), resumes)?;
-        write(&dir.join("qrels.tsv"), &qrels)?;
+        // The thin variant is judged on its thin resumes only.
+        let judged = if variant == THIN_RESUME_VARIANT { only_resumes(&qrels, &thinned) } else { qrels.clone() };
+        write(&dir.join("qrels.tsv"), &judged)?;
     }
     let covered = variants[2].len();
     let covered_occupations = kept_occupations.iter().filter(|o| titles.get(**o).is_some_and(|t| !t.is_empty())).count();
@@ -155,6 +172,31 @@ fn titled_resumes(
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The titled resumes (from `titled_resumes`) reduced to their title, moved into the text as
+/// its headline, and a neutral sentence; resumes without a title are kept whole. Also returns
+/// the ids of the thinned ones.
+fn thin_resumes(titled: &str, seed: u64) -> Result<(String, HashSet<String>)> {
+    let mut out = String::new();
+    let mut thinned = HashSet::new();
+    for line in titled.lines().filter(|l| !l.trim().is_empty()) {
+        let mut resume = parse(line)?;
+        if let Some(title) = resume.as_object_mut().and_then(|r| r.remove("title")) {
+            let mut rng = Rng::derived(seed, &format!("thin resume {}", field(&resume, "id")));
+            let sentence = RESUME_BOILERPLATE[rng.below(RESUME_BOILERPLATE.len())];
+            resume["text"] = Value::from(format!("{}. {sentence}", title.as_str().unwrap_or("")));
+            thinned.insert(field(&resume, "id").to_string());
+        }
+        out += &resume.to_string();
+        out.push('\n');
+    }
+    Ok((out, thinned))
+}
+
+/// The qrels lines of the given resumes.
+fn only_resumes(qrels: &str, resumes: &HashSet<String>) -> String {
+    qrels.lines().filter(|l| l.split('\t').next().is_some_and(|r| resumes.contains(r))).map(|l| format!("{l}\n")).collect()
 }
 
 /// A held-out title for the next posting of an occupation: one its earlier postings did not
