@@ -74,10 +74,23 @@ pub trait PairScorer {
     }
 }
 
-/// Candidates the cross-encoder scores per call when a latency budget is set: small enough
-/// that the budget is overshot by at most one such call (about 0.2 s for 8 pairs of 256
-/// tokens on this 2-core box, README, "Speed facts"), large enough to batch.
+/// Most candidates the cross-encoder scores per call when a latency budget is set: enough to
+/// batch. Fewer when the remaining budget pays for fewer (see [`rerank_within_budget`]).
 pub const RERANK_CHUNK: usize = 8;
+
+/// How many pairs the next forward pass may hold under a budget: one while the cost of a pair
+/// is unknown (the first pass measures it), then as many as the remaining milliseconds pay for
+/// at the measured cost, at most [`RERANK_CHUNK`]; zero when not one more pair fits.
+fn pairs_within(remaining_ms: f64, ms_per_pair: Option<f64>) -> usize {
+    if remaining_ms <= 0.0 {
+        return 0;
+    }
+    match ms_per_pair {
+        None => 1,
+        Some(cost) if cost <= 0.0 => RERANK_CHUNK,
+        Some(cost) => ((remaining_ms / cost).floor() as usize).min(RERANK_CHUNK),
+    }
+}
 
 /// One ranked result, pointing back at its candidate.
 #[derive(Debug, Clone)]
@@ -115,7 +128,9 @@ fn pre_rerank_score(c: &JobCandidate, evidence: &Option<SkillEvidence>, options:
 
 /// Cross-encoder scores: known ones as they are, then the rest best pre-rerank candidates
 /// first, until all are scored or the budget is spent; candidates left over get None
-/// (fusion leaves the stage out for them).
+/// (fusion leaves the stage out for them). Under a budget each forward pass holds only the
+/// pairs the remaining budget pays for at the cost measured so far, so a cold query ends
+/// within about one pair's cost of its budget, not one whole chunk's.
 fn rerank_within_budget(
     reranker: &dyn PairScorer,
     resume: &ResumeInput,
@@ -128,16 +143,23 @@ fn rerank_within_budget(
     let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| out[i].is_none()).collect();
     let pre: Vec<f32> = candidates.iter().zip(evidence).map(|(c, e)| pre_rerank_score(c, e, options)).collect();
     order.sort_by(|&a, &b| pre[b].total_cmp(&pre[a]).then(a.cmp(&b)));
-    let chunk = if options.rerank_budget_ms.is_some() { RERANK_CHUNK } else { order.len().max(1) };
     let start = Instant::now();
-    for ids in order.chunks(chunk) {
-        if options.rerank_budget_ms.is_some_and(|budget| ms_since(start) >= budget) {
+    let (mut done, mut ms_per_pair) = (0, None);
+    while done < order.len() {
+        let take = match options.rerank_budget_ms {
+            Some(budget) => pairs_within(budget - ms_since(start), ms_per_pair),
+            None => order.len(),
+        };
+        if take == 0 {
             break;
         }
+        let ids = &order[done..(done + take).min(order.len())];
         let docs: Vec<&str> = ids.iter().map(|&i| candidates[i].document.as_str()).collect();
         for (&i, s) in ids.iter().zip(reranker.score(&resume.text, &docs, interrupt)?) {
             out[i] = Some(s);
         }
+        done += ids.len();
+        ms_per_pair = Some(ms_since(start) / done as f64);
     }
     Ok(out)
 }
@@ -321,13 +343,39 @@ mod tests {
         let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &Uninterrupted).unwrap();
         let scored: Vec<usize> =
             ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).map(|r| r.candidate).collect();
-        assert_eq!(scored.len(), RERANK_CHUNK);
-        // The best first-stage candidates (highest cosine) were the ones scored.
-        assert!(scored.iter().all(|&c| c >= 40 - RERANK_CHUNK), "{scored:?}");
+        // The first pass holds one pair (its cost is not known yet) and spends the budget.
+        assert_eq!(scored, vec![39], "the best first-stage candidate (highest cosine) was the one scored");
         // No budget: everything is scored.
         let opts = MatchOptions { use_skill_graph: false, top_k_final: 40, ..Default::default() };
         let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&Slow), &opts, &Uninterrupted).unwrap();
         assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_some()));
+    }
+
+    #[test]
+    fn passes_hold_only_what_the_remaining_budget_pays_for() {
+        assert_eq!(pairs_within(100.0, None), 1, "the first pass measures the cost of a pair");
+        assert_eq!(pairs_within(100.0, Some(30.0)), 3);
+        assert_eq!(pairs_within(100.0, Some(1.0)), RERANK_CHUNK);
+        assert_eq!(pairs_within(20.0, Some(30.0)), 0, "not one more pair fits");
+        assert_eq!(pairs_within(0.0, None), 0);
+        assert_eq!(pairs_within(-5.0, Some(1.0)), 0);
+        assert_eq!(pairs_within(10.0, Some(0.0)), RERANK_CHUNK);
+
+        /// 4 ms per pair: a 22 ms budget pays for about five pairs, never for a sixth.
+        struct PerPair;
+        impl PairScorer for PerPair {
+            fn score(&self, _: &str, jobs: &[&str], _: &dyn Interrupt) -> Result<Vec<f32>> {
+                std::thread::sleep(std::time::Duration::from_millis(4 * jobs.len() as u64));
+                Ok(vec![1.0; jobs.len()])
+            }
+        }
+        let cands: Vec<JobCandidate> = (0..40).map(|i| candidate("django", i as f32 / 40.0)).collect();
+        let opts =
+            MatchOptions { rerank_budget_ms: Some(22.0), use_skill_graph: false, top_k_final: 40, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&PerPair), &opts, &Uninterrupted).unwrap();
+        let scored = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
+        // A slower machine scores fewer (sleeps only overrun), never more than the budget pays.
+        assert!((1..=5).contains(&scored), "{scored}");
     }
 
     #[test]
