@@ -4,7 +4,7 @@
 # $PGDATA/resonance that the first backend writes and every backend maps, and the base
 # bi-encoder the postmaster preloads with shared_preload_libraries.
 # Checked: the first use writes one file and later backends map it; a taxonomy change
-# writes a new file and removes the old; a change rolled back never reaches other
+# writes a new file and removes the old (and those of dropped databases); a change rolled back never reaches other
 # backends, even when a later change takes its version number; a damaged file or an
 # unwritable directory gives a WARNING and correct results; with the library preloaded the
 # postmaster holds the model without a thread and backends encode the same vectors; a
@@ -62,6 +62,17 @@ sql -c "INSERT INTO resonance.kg_skills (name) VALUES ('airship welding')"
 check "a taxonomy change is seen by the next extraction" "forklift operation,inventory control,airship welding" "$(extract "$text")"
 second=$(files)
 check "it wrote a new file and removed the old one" "1 true" "$(grep -c . <<<"$second") $([ "$second" != "$first" ] && echo true)"
+
+# A dropped database leaves its file behind; the next file written anywhere removes it.
+sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS ${db}_dropped" -c "CREATE DATABASE ${db}_dropped" >/dev/null
+sql -d "${db}_dropped" -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE" \
+    -c "INSERT INTO resonance.kg_skills (name) VALUES ('pallet jack')" -c "SELECT count(*) FROM resonance_extract_skills('pallet jack')" >/dev/null
+dropped_oid=$(sql -c "SELECT oid FROM pg_database WHERE datname = '${db}_dropped'")
+had=$(ls "$dir" | grep -c "^skills-$dropped_oid-")
+sql -d postgres -c "DROP DATABASE ${db}_dropped" >/dev/null
+sql -c "INSERT INTO resonance.kg_skills (name) VALUES ('shelf labelling')" -c "SELECT count(*) FROM resonance_extract_skills('$text')" >/dev/null
+check "a dropped database's index file is removed when the next one is written" "1 0" \
+  "$had $(ls "$dir" | grep -c "^skills-$dropped_oid-")"
 
 # Rolled back: the index built inside the transaction carries its transaction id, so the
 # next committed change, which takes the same version number, is not mistaken for it.

@@ -74,18 +74,44 @@ pub fn publish(stamp: &TaxonomyStamp, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the files of this database and table with a version below `stamp`'s, or with
-/// its version and another transaction: one that rolled back (a committed change always
-/// takes a new version).
+/// Removes the index files nothing can use any more:
+/// - this database and table's files of a version below `stamp`'s, or of its version and
+///   another transaction: one that rolled back (a committed change always takes a new version);
+/// - this database's files of another taxonomy table (the extension was dropped and created
+///   again: the old table's oid never comes back while this database lives);
+/// - files of databases that no longer exist (DROP DATABASE leaves its files here).
 fn remove_older(stamp: &TaxonomyStamp) {
-    let prefix = prefix(stamp);
     let current = path_for(stamp);
+    // SAFETY: MyDatabaseId is set before any SQL function runs and never changes after.
+    let this_database = unsafe { pg_sys::MyDatabaseId }.to_u32();
     let Ok(entries) = fs::read_dir(directory()) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let version = name.strip_prefix(&prefix).and_then(|rest| rest.split('-').next()).and_then(|v| v.parse::<i64>().ok());
-        if version.is_some_and(|v| v <= stamp.version) && entry.path() != current {
+        let Some((database, table, version)) = parse_name(&name) else { continue };
+        let stale = if database == this_database {
+            table != stamp.table || version <= stamp.version
+        } else {
+            !database_exists(database)
+        };
+        if stale && entry.path() != current {
             let _ = fs::remove_file(entry.path());
         }
     }
+}
+
+/// (database oid, table oid, version) of an index file's name (`path_for`), None for other
+/// names; temporary files of a write in progress are never removed here.
+fn parse_name(name: &str) -> Option<(u32, u32, i64)> {
+    if !name.ends_with(".idx") {
+        return None;
+    }
+    let mut parts = name.strip_prefix("skills-")?.split('-');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// Whether a database of that oid exists (a catalog cache lookup; we are in a transaction).
+fn database_exists(oid: u32) -> bool {
+    // SAFETY: called from a backend inside a transaction, as get_database_name requires; the
+    // name it returns is palloc'd in the current memory context and freed with it.
+    !unsafe { pg_sys::get_database_name(pg_sys::Oid::from(oid)) }.is_null()
 }
