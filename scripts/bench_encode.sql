@@ -1,5 +1,5 @@
 -- In-database encode speed. Texts come from the same generator as src/offline/bin/encode_bench.rs:
--- i || ' ' || the 16-token sentence repeated (4x: ~64 tokens, 16x: truncated at 256).
+-- 'text ' || i || ' ' || the 15-token sentence repeated (4x: exactly 64 tokens, 17x: cut at 256).
 DO $$
 DECLARE
   sentence constant text := 'experienced engineer building reliable data pipelines with python and sql for analytics teams. ';
@@ -8,10 +8,10 @@ DECLARE
   texts text[];
   cfg record;
 BEGIN
-  -- single-text latency, ~64 tokens: 5 warm-up calls, then 100 timed calls
+  -- single-text latency, 64 tokens: 5 warm-up calls, then 100 timed calls
   FOR i IN 0..104 LOOP
     t0 := clock_timestamp();
-    PERFORM resonance_encode(i || ' ' || repeat(sentence, 4));
+    PERFORM resonance_encode('text ' || i || ' ' || repeat(sentence, 4));
     IF i >= 5 THEN ms := ms || extract(epoch FROM clock_timestamp() - t0) * 1000; END IF;
   END LOOP;
   RAISE NOTICE 'in_pg threads=% single_64tok_p50_ms=%', current_setting('resonance.threads'),
@@ -19,8 +19,8 @@ BEGIN
   RAISE NOTICE 'in_pg threads=% single_64tok_p99_ms=%', current_setting('resonance.threads'),
     (SELECT round(percentile_disc(0.99) WITHIN GROUP (ORDER BY x)::numeric, 2) FROM unnest(ms) x);
   -- throughput in batches of 32 (resonance.batch_size)
-  FOR cfg IN SELECT * FROM (VALUES ('64tok', 4, 256), ('256tok', 16, 128)) AS c(label, repeats, n) LOOP
-    texts := ARRAY(SELECT i || ' ' || repeat(sentence, cfg.repeats) FROM generate_series(0, cfg.n - 1) i);
+  FOR cfg IN SELECT * FROM (VALUES ('64tok', 4, 256), ('256tok', 17, 128)) AS c(label, repeats, n) LOOP
+    texts := ARRAY(SELECT 'text ' || i || ' ' || repeat(sentence, cfg.repeats) FROM generate_series(0, cfg.n - 1) i);
     PERFORM resonance_encode(texts[1:32]);
     t0 := clock_timestamp();
     PERFORM resonance_encode(texts);
