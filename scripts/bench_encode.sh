@@ -36,7 +36,7 @@ done
 for threads in 1 2; do
   echo "== threads=$threads"
   PGOPTIONS="-c resonance.threads=$threads" psql_ -d resonance_bench -f scripts/bench_encode.sql 2>&1 | sed -E 's/^.*NOTICE:  //' | tee /tmp/resonance-bench-in.txt
-  RAYON_NUM_THREADS=$threads CANDLE_NUM_THREADS=$threads "${CARGO_TARGET_DIR:-target}/release/encode_bench" | tee /tmp/resonance-bench-out.txt
+  RAYON_NUM_THREADS=$threads "${CARGO_TARGET_DIR:-target}/release/encode_bench" | tee /tmp/resonance-bench-out.txt
   # in-db / outside for each measure (throughput: above 1 is faster in the db; latency: below 1 is)
   awk -v t="$threads" 'FNR == NR { split($3, kv, "="); out[kv[1]] = kv[2]; next }
        { split($3, kv, "="); if (out[kv[1]] > 0) printf "ratio_in_pg_over_outside threads=%s %s=%.2f\n", t, kv[1], kv[2] / out[kv[1]] }' \

@@ -7,8 +7,8 @@
 #    below) over an ONNX graph written from the same model.safetensors our encoder loads
 #    (scripts/bench_onnx.py says why it is not torch.onnx.export) and optimised by
 #    onnxruntime.transformers.optimizer; intra_op_num_threads = THREADS.
-#  - candle is src/offline/bin/encode_bench.rs with RAYON_NUM_THREADS = CANDLE_NUM_THREADS =
-#    THREADS (what resonance.threads sets in a backend).
+#  - candle is src/offline/bin/encode_bench.rs with RAYON_NUM_THREADS = THREADS, which it
+#    applies as resonance.threads is applied in a backend (src/engine/threads.rs).
 #  - First the embeddings are compared (cosine >= 0.999 on every text, else the run stops):
 #    the measured texts and prose of mixed lengths in one padded batch.
 #  - Then ROUNDS rounds, each one process per side, the side going first alternating, so
@@ -48,7 +48,7 @@ log "onnx graph sha256 $(sha256sum "$onnx" | cut -c1-16)... ($(du -m "$onnx" | c
 
 (cd "$here" && cargo build --release -q -p resonance-offline --bin encode_bench)
 bench="${CARGO_TARGET_DIR:-$here/target}/release/encode_bench"
-candle() { RAYON_NUM_THREADS=$THREADS CANDLE_NUM_THREADS=$THREADS "$bench" "$MODELS" "$@"; }
+candle() { RAYON_NUM_THREADS=$THREADS "$bench" "$MODELS" "$@"; }
 ort() { py "$1" --model "$onnx" --tokenizer "$model_dir/tokenizer.json" --threads "$THREADS" "${@:2}"; }
 
 candle --dump "$WORK/candle_embeddings.jsonl"

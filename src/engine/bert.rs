@@ -114,11 +114,18 @@ impl BertEmbeddings {
     }
 }
 
+/// The Q, K and V projections. Frozen weights are stored side by side as one
+/// [3 * hidden, hidden] Linear: one matmul instead of three, and the layout
+/// `kernels::attention` reads. Weights that are trained stay three Linears, each its own
+/// variable for the optimiser.
+enum Projections {
+    Fused(Linear),
+    Separate { query: Linear, key: Linear, value: Linear },
+}
+
 /// Multi-head self-attention with its output projection, residual and layer norm.
 struct BertAttention {
-    query: Linear,
-    key: Linear,
-    value: Linear,
+    projections: Projections,
     output: Linear,
     norm: LayerNorm,
     num_heads: usize,
@@ -130,10 +137,18 @@ impl BertAttention {
         let h = cfg.hidden_size;
         let own = vb.pp("self");
         let out = vb.pp("output");
+        let (query, key, value) = (linear(h, h, own.pp("query"))?, linear(h, h, own.pp("key"))?, linear(h, h, own.pp("value"))?);
+        let parts = [&query, &key, &value];
+        let trained = parts.iter().any(|l| l.weight().track_op() || l.bias().is_some_and(Tensor::track_op));
+        let projections = match parts.map(Linear::bias) {
+            [Some(bq), Some(bk), Some(bv)] if !trained => Projections::Fused(Linear::new(
+                Tensor::cat(&parts.map(Linear::weight), 0)?,
+                Some(Tensor::cat(&[bq, bk, bv], 0)?),
+            )),
+            _ => Projections::Separate { query, key, value },
+        };
         Ok(Self {
-            query: linear(h, h, own.pp("query"))?,
-            key: linear(h, h, own.pp("key"))?,
-            value: linear(h, h, own.pp("value"))?,
+            projections,
             output: linear(h, h, out.pp("dense"))?,
             norm: LayerNorm::load(h, cfg.layer_norm_eps, out.pp("LayerNorm"))?,
             num_heads: cfg.num_attention_heads,
@@ -150,14 +165,33 @@ impl BertAttention {
     /// `mask_bias` is [batch, 1, 1, seq]: 0 for real tokens, a large negative for padding.
     fn forward(&self, hidden: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
         let (b, t, h) = hidden.dims3()?;
-        let q = self.split_heads(&self.query.forward(hidden)?)?;
-        let k = self.split_heads(&self.key.forward(hidden)?)?;
-        let v = self.split_heads(&self.value.forward(hidden)?)?;
+        let context = match &self.projections {
+            Projections::Fused(qkv) => {
+                let qkv = qkv.forward(hidden)?;
+                if qkv.track_op() {
+                    // A gradient passes through this frozen layer to a trained one below.
+                    let part = |i| qkv.narrow(2, i * h, h);
+                    self.attend(&part(0)?, &part(1)?, &part(2)?, mask_bias)?
+                } else {
+                    crate::kernels::attention(&qkv, &mask_bias.reshape((b, t))?, self.num_heads)?
+                }
+            }
+            Projections::Separate { query, key, value } => {
+                self.attend(&query.forward(hidden)?, &key.forward(hidden)?, &value.forward(hidden)?, mask_bias)?
+            }
+        };
+        self.norm.forward(&(self.output.forward(&context)? + hidden)?)
+    }
+
+    /// Attention in candle's ops, which carry gradients: projections [batch, seq, hidden]
+    /// in, context [batch, seq, hidden] out.
+    fn attend(&self, q: &Tensor, k: &Tensor, v: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
+        let (b, t, h) = q.dims3()?;
+        let (q, k, v) = (self.split_heads(q)?, self.split_heads(k)?, self.split_heads(v)?);
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask_bias)?;
         let probs = softmax_last_dim(&scores)?;
-        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
-        self.norm.forward(&(self.output.forward(&context)? + hidden)?)
+        probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))
     }
 }
 
@@ -183,7 +217,15 @@ impl BertLayer {
     /// The feed-forward half, over the attention half's output.
     fn feed_forward(&self, attended: &Tensor) -> Result<Tensor> {
         // BERT's "gelu" is the exact erf form, not the tanh approximation.
-        let inner = self.intermediate.forward(attended)?.gelu_erf()?;
+        let inner = match self.intermediate.bias() {
+            // Nothing to differentiate: the bias is added inside the fused GELU kernel.
+            Some(bias) if !(attended.track_op() || self.intermediate.weight().track_op() || bias.track_op()) => {
+                let (b, t, h) = attended.dims3()?;
+                let product = attended.reshape((b * t, h))?.matmul(&self.intermediate.weight().t()?)?;
+                crate::kernels::bias_gelu(&product, bias)?.reshape((b, t, ()))?
+            }
+            _ => self.intermediate.forward(attended)?.gelu_erf()?,
+        };
         self.norm.forward(&(self.output.forward(&inner)? + attended)?)
     }
 }

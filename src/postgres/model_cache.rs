@@ -183,12 +183,8 @@ pub fn preload_in_postmaster() {
     }
 }
 
-/// candle sizes its matmul parallelism from RAYON_NUM_THREADS on every call and its
-/// element-wise pool from CANDLE_NUM_THREADS on first use; both follow resonance.threads.
+/// The matmuls and fused kernels follow resonance.threads; candle's element-wise ops stay
+/// on the backend's thread (`threads::set_inference_threads` says why).
 fn apply_thread_setting() {
-    let n = settings::threads().to_string();
-    if std::env::var("RAYON_NUM_THREADS").ok().as_deref() != Some(n.as_str()) {
-        std::env::set_var("RAYON_NUM_THREADS", &n);
-        std::env::set_var("CANDLE_NUM_THREADS", &n);
-    }
+    resonance_engine::threads::set_inference_threads(settings::threads());
 }

@@ -4,7 +4,7 @@
 //! same texts).
 //!
 //! Usage: encode_bench [model_dir] [--latencies FILE] [--dump FILE]
-//! (threads from RAYON_NUM_THREADS / CANDLE_NUM_THREADS)
+//! (threads: RAYON_NUM_THREADS, default 1, set as resonance.threads sets them in a backend)
 //! Texts: the same generator as scripts/bench_encode.sql: "text <i> " + a 15-token sentence
 //! repeated: 4 times is exactly 64 tokens with [CLS] and [SEP], 17 times is cut at 256.
 
@@ -74,7 +74,8 @@ fn agreement_texts() -> Vec<String> {
 fn main() {
     let args = Args::parse();
     let dir = args.models.join(BASE_BI_ENCODER);
-    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
+    let threads: usize = std::env::var("RAYON_NUM_THREADS").ok().and_then(|n| n.parse().ok()).unwrap_or(1);
+    resonance_engine::threads::set_inference_threads(threads);
     let t0 = Instant::now();
     let encoder = BiEncoder::load(&dir, 256).expect("load model");
     if let Some(path) = &args.dump {
