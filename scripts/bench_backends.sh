@@ -7,7 +7,7 @@
 # Restarts the cluster (max_connections is raised to 100 for 64 clients) and leaves it with
 # shared_preload_libraries = 'resonance'. Prints numbers; it is not a test.
 # Usage: scripts/bench_backends.sh   env: PORT (55432), DB (resonance_demo),
-#        CONNECTIONS (1,8,32,64), CALLS (1000)
+#        CONNECTIONS (1,8,32,64), CALLS (1000), ONLY_PRELOAD (unset: both; "" or "resonance": that one)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"
@@ -19,7 +19,9 @@ restart() { as_postgres "$(pg_path bindir)/pg_ctl" -D "$data" -m fast -w restart
 skills=$(sql -c "SELECT count(*) FROM resonance.kg_skills")
 echo "[backends] $db on port $port: $skills skills, $(sql -c "SELECT count(*) FROM resonance.jobs") jobs"
 sql -c "ALTER SYSTEM SET max_connections = 100" >/dev/null
-for preload in "" resonance; do
+preloads=("" resonance)
+if [ -n "${ONLY_PRELOAD+set}" ]; then preloads=("$ONLY_PRELOAD"); fi
+for preload in "${preloads[@]}"; do
   if [ -n "$preload" ]; then set_preload="SET shared_preload_libraries = '$preload'"; else set_preload="RESET shared_preload_libraries"; fi
   sql -c "ALTER SYSTEM $set_preload" >/dev/null
   restart
