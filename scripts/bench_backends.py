@@ -3,10 +3,13 @@
 that each ran resonance_encode + resonance_match, first-call latency, and growth over 1,000
 calls. Prints numbers; it is not a test. Run by scripts/bench_backends.sh.
 
-Memory is read from /proc/<backend pid>/smaps_rollup (the script runs on the server's host):
-PSS divides each shared page among the processes that map it, so the sum of PSS over the
+Memory is read from /proc/<backend pid>/smaps (the script runs on the server's host): PSS
+divides each shared page among the processes that map it, so the sum of PSS over the
 backends is what they cost together, and its growth per added backend is what one more
-connection costs.
+connection costs. The server's shared memory (shared_buffers and the rest of the main
+segment, dynamic shared memory) is counted apart: its pages count in a backend's RSS once
+the backend has touched them, so a backend that reads many table pages "grows" up to
+shared_buffers without allocating anything. "own" figures leave that memory out.
 """
 import argparse
 import os
@@ -16,15 +19,30 @@ import time
 import psycopg
 
 
+def is_server_shared_memory(path):
+    """Postgres's main shared segment (an anonymous shared mapping), its SysV header, and
+    dynamic shared memory segments."""
+    return path == "/dev/zero (deleted)" or path.startswith("/SYSV") or path.startswith("/dev/shm/PostgreSQL")
+
+
 def rollup(pid):
-    """smaps_rollup of a process, in MB."""
-    values = {}
-    with open(f"/proc/{pid}/smaps_rollup") as f:
+    """Rss, Pss and Private of a process in MB, over all its mappings and, as own_*, over
+    all but the server's shared memory."""
+    values = {k: 0.0 for k in ("Rss", "Pss", "Private", "own_Rss", "own_Pss", "own_Private")}
+    shared = False
+    with open(f"/proc/{pid}/smaps") as f:
         for line in f:
             parts = line.split()
-            if len(parts) >= 3 and parts[2] == "kB":
-                values[parts[0].rstrip(":")] = int(parts[1]) / 1024
-    values["Private"] = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
+            if not parts[0].endswith(":"):  # a mapping's header: address range, perms, ..., path
+                shared = is_server_shared_memory(" ".join(parts[5:]))
+                continue
+            key = parts[0].rstrip(":")
+            key = "Private" if key in ("Private_Clean", "Private_Dirty") else key
+            if key in ("Rss", "Pss", "Private"):
+                mb = int(parts[1]) / 1024
+                values[key] += mb
+                if not shared:
+                    values["own_" + key] += mb
     return values
 
 
@@ -57,8 +75,10 @@ def connections_round(args, n, resumes):
         return {
             "n": n,
             "pss_total": sum(m["Pss"] for m in mem),
+            "own_pss_total": sum(m["own_Pss"] for m in mem),
             "rss_mean": statistics.mean(m["Rss"] for m in mem),
             "private_mean": statistics.mean(m["Private"] for m in mem),
+            "own_private_mean": statistics.mean(m["own_Private"] for m in mem),
             "first_ms": firsts,
         }
     finally:
@@ -107,17 +127,21 @@ def main():
     rounds = [connections_round(args, int(n), resumes) for n in args.connections.split(",")]
     base = rounds[0]
     what = "encode + match" if args.encode else "match"
-    print(f"[backends] each connection ran {what}; memory from /proc/<pid>/smaps_rollup, MB")
-    print(f"{'conns':>6} {'PSS total':>10} {'PSS/backend':>12} {'extra/backend':>14} {'RSS mean':>9} {'private':>8} "
-          f"{'1st match P50':>14} {'P95':>6}")
+    print(f"[backends] each connection ran {what}; memory from /proc/<pid>/smaps, MB; "
+          f"'own': without the server's shared memory")
+    print(f"{'conns':>6} {'PSS total':>10} {'PSS/backend':>12} {'extra/backend':>14} {'own extra':>10} {'RSS mean':>9} "
+          f"{'private':>8} {'own private':>12} {'1st match P50':>14} {'P95':>6}")
     for r in rounds:
-        extra = (r["pss_total"] - base["pss_total"]) / (r["n"] - base["n"]) if r["n"] > base["n"] else float("nan")
-        print(f"{r['n']:>6} {r['pss_total']:>10.1f} {r['pss_total'] / r['n']:>12.1f} {extra:>14.1f} "
-              f"{r['rss_mean']:>9.1f} {r['private_mean']:>8.1f} {statistics.median(r['first_ms']):>14.1f} "
-              f"{percentile(r['first_ms'], 0.95):>6.1f}")
+        more = r["n"] - base["n"]
+        extra = (r["pss_total"] - base["pss_total"]) / more if more else float("nan")
+        own_extra = (r["own_pss_total"] - base["own_pss_total"]) / more if more else float("nan")
+        print(f"{r['n']:>6} {r['pss_total']:>10.1f} {r['pss_total'] / r['n']:>12.1f} {extra:>14.1f} {own_extra:>10.1f} "
+              f"{r['rss_mean']:>9.1f} {r['private_mean']:>8.1f} {r['own_private_mean']:>12.1f} "
+              f"{statistics.median(r['first_ms']):>14.1f} {percentile(r['first_ms'], 0.95):>6.1f}")
     before, after = growth(args, resumes, args.calls)
-    print(f"[backends] one backend over {args.calls} more matches: RSS {before['Rss']:.1f} -> {after['Rss']:.1f} MB, "
-          f"private {before['Private']:.1f} -> {after['Private']:.1f} MB")
+    print(f"[backends] one backend over {args.calls} more matches: RSS {before['Rss']:.1f} -> {after['Rss']:.1f} MB "
+          f"(own {before['own_Rss']:.1f} -> {after['own_Rss']:.1f}), private {before['Private']:.1f} -> "
+          f"{after['Private']:.1f} MB (own {before['own_Private']:.1f} -> {after['own_Private']:.1f})")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@
 # Usage: scripts/bench_light_backends.sh   env: PORT (55457), TEXTS (5000), JOBS (100000),
 #        RESUMES (100), CLIENT_SECONDS (20), CALLS (1000), PRELOADS ("resonance"; add "none"
 #        for the no-preload column, which loads a private model per backend: 64 x 120 MB),
-#        CANCEL_RUNS (5), ROUNDS (3, bench_onnx), SKIP_INSTALL (0), REBUILD (0)
+#        CANCEL_RUNS (5), ROUNDS (3, bench_onnx), BASELINE (bench_onnx), SKIP_INSTALL (0), REBUILD (0)
 # Honours PG_CONFIG (scripts/pg_env.sh) and CARGO_TARGET_DIR. Prints numbers; not a test.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

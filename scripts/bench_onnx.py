@@ -256,7 +256,8 @@ def compare(args):
 def summary(args):
     """Throughput: median over the rounds (min-max); latency: percentiles of all rounds'
     calls pooled. Ratios are candle / ONNX Runtime (issue 11's targets: >= 1.2 for the
-    256-token throughput, <= 1.0 for the 64-token latency)."""
+    256-token throughput, <= 1.0 for the 64-token latency). A "baseline" side (an earlier
+    build of encode_bench, bench_onnx.sh's BASELINE) gets a column when its files exist."""
     def measures(side):
         rounds = []
         for r in range(1, args.rounds + 1):
@@ -266,25 +267,28 @@ def summary(args):
                      for v in (args.dir / f"{side}_{r}.lat").read_text().split())
         return rounds, lat
 
-    sides = {"ort": measures("ort"), "candle": measures("candle")}
+    names = ["ort", "candle"] + (["baseline"] if (args.dir / "baseline_1.txt").exists() else [])
+    sides = {name: measures(name) for name in names}
     rows = []
     for label, key, target in [("batch of 256-token texts, texts/s", "batch32_256tok_texts_per_s", ">= 1.2"),
                                ("batch of 64-token texts, texts/s", "batch32_64tok_texts_per_s", "")]:
         cells = []
-        for side in ("ort", "candle"):
+        for side in names:
             values = sorted(float(kv[key]) for kv in sides[side][0])
             cells.append((values[len(values) // 2], f"{values[len(values) // 2]:.1f} ({values[0]:.1f}-{values[-1]:.1f})"))
-        rows.append((label, cells[0][1], cells[1][1], cells[1][0] / cells[0][0], target))
+        rows.append((label, [c[1] for c in cells], cells[1][0] / cells[0][0], target))
     for p, target in [(50, "<= 1.0"), (95, "")]:
-        ort_ms, candle_ms = (percentile(sides[s][1], p / 100) for s in ("ort", "candle"))
-        rows.append((f"one 64-token text, P{p} ms", f"{ort_ms:.2f}", f"{candle_ms:.2f}", candle_ms / ort_ms, target))
+        ms = [percentile(sides[s][1], p / 100) for s in names]
+        rows.append((f"one 64-token text, P{p} ms", [f"{v:.2f}" for v in ms], ms[1] / ms[0], target))
     calls = len(sides["ort"][1])
     print(f"encode, {args.threads} threads, batches of 32, {args.rounds} rounds alternated "
           f"(latency: {calls} calls per side pooled; throughput: median (min-max) of the rounds)")
-    print(f"| measure | ONNX Runtime | candle (ours) | candle / ORT | target |")
-    print(f"|---|---|---|---|---|")
-    for label, ort_cell, candle_cell, ratio, target in rows:
-        print(f"| {label} | {ort_cell} | {candle_cell} | {ratio:.2f} | {target} |")
+    baseline = " baseline (earlier build) |" if "baseline" in names else ""
+    print(f"| measure | ONNX Runtime | candle (ours) | candle / ORT | target |{baseline}")
+    print("|---|---|---|---|---|" + ("---|" if baseline else ""))
+    for label, cells, ratio, target in rows:
+        extra = f" {cells[2]} |" if baseline else ""
+        print(f"| {label} | {cells[0]} | {cells[1]} | {ratio:.2f} | {target} |{extra}")
 
 
 def main():
@@ -302,7 +306,7 @@ def main():
     sub.choices["compare"].add_argument("--candle", required=True, help="encode_bench --dump output")
     sub.choices["compare"].add_argument("--min-cosine", type=float, default=0.999)
     s = sub.add_parser("summary")
-    s.add_argument("--dir", type=Path, required=True, help="holds ort_<r>.txt/.lat and candle_<r>.txt/.lat")
+    s.add_argument("--dir", type=Path, required=True, help="holds <side>_<round>.txt/.lat for ort, candle (and baseline)")
     s.add_argument("--rounds", type=int, required=True)
     s.add_argument("--threads", type=int, default=2)
     args = p.parse_args()

@@ -15,7 +15,10 @@
 #    that other work on the shared cores falls on both alike; the table gives candle / ORT.
 #
 # Usage: scripts/bench_onnx.sh   env: THREADS (2), ROUNDS (3), WORK (/tmp/onnx-bench),
-#        MODELS (the installed models directory, $(pg_config --sharedir)/resonance/models)
+#        MODELS (the installed models directory, $(pg_config --sharedir)/resonance/models),
+#        BASELINE (optional: an encode_bench binary of an earlier build, run as a third side in
+#        the same rounds with RAYON_NUM_THREADS = CANDLE_NUM_THREADS = THREADS, as builds before
+#        src/engine/threads.rs set them; it must print the same measures)
 # Prints numbers; it is not a test. Needs python3 with venv and PyPI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,6 +29,9 @@ model_dir="$MODELS/all-minilm-l6-v2"
 export PATH="$HOME/.cargo/bin:$PATH"
 # Pinned: the ONNX Runtime measured, and what the export and the tokenizer need.
 PINNED="onnxruntime==1.32.0 onnx==1.23.2 numpy==2.3.5 tokenizers==0.22.1 sympy==1.14.0"
+# The graph those versions write from the pinned weights (the export is deterministic): a
+# different hash means another graph is being measured, which the run says.
+ONNX_SHA256=59c4a855d3a79c91d22f52c282915b106331b483a2844e78d4dce217c5dbfafc
 log() { printf '[onnx] %s\n' "$*"; }
 mkdir -p "$WORK"
 
@@ -44,7 +50,9 @@ fi
 py() { "$venv/bin/python" "$here/scripts/bench_onnx.py" "$@"; }
 onnx="$WORK/all-minilm-l6-v2.onnx"
 py export --model-dir "$model_dir" --out "$onnx" 2>&1 | grep -v '^Model producer not matched'
-log "onnx graph sha256 $(sha256sum "$onnx" | cut -c1-16)... ($(du -m "$onnx" | cut -f1) MB)"
+got=$(sha256sum "$onnx" | cut -d' ' -f1)
+if [ "$got" = "$ONNX_SHA256" ]; then log "onnx graph is the pinned one (sha256 ${got:0:16}...)"
+else log "NOTE: onnx graph sha256 $got, not the pinned $ONNX_SHA256: another graph than the README's"; fi
 
 (cd "$here" && cargo build --release -q -p resonance-offline --bin encode_bench)
 bench="${CARGO_TARGET_DIR:-$here/target}/release/encode_bench"
@@ -57,10 +65,14 @@ ort compare --candle "$WORK/candle_embeddings.jsonl"
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
 rounds="$WORK/rounds"; rm -rf "$rounds"; mkdir -p "$rounds"
 for r in $(seq "$ROUNDS"); do
-  sides="ort candle"; [ $((r % 2)) = 0 ] && sides="candle ort"
+  sides="ort candle${BASELINE:+ baseline}"; [ $((r % 2)) = 0 ] && sides="${BASELINE:+baseline }candle ort"
   for side in $sides; do
-    if [ "$side" = ort ]; then ort bench --latencies "$rounds/ort_$r.lat" > "$rounds/ort_$r.txt"
-    else candle --latencies "$rounds/candle_$r.lat" > "$rounds/candle_$r.txt"; fi
+    case "$side" in
+      ort) ort bench --latencies "$rounds/ort_$r.lat" > "$rounds/ort_$r.txt" ;;
+      candle) candle --latencies "$rounds/candle_$r.lat" > "$rounds/candle_$r.txt" ;;
+      baseline) RAYON_NUM_THREADS=$THREADS CANDLE_NUM_THREADS=$THREADS "$BASELINE" "$MODELS" \
+                  --latencies "$rounds/baseline_$r.lat" > "$rounds/baseline_$r.txt" ;;
+    esac
     log "round $r $side: $(grep -ho '\(batch32_256tok_texts_per_s\|single_64tok_p50_ms\)=[0-9.]*' "$rounds/${side}_$r.txt" | tr '\n' ' ')"
   done
 done
