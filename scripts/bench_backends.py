@@ -87,15 +87,16 @@ def connections_round(args, n, resumes):
 
 
 def growth(args, resumes, calls):
-    """RSS and PSS of one backend after its first call and after `calls` more."""
+    """Memory of one backend after its first call and after every quarter of `calls` more."""
     with connect(args) as c:
         pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]
         first_calls(c, resumes[0], args.encode)
-        before = rollup(pid)
+        samples = [(0, rollup(pid))]
         for i in range(calls):
             c.execute("SELECT count(*) FROM resonance_match(%s)", (resumes[i % len(resumes)],)).fetchone()
-        after = rollup(pid)
-    return before, after
+            if (i + 1) % max(1, calls // 4) == 0 or i + 1 == calls:
+                samples.append((i + 1, rollup(pid)))
+    return samples
 
 
 def percentile(values, q):
@@ -138,10 +139,12 @@ def main():
         print(f"{r['n']:>6} {r['pss_total']:>10.1f} {r['pss_total'] / r['n']:>12.1f} {extra:>14.1f} {own_extra:>10.1f} "
               f"{r['rss_mean']:>9.1f} {r['private_mean']:>8.1f} {r['own_private_mean']:>12.1f} "
               f"{statistics.median(r['first_ms']):>14.1f} {percentile(r['first_ms'], 0.95):>6.1f}")
-    before, after = growth(args, resumes, args.calls)
+    samples = growth(args, resumes, args.calls)
+    (_, before), (_, after) = samples[0], samples[-1]
     print(f"[backends] one backend over {args.calls} more matches: RSS {before['Rss']:.1f} -> {after['Rss']:.1f} MB "
           f"(own {before['own_Rss']:.1f} -> {after['own_Rss']:.1f}), private {before['Private']:.1f} -> "
-          f"{after['Private']:.1f} MB (own {before['own_Private']:.1f} -> {after['own_Private']:.1f})")
+          f"{after['Private']:.1f} MB (own {before['own_Private']:.1f} -> {after['own_Private']:.1f}); own private after "
+          + ", ".join(f"{n}: {m['own_Private']:.1f}" for n, m in samples))
 
 
 if __name__ == "__main__":

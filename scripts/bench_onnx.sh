@@ -6,7 +6,9 @@
 #  - ONNX Runtime runs in a Python venv this script makes under $WORK (pinned versions
 #    below) over an ONNX graph written from the same model.safetensors our encoder loads
 #    (scripts/bench_onnx.py says why it is not torch.onnx.export) and optimised by
-#    onnxruntime.transformers.optimizer; intra_op_num_threads = THREADS.
+#    onnxruntime.transformers.optimizer; intra_op_num_threads = THREADS; twice per round,
+#    with its default settings and with spinning off (faster when the cores are shared),
+#    and the better of the two is what candle is set against.
 #  - candle is src/offline/bin/encode_bench.rs with RAYON_NUM_THREADS = THREADS, which it
 #    applies as resonance.threads is applied in a backend (src/engine/threads.rs).
 #  - First the embeddings are compared (cosine >= 0.999 on every text, else the run stops):
@@ -65,10 +67,11 @@ ort compare --candle "$WORK/candle_embeddings.jsonl"
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
 rounds="$WORK/rounds"; rm -rf "$rounds"; mkdir -p "$rounds"
 for r in $(seq "$ROUNDS"); do
-  sides="ort candle${BASELINE:+ baseline}"; [ $((r % 2)) = 0 ] && sides="${BASELINE:+baseline }candle ort"
+  sides="ort ort_nospin candle${BASELINE:+ baseline}"; [ $((r % 2)) = 0 ] && sides="${BASELINE:+baseline }candle ort_nospin ort"
   for side in $sides; do
     case "$side" in
       ort) ort bench --latencies "$rounds/ort_$r.lat" > "$rounds/ort_$r.txt" ;;
+      ort_nospin) ort bench --no-spinning --latencies "$rounds/ort_nospin_$r.lat" > "$rounds/ort_nospin_$r.txt" ;;
       candle) candle --latencies "$rounds/candle_$r.lat" > "$rounds/candle_$r.txt" ;;
       baseline) RAYON_NUM_THREADS=$THREADS CANDLE_NUM_THREADS=$THREADS "$BASELINE" "$MODELS" \
                   --latencies "$rounds/baseline_$r.lat" > "$rounds/baseline_$r.txt" ;;
