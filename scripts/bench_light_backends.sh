@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 11's "Done when" in one invocation, on one private cluster, each figure printed
-# below the README's figure for it ("today"):
+# below the figure the README gave before this script existed ("earlier"):
 #  1. memory per backend at 1, 8, 32 and 64 connections that each ran encode + match with
 #     the full taxonomy, first-call latency, one backend's growth over CALLS matches
 #     (scripts/bench_backends.sh, with shared_preload_libraries = PRELOADS);
@@ -35,7 +35,7 @@ mkdir -p "$work"; chmod 777 "$work"
 psql_() { bash scripts/cluster.sh psql "$PORT" -X -q -v ON_ERROR_STOP=1 "$@"; }
 log() { printf '[light] %s\n' "$*"; }
 section() { printf '\n== %s\n' "$*"; }
-today() { printf 'today (README): %s\n' "$*"; }
+today() { printf 'earlier (the README before this benchmark existed): %s\n' "$*"; }
 started=$(date +%s)
 log "started $(date -u +%FT%TZ) at $(git rev-parse --short HEAD); load average $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
 
