@@ -50,10 +50,15 @@ impl<T> PerVersion<T> {
     }
 
     /// The value for the current taxonomy, built by `build` if there is none yet or the
-    /// taxonomy changed since. No borrow is held while `build` runs (it reads over SPI and
-    /// may raise an ERROR).
+    /// taxonomy changed since.
     pub fn get(&self, build: impl FnOnce(TaxonomyStamp) -> T) -> Rc<T> {
-        let stamp = current_stamp();
+        self.get_at(current_stamp(), build)
+    }
+
+    /// The value for the taxonomy of `stamp`, read by the caller (resonance_match reads it
+    /// with the rows it needs, saving a query). No borrow is held while `build` runs (it
+    /// reads over SPI and may raise an ERROR).
+    pub fn get_at(&self, stamp: TaxonomyStamp, build: impl FnOnce(TaxonomyStamp) -> T) -> Rc<T> {
         if let Some(value) = self.0.borrow().as_ref().filter(|(s, _)| *s == stamp).map(|(_, t)| t.clone()) {
             return value;
         }
