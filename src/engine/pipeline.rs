@@ -444,37 +444,9 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::explain::SkillEvidence;
     use crate::fusion::FusionWeights;
     use crate::interrupt::Uninterrupted;
-    use crate::matching::{JobText, ResumeText};
-
-    /// Stage 2 stand-in: the share of the job's words found in the resume; a job given with
-    /// stored skills scores 1.0, so a test sees that they reached the ranking.
-    struct WordOverlap;
-    impl SkillScorer for WordOverlap {
-        fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
-            let resume = resume.text;
-            jobs.iter()
-                .map(|job| {
-                    let words: Vec<&str> = job.document.split_whitespace().collect();
-                    let hits = words.iter().filter(|w| resume.contains(*w)).count();
-                    let score = if job.skills.is_some() { 1.0 } else { hits as f32 / words.len() as f32 };
-                    SkillEvidence { score: Some(score), ..Default::default() }
-                })
-                .collect()
-        }
-    }
-
-    /// Cross-encoder stand-in: 1.0 for jobs naming django, else 0.1; counts the texts it scores.
-    struct Keyword(Rc<Cell<usize>>);
-    impl PairScorer for Keyword {
-        fn score(&self, _: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
-            interrupt.check()?;
-            self.0.set(self.0.get() + jobs.len());
-            Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.1 }).collect())
-        }
-    }
+    use crate::matching::stand_ins::{KeywordReranker, WordOverlap};
 
     struct Job {
         id: u32,
@@ -485,7 +457,7 @@ mod tests {
     }
 
     /// The store of the tests: rows in memory, stage 1 by exact cosine, one cross-encoder
-    /// ("ce@1") when `cross_encoder` is set.
+    /// ("ce@1", `KeywordReranker`) when `cross_encoder` is set.
     #[derive(Default)]
     struct MemoryStore {
         resumes: HashMap<u32, ResumeRow>,
@@ -513,7 +485,7 @@ mod tests {
         type Id = u32;
         type Skills = WordOverlap;
         type Model = &'static str;
-        type Scorer = Keyword;
+        type Scorer = KeywordReranker;
 
         fn resume(&mut self, id: u32) -> Result<Option<ResumeRow>> {
             Ok(self.resumes.get(&id).cloned())
@@ -581,12 +553,12 @@ mod tests {
             Ok(Some(Rc::new(WordOverlap)))
         }
 
-        fn cross_encoder(&mut self, version: Option<&str>) -> Result<Option<Reranker<&'static str, Keyword>>> {
+        fn cross_encoder(&mut self, version: Option<&str>) -> Result<Option<Reranker<&'static str, KeywordReranker>>> {
             let registered = self.cross_encoder && version.is_none_or(|v| v == "1");
             Ok(registered.then(|| Reranker {
                 model: "ce",
                 label: "ce@1".into(),
-                scorer: Keyword(self.scored.clone()),
+                scorer: KeywordReranker(self.scored.clone()),
                 max_seq_length: 256,
             }))
         }
