@@ -19,7 +19,7 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiHeapTupleData};
 use pgrx::{pg_sys, PgBuiltInOids, PgLogLevel, PgOid, Uuid};
 
 use crate::postgres::error::{raise, OrRaise, PostgresInterrupt};
-use crate::postgres::kg_version::TaxonomyStamp;
+use crate::postgres::kg_version::{stamp_columns, TaxonomyStamp};
 use crate::postgres::model_cache::{
     bi_encoder, bi_projection, cross_encoder, registered_model_query, RegisteredModel,
 };
@@ -142,8 +142,7 @@ fn context_query() -> String {
         "SELECT r.id, r.text, r.embedding::real[], r.city, r.country, r.remote_ok, r.experience_level::text,
                 r.years_experience, r.occupations::text,
                 {job}, CASE WHEN j.occupations_kg_version = k.version THEN j.skill_ids END, j.embedding::real[],
-                k.version, k.xmin::text::bigint, k.tableoid::oid::bigint,
-                bi.*, ce.*
+                {stamp}, bi.*, ce.*
          FROM (SELECT) AS one
          LEFT JOIN resonance.kg_version k ON true
          LEFT JOIN resonance.resumes r ON r.id = $1
@@ -153,6 +152,7 @@ fn context_query() -> String {
         // Stored skills are used under the taxonomy they were stored with, as
         // resonance.retrieve_jobs returns them.
         job = job_columns("j"),
+        stamp = stamp_columns("k"),
         bi = registered_model_query("'bi_encoder'", "NULL"),
         ce = registered_model_query("'cross_encoder'", "$3"),
     )
@@ -230,12 +230,11 @@ fn read_context(prefetch: &Prefetch) -> Context {
                 occupations: stored_occupations(text(9), &format!("resume {id}")),
             },
         });
-        let stamp = |i: usize| row.get::<i64>(i).or_raise(READING_ROWS).unwrap_or(0);
         Context {
             resume,
             job: stored_job(&row, 10),
             job_embedding: row.get::<Vec<f32>>(19).or_raise(READING_ROWS),
-            stamp: TaxonomyStamp { version: stamp(20), xmin: stamp(21), table: stamp(22) as u32 },
+            stamp: TaxonomyStamp::from_row(&row, 20),
             bi_encoder: RegisteredModel::from_row(&row, 23),
             cross_encoder: RegisteredModel::from_row(&row, 28),
         }
