@@ -9,7 +9,10 @@
 --   * jobs.skill_ids: the skills a job's text names, stored on write with the occupations
 --     (resonance.job_skill_ids), which resonance_match reads instead of extracting them;
 --   * server-wide statistics (issue 14): resonance_stats(), resonance_stats_counters(),
---     resonance_stats_reset() and the views over the first two.
+--     resonance_stats_reset() and the views over the first two;
+--   * the cross-encoder score cache's fingerprints are computed by resonance_match (issue 13):
+--     resonance.store_rerank_scores takes them instead of the texts, and
+--     resonance.cached_rerank_scores is gone (stage 1 reads the cached rows with the jobs).
 -- Like every upgrade script, it repeats what the install script (sql/resonance.sql) says
 -- about the changed objects; scripts/test_upgrade.sh checks that an updated database has
 -- exactly a fresh install's schema.
@@ -206,6 +209,29 @@ BEGIN
     AND (want_company IS NULL OR j.company = want_company)
   ORDER BY j.embedding <=> query
   LIMIT k;
+END
+$$;
+
+DROP FUNCTION resonance.cached_rerank_scores(uuid, uuid, int, text, uuid[], text[]);
+DROP FUNCTION resonance.store_rerank_scores(uuid, uuid, int, text, uuid[], text[], real[]);
+CREATE FUNCTION resonance.store_rerank_scores(
+  resume_id uuid, model_id uuid, max_seq_length int, resume_key uuid,
+  job_ids uuid[], job_keys uuid[], scores real[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  INSERT INTO resonance.rerank_scores AS s
+    (resume_id, model_id, job_id, resume_key, job_key, max_seq_length, score)
+  SELECT store_rerank_scores.resume_id, store_rerank_scores.model_id, c.id,
+         store_rerank_scores.resume_key, c.job_key, store_rerank_scores.max_seq_length, c.score
+  FROM unnest(job_ids, job_keys, scores) AS c(id, job_key, score)
+  ORDER BY c.id
+  ON CONFLICT ON CONSTRAINT rerank_scores_pkey DO UPDATE
+    SET resume_key = excluded.resume_key, job_key = excluded.job_key,
+        max_seq_length = excluded.max_seq_length, score = excluded.score, computed_at = now();
+EXCEPTION WHEN foreign_key_violation THEN
+  RETURN;
 END
 $$;
 

@@ -491,6 +491,8 @@ $$;
 ------------------------------------------------------------------------------------------
 
 -- The fingerprint of a text the cross-encoder read (128-bit md5 as a uuid: 16 bytes a row).
+-- resonance_match computes the same bytes in Rust (src/engine/score_cache.rs, TextKey); this
+-- is its SQL spelling, to look rows up by text.
 CREATE FUNCTION resonance.rerank_text_key(body text) RETURNS uuid
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT pg_catalog.md5(body)::uuid $$;
@@ -516,28 +518,16 @@ CREATE TABLE resonance.rerank_scores (
 -- For ON DELETE CASCADE from jobs (the primary key serves resumes).
 CREATE INDEX rerank_scores_job ON resonance.rerank_scores (job_id);
 
--- The valid cached scores of one resume against candidate jobs given with the documents
--- being ranked (not re-read from the table: a row changed since retrieval stays a miss).
-CREATE FUNCTION resonance.cached_rerank_scores(
-  resume_id uuid, model_id uuid, max_seq_length int, resume_text text, job_ids uuid[], job_documents text[])
-RETURNS TABLE (job_id uuid, score real)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-  SELECT s.job_id, s.score
-  FROM unnest(job_ids, job_documents) AS c(id, doc)
-  JOIN resonance.rerank_scores s
-    ON s.resume_id = cached_rerank_scores.resume_id AND s.model_id = cached_rerank_scores.model_id AND s.job_id = c.id
-  WHERE s.max_seq_length = cached_rerank_scores.max_seq_length
-    AND s.resume_key = resonance.rerank_text_key(resume_text)
-    AND s.job_key = resonance.rerank_text_key(c.doc)
-$$;
-
--- Writes scores computed by resonance_match, replacing stale rows. Rows go in job order so
--- concurrent writers of one resume wait for each other instead of deadlocking; a job or
--- resume deleted meanwhile is skipped (its score is no longer wanted), not an error.
+-- Writes scores computed by resonance_match, replacing stale rows. The fingerprints come
+-- computed (src/engine/score_cache.rs: the md5 of the text, as rerank_text_key), so the texts
+-- are not sent back here; resonance_match reads the rows with its candidates (stage 1) and
+-- uses one only while its fingerprints and max_seq_length match what it ranks. Rows go in
+-- job order so concurrent writers of one resume wait for each other instead of
+-- deadlocking; a job or resume deleted meanwhile is skipped (its score is no longer
+-- wanted), not an error.
 CREATE FUNCTION resonance.store_rerank_scores(
-  resume_id uuid, model_id uuid, max_seq_length int, resume_text text,
-  job_ids uuid[], job_documents text[], scores real[])
+  resume_id uuid, model_id uuid, max_seq_length int, resume_key uuid,
+  job_ids uuid[], job_keys uuid[], scores real[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -545,9 +535,8 @@ BEGIN
   INSERT INTO resonance.rerank_scores AS s
     (resume_id, model_id, job_id, resume_key, job_key, max_seq_length, score)
   SELECT store_rerank_scores.resume_id, store_rerank_scores.model_id, c.id,
-         resonance.rerank_text_key(resume_text), resonance.rerank_text_key(c.doc),
-         store_rerank_scores.max_seq_length, c.score
-  FROM unnest(job_ids, job_documents, scores) AS c(id, doc, score)
+         store_rerank_scores.resume_key, c.job_key, store_rerank_scores.max_seq_length, c.score
+  FROM unnest(job_ids, job_keys, scores) AS c(id, job_key, score)
   ORDER BY c.id
   ON CONFLICT ON CONSTRAINT rerank_scores_pkey DO UPDATE
     SET resume_key = excluded.resume_key, job_key = excluded.job_key,

@@ -280,12 +280,13 @@ mod tests {
 }
 
 /// A cross-encoder as stage 3 of the match pipeline, scoring in batches of `batch_size`.
-pub struct BatchedReranker<'a> {
-    pub model: &'a CrossEncoder,
+/// Shares the model with the cache that keeps it loaded (a backend's, in Postgres).
+pub struct BatchedReranker {
+    pub model: std::rc::Rc<CrossEncoder>,
     pub batch_size: usize,
 }
 
-impl crate::matching::PairScorer for BatchedReranker<'_> {
+impl crate::matching::PairScorer for BatchedReranker {
     fn score(&self, resume: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
         self.model.score_pairs(resume, jobs, self.batch_size, interrupt, |_, _| Ok(()))
     }

@@ -45,6 +45,10 @@ pub enum EngineError {
     /// Something the call needs has not been set up (no cross-encoder is active).
     #[error("{0}")]
     NotSetUp(String),
+
+    /// A broken invariant of the engine's own: no input should cause it.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// What kind of failure an error is; the SQL layer maps each to one SQLSTATE.
@@ -84,7 +88,7 @@ impl EngineError {
             EngineError::TooLarge(_) => ErrorKind::TooLarge,
             EngineError::Canceled => ErrorKind::Canceled,
             EngineError::NotSetUp(_) => ErrorKind::NotSetUp,
-            EngineError::Tokenizer(_) | EngineError::Compute(_) => ErrorKind::Internal,
+            EngineError::Tokenizer(_) | EngineError::Compute(_) | EngineError::Internal(_) => ErrorKind::Internal,
         }
     }
 }

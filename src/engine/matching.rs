@@ -228,8 +228,46 @@ pub fn rank_candidates(
     Ok((ranked, timings))
 }
 
+/// Stand-ins for the models, for the tests of this module and of `pipeline`.
+#[cfg(test)]
+pub(crate) mod stand_ins {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Stage 2: the share of the job's words found in the resume; a job given with stored
+    /// skills scores 1.0, so a test sees that they reached the ranking.
+    pub struct WordOverlap;
+    impl SkillScorer for WordOverlap {
+        fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+            let resume = resume.text;
+            jobs.iter()
+                .map(|job| {
+                    let words: Vec<&str> = job.document.split_whitespace().collect();
+                    let hits = words.iter().filter(|w| resume.contains(*w)).count();
+                    let score = if job.skills.is_some() { 1.0 } else { hits as f32 / words.len() as f32 };
+                    SkillEvidence { score: Some(score), ..Default::default() }
+                })
+                .collect()
+        }
+    }
+
+    /// Stage 3: 1.0 for jobs mentioning "django", else 0; counts the texts it scores.
+    #[derive(Default)]
+    pub struct KeywordReranker(pub Rc<Cell<usize>>);
+    impl PairScorer for KeywordReranker {
+        fn score(&self, _: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
+            interrupt.check()?;
+            self.0.set(self.0.get() + jobs.len());
+            Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.0 }).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::stand_ins::{KeywordReranker, WordOverlap};
     use super::*;
     use crate::fusion::FusionWeights;
     use crate::interrupt::Uninterrupted;
@@ -241,30 +279,6 @@ mod tests {
 
     fn resume() -> ResumeInput {
         ResumeInput { text: "python django".into(), facts: CandidateFacts::default() }
-    }
-
-    /// Skill score = share of the job's words found in the resume.
-    struct WordOverlap;
-    impl SkillScorer for WordOverlap {
-        fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
-            let resume = resume.text;
-            jobs.iter()
-                .map(|job| {
-                    let words: Vec<&str> = job.document.split_whitespace().collect();
-                    let hits = words.iter().filter(|w| resume.contains(*w)).count();
-                    SkillEvidence { score: Some(hits as f32 / words.len() as f32), ..Default::default() }
-                })
-                .collect()
-        }
-    }
-
-    /// Cross-encoder stand-in: 1.0 for jobs mentioning "django", else 0.
-    struct KeywordReranker;
-    impl PairScorer for KeywordReranker {
-        fn score(&self, _: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
-            interrupt.check()?;
-            Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.0 }).collect())
-        }
     }
 
     #[test]
@@ -284,7 +298,7 @@ mod tests {
             &resume(),
             &cands,
             Some(&WordOverlap),
-            Some(&KeywordReranker),
+            Some(&KeywordReranker::default()),
             &MatchOptions::default(),
             &Uninterrupted,
         )
@@ -315,7 +329,7 @@ mod tests {
     fn a_cancel_stops_the_ranking() {
         let cands = [candidate("django", 0.5)];
         let result =
-            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &MatchOptions::default(), &|| {
+            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker::default()), &MatchOptions::default(), &|| {
                 Err(crate::error::EngineError::Canceled)
             });
         assert!(matches!(result, Err(crate::error::EngineError::Canceled)));
@@ -326,7 +340,7 @@ mod tests {
         let cands: Vec<JobCandidate> = (0..20).map(|i| candidate("django", i as f32 / 20.0)).collect();
         let opts = MatchOptions { rerank_budget_ms: Some(0.0), use_skill_graph: false, ..Default::default() };
         let (ranked, _) =
-            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker), &opts, &Uninterrupted).unwrap();
+            rank_candidates(&resume(), &cands, None, Some(&KeywordReranker::default()), &opts, &Uninterrupted).unwrap();
         assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_none()), "a zero budget scores nothing");
 
         /// Takes at least 5 ms per call, so a 1 ms budget is spent after the first call.
@@ -404,7 +418,7 @@ mod tests {
             &resume(),
             &[],
             Some(&WordOverlap),
-            Some(&KeywordReranker),
+            Some(&KeywordReranker::default()),
             &MatchOptions::default(),
             &Uninterrupted,
         )

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use pgrx::prelude::*;
+use pgrx::spi::SpiHeapTupleData;
 
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::cross_encoder::CrossEncoder;
@@ -35,6 +36,7 @@ thread_local! {
 }
 
 /// A model row of resonance.ml_models.
+#[derive(Clone)]
 pub struct RegisteredModel {
     pub id: pgrx::Uuid,
     pub name: String,
@@ -61,28 +63,52 @@ impl RegisteredModel {
     }
 }
 
+/// The query of the model row `registered_model` returns: of type `model_type`, the version
+/// `version` names or, when it is NULL, the active one. Both are SQL expressions (parameters
+/// of the query it is part of: resonance_match reads it with the rows it needs).
+pub fn registered_model_query(model_type: &str, version: &str) -> String {
+    format!(
+        "SELECT id, name, version, artifact_path, config->>'base' FROM resonance.ml_models
+         WHERE model_type = {model_type} AND ({version}::text IS NULL AND is_active OR version = {version})
+         ORDER BY is_active DESC, created_at DESC LIMIT 1"
+    )
+}
+
+impl RegisteredModel {
+    /// The model in the columns `first..first + 5` of `row`, as `registered_model_query`
+    /// selects them; None where they are NULL (no such model).
+    pub fn from_row(row: &SpiHeapTupleData<'_>, first: usize) -> Option<Self> {
+        let text = |i: usize| row.get::<String>(first + i).or_raise(READING_MODELS);
+        let id = row.get::<pgrx::Uuid>(first).or_raise(READING_MODELS)?;
+        Some(RegisteredModel {
+            id,
+            name: text(1).unwrap_or_default(),
+            version: text(2).unwrap_or_default(),
+            artifact_path: text(3).unwrap_or_default(),
+            base: text(4),
+        })
+    }
+
+    /// "name@version", as the statistics name a model.
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// What an SPI failure reading the registry was doing (`OrRaise`).
+const READING_MODELS: &str = "reading resonance.ml_models";
+
 /// The active model of `model_type`, or the given version of it.
 pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<RegisteredModel> {
     Spi::connect(|client| {
         let rows = client
             .select(
-                "SELECT id, name, version, artifact_path, config->>'base' FROM resonance.ml_models
-                 WHERE model_type = $1 AND ($2::text IS NULL AND is_active OR version = $2)
-                 ORDER BY is_active DESC, created_at DESC LIMIT 1",
+                &registered_model_query("$1", "$2"),
                 Some(1),
                 &[model_type.into(), version.map(str::to_string).into()],
             )
-            .or_raise("reading resonance.ml_models");
-        rows.into_iter().next().map(|row| {
-            let text = |i: usize| row.get::<String>(i).ok().flatten();
-            RegisteredModel {
-                id: row.get::<pgrx::Uuid>(1).ok().flatten().expect("primary key"),
-                name: text(2).unwrap_or_default(),
-                version: text(3).unwrap_or_default(),
-                artifact_path: text(4).unwrap_or_default(),
-                base: text(5),
-            }
-        })
+            .or_raise(READING_MODELS);
+        rows.into_iter().next().and_then(|row| RegisteredModel::from_row(&row, 1))
     })
 }
 
@@ -111,12 +137,13 @@ pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
     })
 }
 
-/// The active bi-encoder's projection when the active bi-encoder is a fine-tuned one (its
-/// directory holds projection.safetensors, `engine::projection`); None for the base model.
-/// A fine-tuned row whose directory has no projection file falls back to the base model
-/// with a WARNING, so a half-installed model never stops matching.
-pub fn bi_projection() -> Option<(RegisteredModel, Rc<Projection>)> {
-    let model = registered_model("bi_encoder", None)?;
+/// The active bi-encoder's projection when the active bi-encoder is a fine-tuned one: the
+/// bi-encoder row `model` (`registered_model("bi_encoder", None)`) when its directory holds
+/// projection.safetensors (`engine::projection`); None for the base model. A fine-tuned row
+/// whose directory has no projection file falls back to the base model with a WARNING, so a
+/// half-installed model never stops matching.
+pub fn bi_projection(model: Option<RegisteredModel>) -> Option<(RegisteredModel, Rc<Projection>)> {
+    let model = model?;
     let dir = model.dir();
     let path = dir.join(PROJECTION_FILE);
     if !path.exists() {

@@ -19,6 +19,8 @@ use resonance_engine::skills::{
     AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord,
 };
 use resonance_engine::error::{EngineError, Result};
+use resonance_engine::explain::SkillEvidence;
+use resonance_engine::matching::{JobText, ResumeText, SkillScorer};
 use resonance_engine::snapshot::{Column, SharedBytes, SnapshotWriter};
 
 /// What an SPI failure in this file was doing (`OrRaise`).
@@ -89,6 +91,17 @@ thread_local! {
 /// this backend last looked.
 pub fn skills() -> Rc<LoadedSkills> {
     SKILLS.with(|cache| cache.get(load))
+}
+
+/// The taxonomy of `stamp`, which the caller has just read (`kg_version::current_stamp`).
+pub fn skills_at(stamp: TaxonomyStamp) -> Rc<LoadedSkills> {
+    SKILLS.with(|cache| cache.get_at(stamp, load))
+}
+
+impl SkillScorer for LoadedSkills {
+    fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+        self.index.evidence(resume, jobs)
+    }
 }
 
 /// The index of `stamp`, counted in the statistics.
