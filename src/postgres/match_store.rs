@@ -8,7 +8,9 @@
 //! reads each candidate's cached cross-encoder score with it. A third writes the scores a
 //! call computed, when there are any and the transaction may write. A fine-tuned bi-encoder
 //! adds one, for the candidates' stored embeddings. So a match is two round trips (three
-//! when it fills the cache), an explanation one.
+//! when it fills the cache), an explanation one (two with a cross-encoder: the pair's cached
+//! score), resonance_rerank of stored rows two (the resume and model, then the jobs with
+//! their cached scores).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,7 +35,7 @@ use resonance_engine::location::Place;
 use resonance_engine::matching::JobCandidate;
 use resonance_engine::occupations::guess::{parse_guesses, OccupationGuess};
 use resonance_engine::pipeline::{
-    JobRow, MatchStore, NewScores, Notice, Reranker, ResumeRow, Retrieval, Retrieved,
+    JobRow, MatchStore, NewScores, Notice, Reranker, ResumeRow, Retrieval, Retrieved, StoredPair,
 };
 use resonance_engine::projection::Projection;
 use resonance_engine::score_cache::{CachedScore, TextKey};
@@ -171,6 +173,15 @@ fn retrieval_query() -> String {
     )
 }
 
+/// The cache row in columns `first..` of `row` (resume_key, job_key, max_seq_length, score
+/// of resonance.rerank_scores); None where they are NULL (no row).
+fn cached_score(row: &SpiHeapTupleData<'_>, first: usize) -> Option<CachedScore> {
+    let key = |i: usize| row.get::<Uuid>(first + i).or_raise(SCORE_CACHE).map(|u| TextKey(*u.as_bytes()));
+    let max_seq_length = row.get::<i32>(first + 2).or_raise(SCORE_CACHE)?;
+    let score = row.get::<f32>(first + 3).or_raise(SCORE_CACHE)?;
+    Some(CachedScore { resume_key: key(0)?, job_key: key(1)?, max_seq_length: max_seq_length as usize, score })
+}
+
 /// The two queries every resonance_match call runs.
 #[derive(Clone, Copy)]
 enum Kept {
@@ -287,13 +298,7 @@ impl MatchStore for PostgresMatchStore {
                     let job = stored_job(&row, 1).unwrap_or_else(|| {
                         raise(EngineError::Internal("resonance.retrieve_jobs returned a job without an id".into()))
                     });
-                    let key = |i: usize| row.get::<Uuid>(i).or_raise(SCORE_CACHE).map(|u| TextKey(*u.as_bytes()));
-                    let cached = match (key(11), key(12), row.get::<i32>(13).or_raise(SCORE_CACHE), row.get::<f32>(14).or_raise(SCORE_CACHE)) {
-                        (Some(resume_key), Some(job_key), Some(max_seq_length), Some(score)) => {
-                            Some(CachedScore { resume_key, job_key, max_seq_length: max_seq_length as usize, score })
-                        }
-                        _ => None,
-                    };
+                    let cached = cached_score(&row, 11);
                     Retrieved {
                         id: job.id,
                         job: JobCandidate {
@@ -322,6 +327,30 @@ impl MatchStore for PostgresMatchStore {
                 )
                 .or_raise(READING_ROWS)
                 .map(|row| row.get::<Vec<f32>>(1).or_raise(READING_ROWS).unwrap_or_default())
+                .collect()
+        }))
+    }
+
+    fn stored_pairs(&mut self, resume: Uuid, model: &Uuid, ids: &[Uuid]) -> Result<Vec<Option<StoredPair>>> {
+        Ok(Spi::connect(|client| {
+            client
+                .select(
+                    "SELECT j.id, resonance.job_document(j.title, j.description),
+                            s.resume_key, s.job_key, s.max_seq_length, s.score
+                     FROM unnest($3::uuid[]) WITH ORDINALITY AS w(id, n)
+                     LEFT JOIN resonance.jobs j ON j.id = w.id
+                     LEFT JOIN resonance.rerank_scores s ON s.resume_id = $1 AND s.model_id = $2 AND s.job_id = w.id
+                     ORDER BY w.n",
+                    None,
+                    &[resume.into(), (*model).into(), ids.to_vec().into()],
+                )
+                .or_raise(READING_ROWS)
+                .map(|row| {
+                    row.get::<Uuid>(1).or_raise(READING_ROWS).map(|_| StoredPair {
+                        document: row.get::<String>(2).or_raise(READING_ROWS).unwrap_or_default(),
+                        cached: cached_score(&row, 3),
+                    })
+                })
                 .collect()
         }))
     }

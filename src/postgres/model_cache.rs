@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use pgrx::prelude::*;
 use pgrx::spi::SpiHeapTupleData;
 
 use resonance_engine::bi_encoder::BiEncoder;
@@ -63,7 +62,7 @@ impl RegisteredModel {
     }
 }
 
-/// The query of the model row `registered_model` returns: of type `model_type`, the version
+/// The query of a registered model's row: of type `model_type`, the version
 /// `version` names or, when it is NULL, the active one. Both are SQL expressions (parameters
 /// of the query it is part of: resonance_match reads it with the rows it needs).
 pub fn registered_model_query(model_type: &str, version: &str) -> String {
@@ -98,20 +97,6 @@ impl RegisteredModel {
 /// What an SPI failure reading the registry was doing (`OrRaise`).
 const READING_MODELS: &str = "reading resonance.ml_models";
 
-/// The active model of `model_type`, or the given version of it.
-pub fn registered_model(model_type: &str, version: Option<&str>) -> Option<RegisteredModel> {
-    Spi::connect(|client| {
-        let rows = client
-            .select(
-                &registered_model_query("$1", "$2"),
-                Some(1),
-                &[model_type.into(), version.map(str::to_string).into()],
-            )
-            .or_raise(READING_MODELS);
-        rows.into_iter().next().and_then(|row| RegisteredModel::from_row(&row, 1))
-    })
-}
-
 /// The registered cross-encoder, loading it on first use. A directory holding
 /// `delta.safetensors` is this project's own (trained layers over the base bi-encoder
 /// named by config.base); anything else must be a BertForSequenceClassification checkpoint.
@@ -138,7 +123,7 @@ pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
 }
 
 /// The active bi-encoder's projection when the active bi-encoder is a fine-tuned one: the
-/// bi-encoder row `model` (`registered_model("bi_encoder", None)`) when its directory holds
+/// bi-encoder row `model` (the active one, as the match's first query reads it) when its directory holds
 /// projection.safetensors (`engine::projection`); None for the base model. A fine-tuned row
 /// whose directory has no projection file falls back to the base model with a WARNING, so a
 /// half-installed model never stops matching.

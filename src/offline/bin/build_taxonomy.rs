@@ -24,6 +24,7 @@ use resonance_engine::hash::Fnv1a;
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::{EngineError, Result};
 use resonance_engine::interrupt::Uninterrupted;
+use resonance_offline::cli::progress;
 use resonance_offline::taxonomy::build::{build, Config, Sources};
 use resonance_offline::taxonomy::data_files::DataDir;
 use resonance_offline::taxonomy::esco_split::EscoSplitter;
@@ -134,7 +135,7 @@ fn embed_cached(encoder: &BiEncoder, texts: &[&str], cache: Option<&Path>) -> Re
         return Ok(vectors);
     }
     let t = Instant::now();
-    let vectors = encoder.encode(texts, EMBED_BATCH, &Uninterrupted, |_, _| Ok(()))?;
+    let vectors = encoder.encode(texts, EMBED_BATCH, &Uninterrupted, progress("embedding names"))?;
     let secs = t.elapsed().as_secs_f64();
     println!("embedded {} names in {secs:.1} s ({:.0} names/s)", texts.len(), texts.len() as f64 / secs);
     if let Some(c) = cache {
