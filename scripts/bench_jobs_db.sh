@@ -81,7 +81,8 @@ CREATE TEMP TABLE r (title text, text text, country text, city text, remote_ok b
 \copy r FROM '$work/resumes.tsv'
 INSERT INTO resonance.resumes (title, text, country, city, remote_ok, experience_level, years_experience)
 SELECT title, text, country, city, remote_ok, experience_level, years_experience FROM r;
-CREATE TABLE bench.resume_ids AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM resonance.resumes;
+-- Numbered by content, not by the random uuid, so that n is the same resume in every build.
+CREATE TABLE bench.resume_ids AS SELECT row_number() OVER (ORDER BY text, title, id)::int AS n, id FROM resonance.resumes;
 ALTER TABLE bench.resume_ids ADD PRIMARY KEY (n);
 VACUUM ANALYZE;
 CREATE TABLE bench.complete (built_in_s int);

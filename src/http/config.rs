@@ -26,7 +26,7 @@ pub const DEFAULT_POOL_TIMEOUT_MS: u64 = 5_000;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct ServiceConfig {
     /// `RESONANCE_HTTP_DATABASE_URL`, else `DATABASE_URL`: a libpq-style URL or key=value
     /// string (`postgresql://user@host:port/db`, `host=/tmp port=5432 dbname=db user=u`).
     pub database: tokio_postgres::Config,
@@ -49,14 +49,14 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-impl Config {
+impl ServiceConfig {
     /// The settings from the process environment.
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+    pub fn from_env() -> Result<ServiceConfig, ConfigError> {
+        ServiceConfig::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// The settings from any lookup of variables (the tests pass a map).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<ServiceConfig, ConfigError> {
         let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         // No default database: a service that quietly connected to some default would
         // answer 503 forever instead of saying what is missing.
@@ -84,7 +84,7 @@ impl Config {
         let log_level = log_text.trim().parse().map_err(|_| {
             ConfigError(format!("RESONANCE_HTTP_LOG must be one of error, warn, info, debug, trace, got {log_text:?}"))
         })?;
-        Ok(Config { database, pool_size: pool_size as usize, pool_timeout: Duration::from_millis(pool_timeout_ms), bind, log_level })
+        Ok(ServiceConfig { database, pool_size: pool_size as usize, pool_timeout: Duration::from_millis(pool_timeout_ms), bind, log_level })
     }
 }
 
@@ -106,9 +106,9 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    fn config(vars: &[(&str, &str)]) -> Result<ServiceConfig, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(|name| map.get(name).cloned())
+        ServiceConfig::from_lookup(|name| map.get(name).cloned())
     }
 
     #[test]

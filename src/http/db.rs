@@ -8,13 +8,13 @@ use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::NoTls;
 use uuid::Uuid;
 
-use crate::config::Config;
+use crate::config::ServiceConfig;
 use crate::errors::ApiError;
 use crate::request::MatchRequest;
 
 /// The pool. Connections open lazily, so the service starts (and `/healthz` answers) while
 /// the database is down; `/readyz` says when it can serve.
-pub fn pool(config: &Config) -> Pool {
+pub fn pool(config: &ServiceConfig) -> Pool {
     // Fast recycling only checks that the connection is not closed: a connection the server
     // ended (restart, idle timeout) is dropped on checkout, without a test query per request.
     let manager = Manager::from_config(config.database.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
@@ -63,7 +63,7 @@ impl<'a> FromSql<'a> for RawJson {
 }
 
 /// A match's rows and the models that scored it.
-pub struct MatchOutcome {
+pub struct MatchAnswer {
     pub jobs: Vec<MatchedJob>,
     /// `resonance_last_match_stats()`: per-stage models, counts and milliseconds.
     pub stats: Option<Value>,
@@ -75,7 +75,7 @@ const MATCH_SQL: &str =
 /// `resonance_match` and, in the same transaction, the stats of that very call. The stats
 /// are per backend (README, "Deployment"): reading them in the match's transaction keeps
 /// them right even behind a transaction-mode pooler.
-pub async fn match_jobs(client: &mut Object, request: &MatchRequest) -> Result<MatchOutcome, ApiError> {
+pub async fn match_jobs(client: &mut Object, request: &MatchRequest) -> Result<MatchAnswer, ApiError> {
     // Prepared once per connection and reused (deadpool's statement cache).
     let statement = client.prepare_cached(MATCH_SQL).await?;
     let stats_statement = client.prepare_cached("SELECT resonance_last_match_stats()").await?;
@@ -101,7 +101,7 @@ pub async fn match_jobs(client: &mut Object, request: &MatchRequest) -> Result<M
             explanation: row.get(4),
         })
         .collect();
-    Ok(MatchOutcome { jobs, stats })
+    Ok(MatchAnswer { jobs, stats })
 }
 
 /// `resonance_models_active()`: the active model of each kind.

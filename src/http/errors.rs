@@ -30,7 +30,7 @@ pub enum ApiError {
 /// The kind of a failed request, a label of `resonance_http_errors_total`; middleware reads
 /// it from the response's extensions.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ErrorKind(pub &'static str);
+pub struct ErrorLabel(pub &'static str);
 
 impl ApiError {
     pub fn bad_request(field: &str, message: impl Into<String>) -> ApiError {
@@ -69,7 +69,7 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(serde_json::json!({"error": message, "field": field}))).into_response();
-        response.extensions_mut().insert(ErrorKind(kind));
+        response.extensions_mut().insert(ErrorLabel(kind));
         response
     }
 }
@@ -193,6 +193,6 @@ mod tests {
         assert_eq!(status(ApiError::NotFound { field: None, message: "x".into() }), 404);
         assert_eq!(status(ApiError::unavailable("x")), 503);
         let r = ApiError::Internal { message: "secret detail".into() }.into_response();
-        assert_eq!(r.extensions().get::<ErrorKind>(), Some(&ErrorKind("internal")));
+        assert_eq!(r.extensions().get::<ErrorLabel>(), Some(&ErrorLabel("internal")));
     }
 }

@@ -1,5 +1,5 @@
-//! resonance-http: the design's HTTP API over the extension's SQL functions (DESIGN.md
-//! section 7). An index of modules; `main.rs` starts the service.
+//! resonance-http: the design's HTTP API over the extension's SQL functions (README,
+//! "Clients and the HTTP API"). An index of modules; `main.rs` starts the service.
 
 pub mod config;
 pub mod db;

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use resonance_http::config::Config;
+use resonance_http::config::ServiceConfig;
 use resonance_http::metrics::Metrics;
 use resonance_http::routes::{router, AppState};
 
 #[tokio::main]
 async fn main() {
-    let config = match Config::from_env() {
+    let config = match ServiceConfig::from_env() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("resonance-http: {e}");

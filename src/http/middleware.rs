@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use crate::errors::ErrorKind;
+use crate::errors::ErrorLabel;
 use crate::metrics::Metrics;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -41,7 +41,7 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
-    let error = response.extensions().get::<ErrorKind>().map(|k| k.0);
+    let error = response.extensions().get::<ErrorLabel>().map(|k| k.0);
     metrics.record(&route, &method, status, elapsed, error);
     span.in_scope(|| tracing::info!(status, ms = format!("{:.3}", elapsed.as_secs_f64() * 1000.0), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {

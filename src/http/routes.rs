@@ -1,5 +1,5 @@
-//! The routes: the design's API (`POST /v2/jobs/match`, `GET /v2/models/active`, DESIGN.md
-//! section 7) and the operator's (`/healthz`, `/readyz`, `/metrics`). Handlers check the
+//! The routes: the design's API (`POST /v2/jobs/match`, `GET /v2/models/active`, README,
+//! "Clients and the HTTP API") and the operator's (`/healthz`, `/readyz`, `/metrics`). Handlers check the
 //! request, call db.rs, and shape JSON.
 
 use std::sync::Arc;
@@ -79,7 +79,7 @@ async fn match_jobs(State(state): State<AppState>, body: Body) -> Result<Respons
     Ok(Json(response).into_response())
 }
 
-/// The body of a match answer (DESIGN.md section 7).
+/// The body of a match answer (README, "Clients and the HTTP API").
 #[derive(Serialize)]
 struct MatchResponse<'a> {
     jobs: Vec<JobJson<'a>>,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use resonance_http::config::Config;
+use resonance_http::config::ServiceConfig;
 use resonance_http::metrics::Metrics;
 use resonance_http::routes::{router, AppState};
 use serde_json::Value;
@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 /// A router whose database is a port nothing listens on (port 1 on loopback).
 fn app() -> Router {
-    let config = Config::from_lookup(|name| match name {
+    let config = ServiceConfig::from_lookup(|name| match name {
         "DATABASE_URL" => Some("host=127.0.0.1 port=1 user=postgres dbname=none connect_timeout=2".into()),
         "RESONANCE_HTTP_POOL_TIMEOUT_MS" => Some("2000".into()),
         _ => None,
