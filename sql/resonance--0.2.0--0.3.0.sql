@@ -5,7 +5,8 @@
 --     lookup of the title; resonance_infer_resume_occupations(resume, title) does the same for
 --     resumes (resumes.occupations), which the skill stage reads too;
 --   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
---     dropped and created again);
+--     dropped and created again), and ranks a country/city filter that leaves at most
+--     resonance.exact_retrieval_rows jobs exactly through the btree instead of HNSW;
 --   * jobs.skill_ids: the skills a job's text names, stored on write with the occupations
 --     (resonance.job_skill_ids), which resonance_match reads instead of extracting them;
 --   * server-wide statistics (issue 14): resonance_stats(), resonance_stats_counters(),
@@ -193,7 +194,18 @@ SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
 SET plan_cache_mode = force_custom_plan
 AS $$
+DECLARE
+  exact_rows constant int :=
+    coalesce(nullif(current_setting('resonance.exact_retrieval_rows', true), '')::int, 10000);
+  exact boolean := false;
 BEGIN
+  -- At most exact_rows + 1 entries of the (country, city) btree are read to decide.
+  IF want_country IS NOT NULL AND exact_rows > 0 THEN
+    SELECT count(*) <= exact_rows INTO exact
+    FROM (SELECT FROM resonance.jobs j
+          WHERE j.country = want_country AND (want_city IS NULL OR j.city = want_city)
+          LIMIT exact_rows + 1) AS passing;
+  END IF;
   RETURN QUERY
   SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
          j.experience_level::text, j.occupations,
@@ -207,7 +219,9 @@ BEGIN
     AND (NOT remote_only OR j.remote)
     AND (want_experience IS NULL OR j.experience_level = want_experience)
     AND (want_company IS NULL OR j.company = want_company)
-  ORDER BY j.embedding <=> query
+  -- The custom plan folds the CASE to one branch. "+ 0" hides the distance from the HNSW
+  -- index, so the planner reads the filter through the btree and sorts exactly.
+  ORDER BY CASE WHEN exact THEN (j.embedding <=> query) + 0 ELSE j.embedding <=> query END
   LIMIT k;
 END
 $$;

@@ -1,0 +1,57 @@
+-- Stage 1, resonance.retrieve_jobs: a country (and city) filter that leaves at most
+-- resonance.exact_retrieval_rows jobs is ranked exactly, read through the jobs_country_city
+-- btree; any other call goes through the HNSW index. Which index a call read is taken from
+-- the statistics views. Sequential scans and explicit sorts are off, so that even over the
+-- 40 sample jobs the planner reads the HNSW index when the query lets it (the exact path's
+-- ORDER BY hides the distance from it, so a sort is its only plan).
+SET enable_seqscan = off;
+SET enable_sort = off;
+CREATE TEMP TABLE q AS SELECT resonance_encode('Python backend developer with PostgreSQL') AS v;
+CREATE FUNCTION pg_temp.index_scans(OUT hnsw bigint, OUT btree bigint) LANGUAGE sql AS $$
+  SELECT sum(idx_scan) FILTER (WHERE indexrelname = 'jobs_embedding_hnsw'),
+         sum(idx_scan) FILTER (WHERE indexrelname = 'jobs_country_city')
+  FROM pg_stat_user_indexes WHERE schemaname = 'resonance' $$;
+-- The exact answer, for comparison.
+CREATE TEMP VIEW exact_top AS
+  SELECT array_agg(id ORDER BY d) AS ids
+  FROM (SELECT j.id, j.embedding <=> q.v AS d FROM resonance.jobs j, q
+        WHERE j.country = 'Germany' ORDER BY d LIMIT 5) t;
+SELECT count(*) AS germany, count(*) - 1 AS one_fewer FROM resonance.jobs WHERE country = 'Germany' \gset
+SELECT :germany > 5 AS enough_jobs;
+
+-- Default (10,000): the filter leaves a few jobs, ranked exactly without the HNSW index.
+SELECT pg_stat_force_next_flush();
+SELECT hnsw AS hnsw0, btree AS btree0 FROM pg_temp.index_scans() \gset
+CREATE TEMP TABLE found AS SELECT array_agg(r.id ORDER BY r.cosine DESC) AS ids
+  FROM q, resonance.retrieve_jobs(q.v, 5, 'Germany') r;
+SELECT pg_stat_force_next_flush();
+SELECT hnsw - :hnsw0 AS hnsw_scans, btree - :btree0 > 0 AS read_btree FROM pg_temp.index_scans();
+SELECT found.ids = exact_top.ids AS exact_order FROM found, exact_top;
+
+-- One job fewer than the filter leaves: through the HNSW index.
+SET resonance.exact_retrieval_rows = :one_fewer;
+SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
+SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, 'Germany');
+SELECT pg_stat_force_next_flush();
+SELECT hnsw - :hnsw0 > 0 AS read_hnsw FROM pg_temp.index_scans();
+-- Exactly as many: exact again.
+SET resonance.exact_retrieval_rows = :germany;
+SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
+SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, 'Germany');
+SELECT pg_stat_force_next_flush();
+SELECT hnsw - :hnsw0 AS hnsw_scans FROM pg_temp.index_scans();
+-- 0 turns the exact path off; no country filter never takes it.
+SET resonance.exact_retrieval_rows = 0;
+SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
+SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, 'Germany');
+SELECT pg_stat_force_next_flush();
+SELECT hnsw - :hnsw0 > 0 AS read_hnsw FROM pg_temp.index_scans();
+RESET resonance.exact_retrieval_rows;
+SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
+SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, NULL, NULL, true);
+SELECT pg_stat_force_next_flush();
+SELECT hnsw - :hnsw0 > 0 AS read_hnsw FROM pg_temp.index_scans();
+-- Bad values are refused by the setting itself.
+SET resonance.exact_retrieval_rows = -1;
+RESET enable_seqscan;
+RESET enable_sort;
