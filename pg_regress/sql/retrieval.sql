@@ -1,11 +1,12 @@
 -- Stage 1, resonance.retrieve_jobs: a country (and city) filter that leaves at most
--- resonance.exact_retrieval_rows jobs is ranked exactly, read through the jobs_country_city
--- btree; any other call goes through the HNSW index. Which index a call read is taken from
+-- sqrt(1.3 k N) of the N jobs (and at most resonance.exact_retrieval_rows) is ranked exactly,
+-- read through the jobs_country_city btree; any other call goes through the HNSW index. Which index a call read is taken from
 -- the statistics views. Sequential scans and explicit sorts are off, so that even over the
 -- 40 sample jobs the planner reads the HNSW index when the query lets it (the exact path's
 -- ORDER BY hides the distance from it, so a sort is its only plan).
 SET enable_seqscan = off;
 SET enable_sort = off;
+ANALYZE resonance.jobs;  -- N is the planner's estimate
 CREATE TEMP TABLE q AS SELECT resonance_encode('Python backend developer with PostgreSQL') AS v;
 CREATE FUNCTION pg_temp.index_scans(OUT hnsw bigint, OUT btree bigint) LANGUAGE sql AS $$
   SELECT sum(idx_scan) FILTER (WHERE indexrelname = 'jobs_embedding_hnsw'),
@@ -19,7 +20,8 @@ CREATE TEMP VIEW exact_top AS
 SELECT count(*) AS germany, count(*) - 1 AS one_fewer FROM resonance.jobs WHERE country = 'Germany' \gset
 SELECT :germany > 5 AS enough_jobs;
 
--- Default (10,000): the filter leaves a few jobs, ranked exactly without the HNSW index.
+-- k = 5 of N = 40: up to sqrt(1.3 * 5 * 40) = 16 jobs are ranked exactly, so Germany's are,
+-- without the HNSW index.
 SELECT pg_stat_force_next_flush();
 SELECT hnsw AS hnsw0, btree AS btree0 FROM pg_temp.index_scans() \gset
 CREATE TEMP TABLE found AS SELECT array_agg(r.id ORDER BY r.cosine DESC) AS ids
@@ -28,13 +30,19 @@ SELECT pg_stat_force_next_flush();
 SELECT hnsw - :hnsw0 AS hnsw_scans, btree - :btree0 > 0 AS read_btree FROM pg_temp.index_scans();
 SELECT found.ids = exact_top.ids AS exact_order FROM found, exact_top;
 
--- One job fewer than the filter leaves: through the HNSW index.
+-- k = 1: up to sqrt(1.3 * 1 * 40) = 7 jobs, fewer than Germany's: through the HNSW index.
+SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
+SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 1, 'Germany');
+SELECT pg_stat_force_next_flush();
+SELECT hnsw - :hnsw0 > 0 AS read_hnsw FROM pg_temp.index_scans();
+
+-- A cap of one job fewer than the filter leaves: through the HNSW index.
 SET resonance.exact_retrieval_rows = :one_fewer;
 SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
 SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, 'Germany');
 SELECT pg_stat_force_next_flush();
 SELECT hnsw - :hnsw0 > 0 AS read_hnsw FROM pg_temp.index_scans();
--- Exactly as many: exact again.
+-- A cap of exactly as many: exact again.
 SET resonance.exact_retrieval_rows = :germany;
 SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
 SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, 'Germany');

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Stage 1 with filters of different selectivity (resonance.retrieve_jobs, top 100): recall@100
+# against an exact scan, and milliseconds per call, with the exact path for selective
+# country/city filters (resonance.exact_retrieval_rows, default) and without it (0: always
+# HNSW), alternated in one run. Prints numbers; not a test.
+#
+# Usage: scripts/bench_filters.sh PORT DB   env: QUERIES (50), ROUNDS (3)
+# DB: a database built by scripts/bench_jobs_db.sh (jobs spread over 32 cities in 22 countries).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/pg_env.sh"
+PORT="$1"; db="$2"; QUERIES="${QUERIES:-50}"; ROUNDS="${ROUNDS:-3}"
+psql_() { bash "$here/scripts/cluster.sh" psql "$PORT" -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+echo "[filters] $(psql_ -At -c "SELECT count(*) FROM resonance.jobs") jobs; load average $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
+psql_ <<SQL
+SET client_min_messages = warning;
+DROP SCHEMA IF EXISTS bench_filters CASCADE;
+CREATE SCHEMA bench_filters;
+-- Queries: resume embeddings. Filters: none, a country of 22 %, a country of 9 %, a city of 3 %,
+-- and a city within its country.
+CREATE TABLE bench_filters.queries AS
+  SELECT row_number() OVER (ORDER BY text, id) AS q, embedding FROM resonance.resumes
+  WHERE embedding IS NOT NULL ORDER BY text, id LIMIT $QUERIES;
+CREATE TABLE bench_filters.filters (name text, country text, city text);
+INSERT INTO bench_filters.filters VALUES
+  ('none', NULL, NULL), ('United States', 'United States', NULL), ('Germany', 'Germany', NULL),
+  ('Dublin, Ireland', 'Ireland', 'Dublin'), ('Berlin, Germany', 'Germany', 'Berlin');
+CREATE TABLE bench_filters.exact AS
+  SELECT f.name, q.q, t.id
+  FROM bench_filters.filters f, bench_filters.queries q,
+       LATERAL (SELECT j.id FROM resonance.jobs j
+                WHERE j.embedding IS NOT NULL AND (f.country IS NULL OR j.country = f.country)
+                  AND (f.city IS NULL OR j.city = f.city)
+                ORDER BY (j.embedding <=> q.embedding) + 0 LIMIT 100) t;
+CREATE TABLE bench_filters.runs (setting text, round int, name text, ms_per_call float8, recall float8);
+CREATE FUNCTION bench_filters.run(setting text, round int) RETURNS void LANGUAGE plpgsql AS \$\$
+DECLARE f record; t0 timestamptz; found int := 0;
+BEGIN
+  PERFORM set_config('resonance.exact_retrieval_rows', setting, true);
+  FOR f IN SELECT * FROM bench_filters.filters LOOP
+    CREATE TEMP TABLE got ON COMMIT DROP AS SELECT 0::bigint AS q, NULL::uuid AS id LIMIT 0;
+    t0 := clock_timestamp();
+    INSERT INTO got SELECT q.q, r.id FROM bench_filters.queries q,
+      LATERAL resonance.retrieve_jobs(q.embedding, 100, f.country, f.city) r;
+    INSERT INTO bench_filters.runs
+    SELECT setting, round, f.name, extract(epoch FROM clock_timestamp() - t0) * 1000 / (SELECT count(*) FROM bench_filters.queries),
+           (SELECT count(*) FROM got JOIN bench_filters.exact e ON (e.name, e.q, e.id) = (f.name, got.q, got.id))::float8
+             / (SELECT count(*) FROM bench_filters.exact e WHERE e.name = f.name);
+    DROP TABLE got;
+  END LOOP;
+END \$\$;
+SQL
+for round in $(seq 1 "$ROUNDS"); do
+  for setting in 10000 0; do psql_ -c "SELECT bench_filters.run('$setting', $round)" >/dev/null; done
+done
+psql_ -c "
+  SELECT f.name AS filter, (SELECT count(*) FROM resonance.jobs j WHERE (f.country IS NULL OR j.country = f.country)
+                                                  AND (f.city IS NULL OR j.city = f.city)) AS jobs_passing,
+         round(avg(r.recall) FILTER (WHERE setting = '10000')::numeric, 3) AS recall_default,
+         round(avg(r.recall) FILTER (WHERE setting = '0')::numeric, 3) AS recall_hnsw_only,
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '10000')::numeric, 2) AS ms_default,
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '0')::numeric, 2) AS ms_hnsw_only,
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '10000') /
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '0'))::numeric, 2) AS time_ratio
+  FROM bench_filters.runs r JOIN bench_filters.filters f USING (name)
+  GROUP BY f.name, f.country, f.city ORDER BY jobs_passing DESC"
+echo "[filters] medians over $ROUNDS rounds of $QUERIES queries; ms per retrieve_jobs call (top 100); load average $(cut -d' ' -f1-3 /proc/loadavg)"
