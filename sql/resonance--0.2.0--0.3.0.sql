@@ -201,11 +201,11 @@ DECLARE
   exact boolean := false;
 BEGIN
   -- HNSW walks about k * N / P jobs to find k of the P a filter leaves among N; an exact
-  -- scan reads the P. Measured per job, a walked one cost about 1.3 times a scanned one
-  -- (scripts/bench_filters.sh, scripts/bench_hnsw.sh), so the scan is cheaper while
-  -- P <= sqrt(1.3 k N). N is the planner's row estimate (0 before the first ANALYZE).
+  -- scan reads the P. A walked job cost about what a scanned one does (6.6 against 6.3 us,
+  -- scripts/bench_filters.sh), so the scan is the cheaper while P <= sqrt(k N). N is the
+  -- planner's row estimate (0 before the first ANALYZE: HNSW).
   IF want_country IS NOT NULL AND cap > 0 THEN
-    SELECT least(cap, floor(sqrt(1.3 * k * greatest(c.reltuples, 0))))::int INTO exact_rows
+    SELECT least(cap, floor(sqrt(k * greatest(c.reltuples, 0))))::int INTO exact_rows
     FROM pg_catalog.pg_class c WHERE c.oid = 'resonance.jobs'::pg_catalog.regclass;
   END IF;
   -- At most exact_rows + 1 entries of the (country, city) btree are read to decide.

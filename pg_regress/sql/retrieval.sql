@@ -1,5 +1,5 @@
 -- Stage 1, resonance.retrieve_jobs: a country (and city) filter that leaves at most
--- sqrt(1.3 k N) of the N jobs (and at most resonance.exact_retrieval_rows) is ranked exactly,
+-- sqrt(k N) of the N jobs (and at most resonance.exact_retrieval_rows) is ranked exactly,
 -- read through the jobs_country_city btree; any other call goes through the HNSW index. Which index a call read is taken from
 -- the statistics views. Sequential scans and explicit sorts are off, so that even over the
 -- 40 sample jobs the planner reads the HNSW index when the query lets it (the exact path's
@@ -20,7 +20,7 @@ CREATE TEMP VIEW exact_top AS
 SELECT count(*) AS germany, count(*) - 1 AS one_fewer FROM resonance.jobs WHERE country = 'Germany' \gset
 SELECT :germany > 5 AS enough_jobs;
 
--- k = 5 of N = 40: up to sqrt(1.3 * 5 * 40) = 16 jobs are ranked exactly, so Germany's are,
+-- k = 5 of N = 40: up to sqrt(5 * 40) = 14 jobs are ranked exactly, so Germany's 10 are,
 -- without the HNSW index.
 SELECT pg_stat_force_next_flush();
 SELECT hnsw AS hnsw0, btree AS btree0 FROM pg_temp.index_scans() \gset
@@ -30,7 +30,7 @@ SELECT pg_stat_force_next_flush();
 SELECT hnsw - :hnsw0 AS hnsw_scans, btree - :btree0 > 0 AS read_btree FROM pg_temp.index_scans();
 SELECT found.ids = exact_top.ids AS exact_order FROM found, exact_top;
 
--- k = 1: up to sqrt(1.3 * 1 * 40) = 7 jobs, fewer than Germany's: through the HNSW index.
+-- k = 1: up to sqrt(1 * 40) = 6 jobs, fewer than Germany's: through the HNSW index.
 SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
 SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 1, 'Germany');
 SELECT pg_stat_force_next_flush();
