@@ -65,7 +65,7 @@ today "overshoot median / max: encode_64x256 8-38 / 66 ms; encode_10mb usually d
 bash scripts/bench_cancel.sh "$PORT" "${CANCEL_RUNS:-5}"
 
 section "4. encode beside ONNX Runtime (scripts/bench_onnx.sh)"
-today "DESIGN.md 6 (another session's machine): ONNX Runtime 10.2 ms for one 64-token text, 24 texts/s of 256 tokens; stock candle 30 ms, 7.2 texts/s; resonance_encode 16.8 texts/s of 256 tokens and 20.1 ms for one 64-token text (2 threads, README)"
+today "the design's measurement on another machine: ONNX Runtime 10.2 ms for one 64-token text, 24 texts/s of 256 tokens; stock candle 30 ms, 7.2 texts/s; resonance_encode 16.8 texts/s of 256 tokens and 20.1 ms for one 64-token text (2 threads, README)"
 ROUNDS="${ROUNDS:-3}" bash scripts/bench_onnx.sh
 
 log "done in $(( $(date +%s) - started )) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """ONNX Runtime's side of scripts/bench_onnx.sh: all-MiniLM-L6-v2 in ONNX Runtime, the peer
-our candle encoder is measured against (issue 11 item 5, DESIGN.md §6).
+our candle encoder is measured against (issue 11 item 5; the recipe: export BERT, fuse it
+with ONNX Runtime's BERT optimizer, mean-pool and normalise outside the graph).
 
   export   writes the ONNX graph of the BERT encoder from the same model.safetensors and
            config.json our encoder loads, then runs onnxruntime.transformers.optimizer
@@ -9,8 +10,8 @@ our candle encoder is measured against (issue 11 item 5, DESIGN.md §6).
   compare  cosine between ONNX Runtime's embeddings and those encode_bench --dump wrote.
   summary  the table of scripts/bench_onnx.sh from the rounds' outputs, with candle / ORT.
 
-Why the graph is written here and not exported with torch.onnx.export as DESIGN.md §6
-says: PyPI's torch wheel for Linux x86-64 is the CUDA build and needs several GB of NVIDIA
+Why the graph is written here and not exported with torch.onnx.export, the usual
+recipe: PyPI's torch wheel for Linux x86-64 is the CUDA build and needs several GB of NVIDIA
 wheels to import, and Hugging Face (where the repository's onnx/model.onnx lives) cannot
 be reached from this machine. The graph below is node for node what torch.onnx.export
 makes of transformers' BertModel at opset 17 (the Gather/Add embeddings with the sliced
@@ -20,8 +21,8 @@ optimizer's BERT fusions look for; `export` fails unless they all fire (one
 EmbedLayerNormalization, an Attention per layer, two SkipLayerNormalization per layer, a
 BiasGelu per layer), so ONNX Runtime runs the graph it runs for an exported BERT.
 
-Mean pooling over the real tokens and L2 normalisation are done in numpy, as in DESIGN.md
-§6; tokenisation uses the same tokenizer.json with our settings (truncation at 256, padding
+Mean pooling over the real tokens and L2 normalisation are done in numpy, as the
+recipe has it; tokenisation uses the same tokenizer.json with our settings (truncation at 256, padding
 to the longest text, no fixed 128). Timings include tokenisation and pooling, as
 encode_bench's do.
 """
@@ -40,7 +41,7 @@ import numpy as np
 SENTENCE = "experienced engineer building reliable data pipelines with python and sql for analytics teams. "
 REPEATS_64, REPEATS_256 = 4, 17
 MAX_SEQ_LENGTH = 256
-# "This is an example sentence" starts so in sentence-transformers (DESIGN.md §3).
+# "This is an example sentence" starts so in sentence-transformers (its model card's example).
 REFERENCE = ("This is an example sentence", [0.0677, 0.0635, 0.0487, 0.0793, 0.0374])
 
 
