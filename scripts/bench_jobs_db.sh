@@ -93,7 +93,7 @@ SQL
 if [ "${REBUILD:-0}" != 1 ] && built; then log "reusing database $db on port $PORT"; else build; fi
 
 psql_ -d "$db" -At -F ' ' -c "
-  SELECT 'jobs', count(*), 'distinct_texts', count(DISTINCT metadata->'bench_text_id'), 'distinct_vectors', count(DISTINCT embedding),
+  SELECT 'jobs', count(*), 'distinct_texts', count(DISTINCT metadata->'bench_text_id'),
          'companies', count(DISTINCT company), 'cities', count(DISTINCT city), 'remote', count(*) FILTER (WHERE remote),
          'with_skill_ids', count(*) FILTER (WHERE skill_ids IS NOT NULL) FROM resonance.jobs" \
   -c "SELECT 'resumes', count(*), 'kg_skills', (SELECT count(*) FROM resonance.kg_skills), 'built_in_s', (SELECT built_in_s FROM bench.complete) FROM resonance.resumes"
