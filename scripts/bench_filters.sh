@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Stage 1 with filters of different selectivity (resonance.retrieve_jobs, top 100): recall@100
-# against an exact scan, and milliseconds per call, with the exact path for selective
-# country/city filters (resonance.exact_retrieval_rows, default) and without it (0: always
-# HNSW), alternated in one run. Prints numbers; not a test.
+# Stage 1 with filters of different selectivity (top 100): recall@100 against an exact scan,
+# and milliseconds per call, alternated in one run, for
+#   default  resonance.retrieve_jobs: exact through the btree when the filter leaves at most
+#            sqrt(k N) jobs, else HNSW;
+#   hnsw     the same with resonance.exact_retrieval_rows = 0: always HNSW;
+#   planner  the same query left to the planner (HNSW settings as the function's, sorts on):
+#            the function's plan before 2026-11-29.
+# Prints numbers; not a test.
 #
 # Usage: scripts/bench_filters.sh PORT DB   env: QUERIES (50), ROUNDS (3)
 # DB: a database built by scripts/bench_jobs_db.sh (jobs spread evenly over 32 cities in 22
@@ -50,15 +54,31 @@ CREATE TABLE bench_filters.exact AS
                   AND (f.city IS NULL OR j.city = f.city)
                 ORDER BY (j.embedding <=> q.embedding) + 0 LIMIT 100) t;
 CREATE TABLE bench_filters.runs (setting text, round int, name text, ms_per_call float8, recall float8);
+-- The planner's own choice: retrieve_jobs's query without its exact path and without its
+-- SET enable_sort = off.
+CREATE FUNCTION bench_filters.planner(query vector, k int, want_country text, want_city text)
+RETURNS TABLE (id uuid) LANGUAGE plpgsql STABLE
+SET hnsw.ef_search = 100 SET hnsw.iterative_scan = relaxed_order SET plan_cache_mode = force_custom_plan
+AS \$f\$ BEGIN
+  RETURN QUERY SELECT j.id FROM resonance.jobs j
+  WHERE j.embedding IS NOT NULL AND (want_country IS NULL OR j.country = want_country)
+    AND (want_city IS NULL OR j.city = want_city)
+  ORDER BY j.embedding <=> query LIMIT k;
+END \$f\$;
 CREATE FUNCTION bench_filters.run(setting text, round int) RETURNS void LANGUAGE plpgsql AS \$\$
 DECLARE f record; t0 timestamptz; found int := 0;
 BEGIN
-  PERFORM set_config('resonance.exact_retrieval_rows', setting, true);
+  PERFORM set_config('resonance.exact_retrieval_rows', CASE setting WHEN 'hnsw' THEN '0' ELSE '10000' END, true);
   FOR f IN SELECT * FROM bench_filters.filters LOOP
     CREATE TEMP TABLE got ON COMMIT DROP AS SELECT 0::bigint AS q, NULL::uuid AS id LIMIT 0;
     t0 := clock_timestamp();
-    INSERT INTO got SELECT q.q, r.id FROM bench_filters.queries q,
-      LATERAL resonance.retrieve_jobs(q.embedding, 100, f.country, f.city) r;
+    IF setting = 'planner' THEN
+      INSERT INTO got SELECT q.q, r.id FROM bench_filters.queries q,
+        LATERAL bench_filters.planner(q.embedding, 100, f.country, f.city) r;
+    ELSE
+      INSERT INTO got SELECT q.q, r.id FROM bench_filters.queries q,
+        LATERAL resonance.retrieve_jobs(q.embedding, 100, f.country, f.city) r;
+    END IF;
     INSERT INTO bench_filters.runs
     SELECT setting, round, f.name, extract(epoch FROM clock_timestamp() - t0) * 1000 / (SELECT count(*) FROM bench_filters.queries),
            (SELECT count(*) FROM got JOIN bench_filters.exact e ON (e.name, e.q, e.id) = (f.name, got.q, got.id))::float8
@@ -68,17 +88,19 @@ BEGIN
 END \$\$;
 SQL
 for round in $(seq 1 "$ROUNDS"); do
-  for setting in 10000 0; do psql_ -c "SELECT bench_filters.run('$setting', $round)" >/dev/null; done
+  for setting in default hnsw planner; do psql_ -c "SELECT bench_filters.run('$setting', $round)" >/dev/null; done
 done
 psql_ -c "
   SELECT f.name AS filter, (SELECT count(*) FROM resonance.jobs j WHERE (f.country IS NULL OR j.country = f.country)
                                                   AND (f.city IS NULL OR j.city = f.city)) AS jobs_passing,
-         round(avg(r.recall) FILTER (WHERE setting = '10000')::numeric, 3) AS recall_default,
-         round(avg(r.recall) FILTER (WHERE setting = '0')::numeric, 3) AS recall_hnsw_only,
-         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '10000')::numeric, 2) AS ms_default,
-         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '0')::numeric, 2) AS ms_hnsw_only,
-         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '10000') /
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = '0'))::numeric, 2) AS time_ratio
+         round(avg(r.recall) FILTER (WHERE setting = 'default')::numeric, 3) AS recall_default,
+         round(avg(r.recall) FILTER (WHERE setting = 'hnsw')::numeric, 3) AS recall_hnsw,
+         round(avg(r.recall) FILTER (WHERE setting = 'planner')::numeric, 3) AS recall_planner,
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'default')::numeric, 2) AS ms_default,
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'hnsw')::numeric, 2) AS ms_hnsw,
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'planner')::numeric, 2) AS ms_planner,
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'default') /
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'planner'))::numeric, 2) AS default_over_planner
   FROM bench_filters.runs r JOIN bench_filters.filters f USING (name)
   GROUP BY f.name, f.country, f.city ORDER BY jobs_passing DESC"
 echo "[filters] medians over $ROUNDS rounds of $QUERIES queries; ms per retrieve_jobs call (top 100); load average $(cut -d' ' -f1-3 /proc/loadavg)"

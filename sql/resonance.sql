@@ -471,6 +471,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
 SET plan_cache_mode = force_custom_plan
+SET enable_sort = off
 AS $$
 DECLARE
   cap constant int :=
@@ -507,7 +508,9 @@ BEGIN
     AND (want_experience IS NULL OR j.experience_level = want_experience)
     AND (want_company IS NULL OR j.company = want_company)
   -- The custom plan folds the CASE to one branch. "+ 0" hides the distance from the HNSW
-  -- index, so the planner reads the filter through the btree and sorts exactly.
+  -- index, so the planner reads the filter through the btree and sorts exactly. With sorts
+  -- off (the function's SET), the other branch has only the HNSW index left: left to itself
+  -- the planner sorted a 3 % filter's 30,000 jobs at 1M (340 ms) where HNSW takes about 20.
   ORDER BY CASE WHEN exact THEN (j.embedding <=> query) + 0 ELSE j.embedding <=> query END
   LIMIT k;
 END
