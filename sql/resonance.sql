@@ -471,7 +471,8 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
 SET plan_cache_mode = force_custom_plan
-SET enable_sort = off
+-- So that the set_config below ends with the function (a SET clause restores its variable).
+SET enable_sort = on
 AS $$
 DECLARE
   cap constant int :=
@@ -483,16 +484,21 @@ BEGIN
   -- scan reads the P. A walked job cost about what a scanned one does (6.6 against 6.3 us,
   -- scripts/bench_filters.sh), so the scan is the cheaper while P <= sqrt(k N). N is the
   -- planner's row estimate (0 before the first ANALYZE: HNSW).
-  IF want_country IS NOT NULL AND cap > 0 THEN
+  IF want_country IS NOT NULL THEN
     SELECT least(cap, floor(sqrt(k * greatest(c.reltuples, 0))))::int INTO exact_rows
     FROM pg_catalog.pg_class c WHERE c.oid = 'resonance.jobs'::pg_catalog.regclass;
-  END IF;
-  -- At most exact_rows + 1 entries of the (country, city) btree are read to decide.
-  IF exact_rows > 0 THEN
-    SELECT count(*) <= exact_rows INTO exact
-    FROM (SELECT FROM resonance.jobs j
-          WHERE j.country = want_country AND (want_city IS NULL OR j.city = want_city)
-          LIMIT exact_rows + 1) AS passing;
+    -- At most exact_rows + 1 entries of the (country, city) btree are read to decide.
+    IF exact_rows > 0 THEN
+      SELECT count(*) <= exact_rows INTO exact
+      FROM (SELECT FROM resonance.jobs j
+            WHERE j.country = want_country AND (want_city IS NULL OR j.city = want_city)
+            LIMIT exact_rows + 1) AS passing;
+    END IF;
+    -- A larger filter goes through HNSW: with sorts off the planner has no other plan. Left
+    -- to itself it sorted a 3 % filter's 30,000 jobs at 1M (340 ms; HNSW takes about 20).
+    IF NOT exact THEN
+      PERFORM pg_catalog.set_config('enable_sort', 'off', true);
+    END IF;
   END IF;
   RETURN QUERY
   SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
@@ -508,9 +514,9 @@ BEGIN
     AND (want_experience IS NULL OR j.experience_level = want_experience)
     AND (want_company IS NULL OR j.company = want_company)
   -- The custom plan folds the CASE to one branch. "+ 0" hides the distance from the HNSW
-  -- index, so the planner reads the filter through the btree and sorts exactly. With sorts
-  -- off (the function's SET), the other branch has only the HNSW index left: left to itself
-  -- the planner sorted a 3 % filter's 30,000 jobs at 1M (340 ms) where HNSW takes about 20.
+  -- index, so the planner reads the filter through the btree and sorts exactly. Calls
+  -- without a country filter get the planner's choice (a very selective company filter, say,
+  -- is best scanned: HNSW would stop at hnsw.max_scan_tuples with fewer than k jobs).
   ORDER BY CASE WHEN exact THEN (j.embedding <=> query) + 0 ELSE j.embedding <=> query END
   LIMIT k;
 END

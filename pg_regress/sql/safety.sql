@@ -81,8 +81,7 @@ SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-c000
 SELECT count(*) AS rows, count(*) FILTER (WHERE final_score = 'NaN' OR bi_encoder_score = 'NaN') AS nan_scores,
        count(*) FILTER (WHERE job_id = '00000000-0000-4000-c000-00000000000a') AS zero_job
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_retrieve": 100, "top_k_final": 100}');
--- The HNSW index does not return the zero job; the exact path of a selective filter sorts it
--- in (its distance is NaN), and the match leaves it out with a NOTICE.
+-- The same through the exact path of a selective filter, which sorts the zero job in too.
 SELECT count(*) AS rows, count(*) FILTER (WHERE final_score = 'NaN' OR bi_encoder_score = 'NaN') AS nan_scores,
        count(*) FILTER (WHERE job_id = '00000000-0000-4000-c000-00000000000a') AS zero_job
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{"country": "Germany"}', '{"top_k_retrieve": 100, "top_k_final": 100}');
