@@ -57,6 +57,8 @@ SELECT hnsw AS hnsw0 FROM pg_temp.index_scans() \gset
 SELECT count(*) AS found FROM q, resonance.retrieve_jobs(q.v, 5, NULL, NULL, true);
 SELECT pg_stat_force_next_flush();
 SELECT hnsw - :hnsw0 > 0 AS read_hnsw FROM pg_temp.index_scans();
+-- The function turned sorts off for its HNSW path only: the session's setting is untouched.
+SHOW enable_sort;
 -- Bad values are refused by the setting itself.
 SET resonance.exact_retrieval_rows = -1;
 RESET enable_seqscan;
