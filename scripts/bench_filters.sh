@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # Stage 1 with filters of different selectivity (top 100): recall@100 against an exact scan,
 # and milliseconds per call, alternated in one run, for
-#   default  resonance.retrieve_jobs: exact through the btree when the filter leaves at most
-#            sqrt(k N) jobs, else HNSW;
-#   hnsw     the same with resonance.exact_retrieval_rows = 0: always HNSW;
-#   planner  the same query left to the planner (HNSW settings as the function's, sorts on):
-#            the function's plan before 2026-11-29.
+#   shipped  resonance.retrieve_jobs as it is: the planner's choice between the HNSW index
+#            and the (country, city) btree;
+#   hnsw     the same query with sorts off, so the planner has only the HNSW index left.
 # Prints numbers; not a test.
 #
 # Usage: scripts/bench_filters.sh PORT DB   env: QUERIES (50), ROUNDS (3)
 # DB: a database built by scripts/bench_jobs_db.sh (jobs spread evenly over 32 cities in 22
 # countries). Its smallest place holds 1/32 of the jobs, so the script moves 0.5 % of the jobs
 # to Reykjavik, Iceland and 1.5 % to Oslo, Norway (once; marked in bench_filters.moved) for two
-# filters on either side of the exact path's sqrt(k N) at 1M jobs.
+# more small filters.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"
@@ -54,11 +52,11 @@ CREATE TABLE bench_filters.exact AS
                   AND (f.city IS NULL OR j.city = f.city)
                 ORDER BY (j.embedding <=> q.embedding) + 0 LIMIT 100) t;
 CREATE TABLE bench_filters.runs (setting text, round int, name text, ms_per_call float8, recall float8);
--- The planner's own choice: retrieve_jobs's query without its exact path and without its
--- SET enable_sort = off.
-CREATE FUNCTION bench_filters.planner(query vector, k int, want_country text, want_city text)
+-- retrieve_jobs's query with sorts off: only the HNSW index can give its order.
+CREATE FUNCTION bench_filters.hnsw(query vector, k int, want_country text, want_city text)
 RETURNS TABLE (id uuid) LANGUAGE plpgsql STABLE
 SET hnsw.ef_search = 100 SET hnsw.iterative_scan = relaxed_order SET plan_cache_mode = force_custom_plan
+SET enable_sort = off
 AS \$f\$ BEGIN
   RETURN QUERY SELECT j.id FROM resonance.jobs j
   WHERE j.embedding IS NOT NULL AND (want_country IS NULL OR j.country = want_country)
@@ -68,13 +66,12 @@ END \$f\$;
 CREATE FUNCTION bench_filters.run(setting text, round int) RETURNS void LANGUAGE plpgsql AS \$\$
 DECLARE f record; t0 timestamptz; found int := 0;
 BEGIN
-  PERFORM set_config('resonance.exact_retrieval_rows', CASE setting WHEN 'hnsw' THEN '0' ELSE '10000' END, true);
   FOR f IN SELECT * FROM bench_filters.filters LOOP
     CREATE TEMP TABLE got ON COMMIT DROP AS SELECT 0::bigint AS q, NULL::uuid AS id LIMIT 0;
     t0 := clock_timestamp();
-    IF setting = 'planner' THEN
+    IF setting = 'hnsw' THEN
       INSERT INTO got SELECT q.q, r.id FROM bench_filters.queries q,
-        LATERAL bench_filters.planner(q.embedding, 100, f.country, f.city) r;
+        LATERAL bench_filters.hnsw(q.embedding, 100, f.country, f.city) r;
     ELSE
       INSERT INTO got SELECT q.q, r.id FROM bench_filters.queries q,
         LATERAL resonance.retrieve_jobs(q.embedding, 100, f.country, f.city) r;
@@ -88,19 +85,17 @@ BEGIN
 END \$\$;
 SQL
 for round in $(seq 1 "$ROUNDS"); do
-  for setting in default hnsw planner; do psql_ -c "SELECT bench_filters.run('$setting', $round)" >/dev/null; done
+  for setting in shipped hnsw; do psql_ -c "SELECT bench_filters.run('$setting', $round)" >/dev/null; done
 done
 psql_ -c "
   SELECT f.name AS filter, (SELECT count(*) FROM resonance.jobs j WHERE (f.country IS NULL OR j.country = f.country)
                                                   AND (f.city IS NULL OR j.city = f.city)) AS jobs_passing,
-         round(avg(r.recall) FILTER (WHERE setting = 'default')::numeric, 3) AS recall_default,
+         round(avg(r.recall) FILTER (WHERE setting = 'shipped')::numeric, 3) AS recall_shipped,
          round(avg(r.recall) FILTER (WHERE setting = 'hnsw')::numeric, 3) AS recall_hnsw,
-         round(avg(r.recall) FILTER (WHERE setting = 'planner')::numeric, 3) AS recall_planner,
-         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'default')::numeric, 2) AS ms_default,
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'shipped')::numeric, 2) AS ms_shipped,
          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'hnsw')::numeric, 2) AS ms_hnsw,
-         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'planner')::numeric, 2) AS ms_planner,
-         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'default') /
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'planner'))::numeric, 2) AS default_over_planner
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'hnsw') /
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY ms_per_call) FILTER (WHERE setting = 'shipped'))::numeric, 2) AS hnsw_over_shipped
   FROM bench_filters.runs r JOIN bench_filters.filters f USING (name)
   GROUP BY f.name, f.country, f.city ORDER BY jobs_passing DESC"
 echo "[filters] medians over $ROUNDS rounds of $QUERIES queries; ms per retrieve_jobs call (top 100); load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -47,7 +47,7 @@ bash scripts/cluster.sh destroy "$port" >/dev/null
 bash scripts/cluster.sh start "$port"
 out=/tmp/resonance-regress
 rm -rf "$out"; mkdir -p "$out"
-tests=(setup encode tables sample retrieval skills match models rerank ab_test rerank_cache cancel safety)
+tests=(setup encode tables sample skills match models rerank ab_test rerank_cache cancel safety)
 models="$(pg_path sharedir)/resonance/models"
 # rerank_cache needs a cross-encoder and none ships: a fixed untrained head (its scores are
 # deterministic, which is all the cache tests need).

@@ -5,8 +5,7 @@
 --     lookup of the title; resonance_infer_resume_occupations(resume, title) does the same for
 --     resumes (resumes.occupations), which the skill stage reads too;
 --   * resonance.retrieve_jobs returns the stored occupations (a new result column, so it is
---     dropped and created again), and ranks a country/city filter that leaves at most
---     resonance.exact_retrieval_rows jobs exactly through the btree instead of HNSW;
+--     dropped and created again);
 --   * jobs.skill_ids: the skills a job's text names, stored on write with the occupations
 --     (resonance.job_skill_ids), which resonance_match reads instead of extracting them;
 --   * server-wide statistics (issue 14): resonance_stats(), resonance_stats_counters(),
@@ -193,35 +192,8 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
 SET plan_cache_mode = force_custom_plan
--- So that the set_config below ends with the function (a SET clause restores its variable).
-SET enable_sort = on
 AS $$
-DECLARE
-  cap constant int :=
-    coalesce(nullif(current_setting('resonance.exact_retrieval_rows', true), '')::int, 10000);
-  exact_rows int := 0;
-  exact boolean := false;
 BEGIN
-  -- HNSW walks about k * N / P jobs to find k of the P a filter leaves among N; an exact
-  -- scan reads the P. A walked job cost about what a scanned one does (6.6 against 6.3 us,
-  -- scripts/bench_filters.sh), so the scan is the cheaper while P <= sqrt(k N). N is the
-  -- planner's row estimate (0 before the first ANALYZE: HNSW).
-  IF want_country IS NOT NULL THEN
-    SELECT least(cap, floor(sqrt(k * greatest(c.reltuples, 0))))::int INTO exact_rows
-    FROM pg_catalog.pg_class c WHERE c.oid = 'resonance.jobs'::pg_catalog.regclass;
-    -- At most exact_rows + 1 entries of the (country, city) btree are read to decide.
-    IF exact_rows > 0 THEN
-      SELECT count(*) <= exact_rows INTO exact
-      FROM (SELECT FROM resonance.jobs j
-            WHERE j.country = want_country AND (want_city IS NULL OR j.city = want_city)
-            LIMIT exact_rows + 1) AS passing;
-    END IF;
-    -- A larger filter goes through HNSW: with sorts off the planner has no other plan. Left
-    -- to itself it sorted a 3 % filter's 30,000 jobs at 1M (340 ms; HNSW takes about 20).
-    IF NOT exact THEN
-      PERFORM pg_catalog.set_config('enable_sort', 'off', true);
-    END IF;
-  END IF;
   RETURN QUERY
   SELECT j.id, j.title, j.description, j.company, j.country, j.city, j.remote,
          j.experience_level::text, j.occupations,
@@ -235,11 +207,7 @@ BEGIN
     AND (NOT remote_only OR j.remote)
     AND (want_experience IS NULL OR j.experience_level = want_experience)
     AND (want_company IS NULL OR j.company = want_company)
-  -- The custom plan folds the CASE to one branch. "+ 0" hides the distance from the HNSW
-  -- index, so the planner reads the filter through the btree and sorts exactly. Calls
-  -- without a country filter get the planner's choice (a very selective company filter, say,
-  -- is best scanned: HNSW would stop at hnsw.max_scan_tuples with fewer than k jobs).
-  ORDER BY CASE WHEN exact THEN (j.embedding <=> query) + 0 ELSE j.embedding <=> query END
+  ORDER BY j.embedding <=> query
   LIMIT k;
 END
 $$;

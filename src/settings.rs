@@ -22,22 +22,7 @@ pub static PRELOAD_BI_ENCODER: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// 0 = no limit: by default resonance_match reranks every candidate, as the contract says.
 pub static RERANK_BUDGET_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
 
-/// The cap on the jobs a country (and city) filter may leave for stage 1 to rank them exactly
-/// rather than through HNSW (read by resonance.retrieve_jobs in SQL, which ranks exactly up to
-/// sqrt(k N) of N jobs; README, "Selective filters").
-pub static EXACT_RETRIEVAL_ROWS: GucSetting<i32> = GucSetting::<i32>::new(10_000);
-
 pub fn register() {
-    GucRegistry::define_int_guc(
-        c"resonance.exact_retrieval_rows",
-        c"Most jobs a country/city filter may leave for stage 1 to rank them exactly (0 = always HNSW).",
-        c"Below this cap, a filter that leaves at most sqrt(k N) of the N jobs is read through the (country, city) btree and sorted by distance; others go through the HNSW index.",
-        &EXACT_RETRIEVAL_ROWS,
-        0,
-        i32::MAX,
-        GucContext::Userset,
-        GucFlags::default(),
-    );
     GucRegistry::define_int_guc(
         c"resonance.rerank_budget_ms",
         c"Milliseconds resonance_match may spend in the cross-encoder (0 = no limit).",
