@@ -235,13 +235,7 @@ pub fn run_match<S: MatchStore>(
 
     // Stage 3 answers from the cache what it can and computes only the rest.
     let t = Instant::now();
-    let basis = ScoreBasis {
-        resume_key: TextKey::of(&resume.text),
-        max_seq_length: reranker.as_ref().map_or(0, |r| r.max_seq_length),
-    };
-    let job_keys: Vec<TextKey> =
-        if reranker.is_some() { candidates.iter().map(|c| TextKey::of(&c.document)).collect() } else { Vec::new() };
-    let cache = reranker.as_ref().map(|r| CachedPairScorer::new(&r.scorer, &basis, &candidates, &cached, &job_keys));
+    let cache = reranker.as_ref().map(|r| behind_cache(r, &resume.text, &candidates, &cached));
     let cache_read_ms = ms_since(t);
 
     let input = ResumeInput { text: resume.text, facts: resume.facts };
@@ -252,8 +246,8 @@ pub fn run_match<S: MatchStore>(
     let t = Instant::now();
     let stored = match (&cache, &reranker) {
         (Some(cache), Some(r)) => {
-            let jobs = cache.new_scores(&candidates).into_iter().map(|(i, s)| (ids[i], job_keys[i], s)).collect();
-            Some(store.store_scores(NewScores { resume: resume_id, model: &r.model, basis, jobs })?)
+            let jobs = cache.new_scores(&candidates).into_iter().map(|(i, s)| (ids[i], cache.job_key(i), s)).collect();
+            Some(store.store_scores(NewScores { resume: resume_id, model: &r.model, basis: cache.basis(), jobs })?)
         }
         _ => None,
     };
@@ -447,9 +441,7 @@ fn behind_cache<'a, M, P: PairScorer>(
     candidates: &[JobCandidate],
     cached: &[Option<CachedScore>],
 ) -> CachedPairScorer<'a> {
-    let basis = ScoreBasis { resume_key: TextKey::of(resume), max_seq_length: reranker.max_seq_length };
-    let job_keys: Vec<TextKey> = candidates.iter().map(|c| TextKey::of(&c.document)).collect();
-    CachedPairScorer::new(&reranker.scorer, &basis, candidates, cached, &job_keys)
+    CachedPairScorer::for_texts(&reranker.scorer, resume, reranker.max_seq_length, candidates, cached)
 }
 
 /// The resume `id`, or an error naming it.

@@ -64,9 +64,26 @@ pub struct CachedPairScorer<'a> {
     hits: Vec<bool>,
     /// Distinct job texts scored by the model in this call.
     computed: Cell<usize>,
+    /// What the scores are computed from, and each candidate's text key: a write-back's row.
+    basis: ScoreBasis,
+    job_keys: Vec<TextKey>,
 }
 
 impl<'a> CachedPairScorer<'a> {
+    /// In front of `model` reading `resume` at `max_seq_length`, for `candidates` with the
+    /// cache row read with each (`cached`, None: no row); the text keys are computed here.
+    pub fn for_texts(
+        model: &'a dyn PairScorer,
+        resume: &str,
+        max_seq_length: usize,
+        candidates: &[JobCandidate],
+        cached: &[Option<CachedScore>],
+    ) -> Self {
+        let basis = ScoreBasis { resume_key: TextKey::of(resume), max_seq_length };
+        let job_keys: Vec<TextKey> = candidates.iter().map(|c| TextKey::of(&c.document)).collect();
+        Self::new(model, &basis, candidates, cached, &job_keys)
+    }
+
     /// In front of `model`, for `candidates` with the cache row read with each (`cached`,
     /// None: no row) and the key of each one's text (`job_keys`).
     pub fn new(
@@ -87,7 +104,7 @@ impl<'a> CachedPairScorer<'a> {
                 scores.insert(c.document.clone(), row.score);
             }
         }
-        Self { model, scores: RefCell::new(scores), hits, computed: Cell::new(0) }
+        Self { model, scores: RefCell::new(scores), hits, computed: Cell::new(0), basis: *basis, job_keys: job_keys.to_vec() }
     }
 
     /// Candidates answered by their own cache row.
@@ -98,6 +115,16 @@ impl<'a> CachedPairScorer<'a> {
     /// Distinct job texts the model scored in this call.
     pub fn computed(&self) -> usize {
         self.computed.get()
+    }
+
+    /// What the scores are computed from (a write-back row's resume key and truncation).
+    pub fn basis(&self) -> ScoreBasis {
+        self.basis
+    }
+
+    /// The key of candidate `i`'s text.
+    pub fn job_key(&self, i: usize) -> TextKey {
+        self.job_keys[i]
     }
 
     /// What to write back: each candidate without a valid row of its own whose score is
