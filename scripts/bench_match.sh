@@ -50,7 +50,7 @@ TEXTS="$TEXTS" JOBS=$((TEXTS * PER_TEXT)) RESUMES="$RESUMES" bash scripts/bench_
 # The cross-encoder, registered in this database only: a trained delta, or the tests' one.
 models="$(pg_path sharedir)/resonance/models"
 if [ -f "$CE_DELTA" ]; then ce_source="$CE_DELTA"; ce_version=measured
-else ce_source="the tests' cross-encoder (untrained head: timing only)"; ce_version=timing; CE_DELTA="$work/delta.safetensors"
+else ce_source="scripts/make_test_cross_encoder.py (untrained head: timing only)"; ce_version=timing; CE_DELTA="$work/delta.safetensors"
      python3 scripts/make_test_cross_encoder.py "$CE_DELTA"; fi
 install -D -m 644 "$CE_DELTA" "$models/resonance-ce-$ce_version/delta.safetensors"
 log "cross-encoder: $ce_source"
@@ -136,7 +136,8 @@ done
 
 echo "== filling the cache: CALL resonance_rerank_precompute()"
 t0=$(date +%s.%N)
-psql_ -d "$db" -c "CALL resonance_rerank_precompute(10)" 2>&1 | tail -1
+# Both cores for the precompute (a maintenance job), as resonance.threads allows per session.
+PGOPTIONS="-c resonance.threads=2" psql_ -d "$db" -c "CALL resonance_rerank_precompute(10)" 2>&1 | tail -1
 echo "precompute_s=$(echo "$(date +%s.%N) - $t0" | bc) $(psql_ -d "$db" -At -c "SELECT 'rows=' || count(*) || ' distinct_job_texts_per_resume=' || round(count(DISTINCT job_key)::numeric / greatest(count(DISTINCT resume_id), 1), 1) || ' table_size=' || pg_size_pretty(pg_total_relation_size('resonance.rerank_scores')) FROM resonance.rerank_scores")"
 
 echo "== reranking on, cache warm (filtered calls still miss what the precompute did not score)"

@@ -14,7 +14,9 @@ done
 columns() { head -1 "$1" 2>/dev/null | awk -F'\t' '{ print NF }'; }
 [ "$(columns "$tables/kg_skills.tsv")" = 8 ] && [ "$(columns "$tables/kg_title_labels.tsv")" = 4 ] || missing=1
 [ -n "${missing:-}" ] || { echo "[build_taxonomy] $tables is complete, skipped"; exit 0; }
+compile_start=$SECONDS
 (cd "$here" && PATH="$HOME/.cargo/bin:$PATH" cargo build --release -p resonance-offline --bin build_taxonomy -q)
+echo "[build_taxonomy] program compiled in $((SECONDS - compile_start)) s"
 # Held-out benchmark occupations stay out of the co-requirement statistics when the
 # benchmark sits beside the checkout (../shared/eval); a user install has none to hide.
 reserved="$here/../shared/eval/reserved.txt"; [ -f "$reserved" ] || reserved=none

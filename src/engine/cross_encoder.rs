@@ -18,6 +18,7 @@ use super::bert::{BertConfig, BertSequenceClassifier};
 use super::batching::{forward_in_slices, map_in_length_batches, slice_tokens};
 use super::error::{EngineError, Result};
 use super::interrupt::{Interrupt, Uninterrupted};
+use super::matching::RecentCost;
 use super::model_files::ModelFiles;
 use super::tokenization::TextTokenizer;
 use super::weights::{load_delta, FreshInit, TrainableScope, WeightStack, BERT_INIT_STD};
@@ -55,6 +56,9 @@ pub struct CrossEncoder {
     model: BertSequenceClassifier,
     tokenizer: TextTokenizer,
     device: Device,
+    /// What a pair cost lately, kept with the model so it outlives one match: a connection
+    /// that has scored before sizes its first pass under a budget by it.
+    pair_cost: RecentCost,
 }
 
 impl CrossEncoder {
@@ -128,7 +132,7 @@ impl CrossEncoder {
 
     /// A cross-encoder from an already built model and tokenizer.
     pub fn from_parts(model: BertSequenceClassifier, tokenizer: TextTokenizer) -> Self {
-        Self { model, tokenizer, device: Device::Cpu }
+        Self { model, tokenizer, device: Device::Cpu, pair_cost: RecentCost::default() }
     }
 
     /// Builds the classifier from `stack` with the config and tokenizer of `files`.
@@ -289,5 +293,13 @@ pub struct BatchedReranker {
 impl crate::matching::PairScorer for BatchedReranker {
     fn score(&self, resume: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
         self.model.score_pairs(resume, jobs, self.batch_size, interrupt, |_, _| Ok(()))
+    }
+
+    fn recent_ms_per_pair(&self) -> Option<f64> {
+        self.model.pair_cost.get(std::time::Instant::now())
+    }
+
+    fn observe_ms_per_pair(&self, ms: f64) {
+        self.model.pair_cost.set(ms, std::time::Instant::now())
     }
 }

@@ -41,8 +41,10 @@ pub struct MatchOptions {
     pub use_resume_occupations: bool,
     pub weights: FusionWeights,
     pub model_version: Option<String>,
-    /// Milliseconds the cross-encoder may spend on live scoring; None = no limit. Candidates
-    /// are scored best-first, so a budget drops the least promising ones.
+    /// The call's latency budget in ms, which live cross-encoder scoring must fit in: a pass
+    /// starts only while the time since the match began plus what its pairs cost stays
+    /// within it. None = no limit. Candidates are scored best-first, so a budget drops the
+    /// least promising ones; cached scores are always used.
     pub rerank_budget_ms: Option<f64>,
 }
 

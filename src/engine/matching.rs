@@ -2,7 +2,8 @@
 //! stage 1 (HNSW retrieval, in the SQL layer) found. Pure: the scorers come in as traits
 //! so tests can drive the ranking without models.
 
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::error::Result;
 use super::interrupt::Interrupt;
@@ -72,6 +73,36 @@ pub trait PairScorer {
     fn known(&self, _job: &str) -> Option<f32> {
         None
     }
+
+    /// What one pair cost this scorer lately, in ms, if it remembers (see [`RecentCost`]).
+    fn recent_ms_per_pair(&self) -> Option<f64> {
+        None
+    }
+
+    /// Told what a pair cost in the pass just made.
+    fn observe_ms_per_pair(&self, _ms: f64) {}
+}
+
+/// What a pair cost a model when it last computed one. A call's first pass under a budget is
+/// sized with it instead of holding one pair to measure, so on a connection that has scored
+/// before no pass starts that the time left cannot pay for. Forgotten after
+/// [`RecentCost::FRESH_FOR`], so a cost measured under a burst of load does not keep every
+/// later call from computing: then one pair measures again.
+#[derive(Debug, Default)]
+pub struct RecentCost(Mutex<Option<(f64, Instant)>>);
+
+impl RecentCost {
+    /// About one measuring pass a minute per connection under steady load.
+    pub const FRESH_FOR: Duration = Duration::from_secs(60);
+
+    pub fn get(&self, now: Instant) -> Option<f64> {
+        let last = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        last.filter(|(_, at)| now.saturating_duration_since(*at) < Self::FRESH_FOR).map(|(ms, _)| ms)
+    }
+
+    pub fn set(&self, ms: f64, now: Instant) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((ms, now));
+    }
 }
 
 /// Most candidates the cross-encoder scores per call when a latency budget is set: enough to
@@ -79,8 +110,8 @@ pub trait PairScorer {
 pub const RERANK_CHUNK: usize = 8;
 
 /// How many pairs the next forward pass may hold under a budget: one while the cost of a pair
-/// is unknown (the first pass measures it), then as many as the remaining milliseconds pay for
-/// at the measured cost, at most [`RERANK_CHUNK`]; zero when not one more pair fits.
+/// is unknown (that pass measures it), else as many as the remaining milliseconds pay for at
+/// the known cost, at most [`RERANK_CHUNK`]; zero when not one more pair fits.
 fn pairs_within(remaining_ms: f64, ms_per_pair: Option<f64>) -> usize {
     if remaining_ms <= 0.0 {
         return 0;
@@ -137,17 +168,17 @@ fn rerank_within_budget(
     candidates: &[JobCandidate],
     evidence: &[Option<SkillEvidence>],
     options: &MatchOptions,
+    started: Instant,
     interrupt: &dyn Interrupt,
 ) -> Result<Vec<Option<f32>>> {
     let mut out: Vec<Option<f32>> = candidates.iter().map(|c| reranker.known(&c.document)).collect();
     let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| out[i].is_none()).collect();
     let pre: Vec<f32> = candidates.iter().zip(evidence).map(|(c, e)| pre_rerank_score(c, e, options)).collect();
     order.sort_by(|&a, &b| pre[b].total_cmp(&pre[a]).then(a.cmp(&b)));
-    let start = Instant::now();
-    let (mut done, mut ms_per_pair) = (0, None);
+    let (mut done, mut ms_per_pair) = (0, reranker.recent_ms_per_pair());
     while done < order.len() {
         let take = match options.rerank_budget_ms {
-            Some(budget) => pairs_within(budget - ms_since(start), ms_per_pair),
+            Some(budget) => pairs_within(budget - ms_since(started), ms_per_pair),
             None => order.len(),
         };
         if take == 0 {
@@ -155,11 +186,14 @@ fn rerank_within_budget(
         }
         let ids = &order[done..(done + take).min(order.len())];
         let docs: Vec<&str> = ids.iter().map(|&i| candidates[i].document.as_str()).collect();
+        let pass = Instant::now();
         for (&i, s) in ids.iter().zip(reranker.score(&resume.text, &docs, interrupt)?) {
             out[i] = Some(s);
         }
         done += ids.len();
-        ms_per_pair = Some(ms_since(start) / done as f64);
+        let cost = ms_since(pass) / ids.len() as f64;
+        ms_per_pair = Some(cost);
+        reranker.observe_ms_per_pair(cost);
     }
     Ok(out)
 }
@@ -174,6 +208,8 @@ pub fn rank_candidates(
     interrupt: &dyn Interrupt,
 ) -> Result<(Vec<RankedJob>, StageTimings)> {
     let mut timings = StageTimings::default();
+    // The latency budget counts from here: the skill stage's time is taken from it too.
+    let started = Instant::now();
 
     let t = Instant::now();
     let jobs: Vec<JobText> =
@@ -192,7 +228,7 @@ pub fn rank_candidates(
 
     let t = Instant::now();
     let cross: Vec<Option<f32>> = match reranker.filter(|_| options.use_cross_encoder.wanted()) {
-        Some(r) => rerank_within_budget(r, resume, candidates, &evidence, options, interrupt)?,
+        Some(r) => rerank_within_budget(r, resume, candidates, &evidence, options, started, interrupt)?,
         None => vec![None; candidates.len()],
     };
     timings.cross_encoder_ms = ms_since(t);
@@ -390,6 +426,70 @@ mod tests {
         let scored = ranked.iter().filter(|r| r.scores.cross_encoder.is_some()).count();
         // A slower machine scores fewer (sleeps only overrun), never more than the budget pays.
         assert!((1..=5).contains(&scored), "{scored}");
+    }
+
+    #[test]
+    fn a_remembered_cost_sizes_the_first_pass_and_stops_one_that_cannot_fit() {
+        /// 4 ms per pair, remembering what it was told a pair cost.
+        #[derive(Default)]
+        struct Remembering(RecentCost, std::cell::Cell<usize>);
+        impl PairScorer for Remembering {
+            fn score(&self, _: &str, jobs: &[&str], _: &dyn Interrupt) -> Result<Vec<f32>> {
+                self.1.set(self.1.get() + jobs.len());
+                std::thread::sleep(std::time::Duration::from_millis(4 * jobs.len() as u64));
+                Ok(vec![1.0; jobs.len()])
+            }
+            fn recent_ms_per_pair(&self) -> Option<f64> {
+                self.0.get(Instant::now())
+            }
+            fn observe_ms_per_pair(&self, ms: f64) {
+                self.0.set(ms, Instant::now())
+            }
+        }
+        let cands: Vec<JobCandidate> = (0..40).map(|i| candidate("django", i as f32 / 40.0)).collect();
+        let opts = |budget| MatchOptions {
+            rerank_budget_ms: Some(budget),
+            use_skill_graph: false,
+            top_k_final: 40,
+            ..Default::default()
+        };
+        let scorer = Remembering::default();
+        scorer.0.set(50.0, Instant::now());
+        rank_candidates(&resume(), &cands, None, Some(&scorer), &opts(20.0), &Uninterrupted).unwrap();
+        assert_eq!(scorer.1.get(), 0, "a pair known to cost 50 ms is not started with 20 ms left");
+        // Unknown (or forgotten) cost: one pair measures it; the rest of the budget is sized by it.
+        let scorer = Remembering::default();
+        rank_candidates(&resume(), &cands, None, Some(&scorer), &opts(30.0), &Uninterrupted).unwrap();
+        let measured = scorer.0.get(Instant::now()).expect("the pass's cost is remembered");
+        assert!(measured >= 4.0, "{measured}");
+        assert!((1..=7).contains(&scorer.1.get()), "{}", scorer.1.get());
+    }
+
+    #[test]
+    fn the_budget_counts_the_skill_stage_too() {
+        /// A skill stage that takes 10 ms.
+        struct SlowSkills;
+        impl SkillScorer for SlowSkills {
+            fn evidence(&self, resume: ResumeText<'_>, jobs: &[JobText<'_>]) -> Vec<SkillEvidence> {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                WordOverlap.evidence(resume, jobs)
+            }
+        }
+        let cands: Vec<JobCandidate> = (0..5).map(|i| candidate("django", i as f32 / 5.0)).collect();
+        let opts = MatchOptions { rerank_budget_ms: Some(5.0), ..Default::default() };
+        let (ranked, _) =
+            rank_candidates(&resume(), &cands, Some(&SlowSkills), Some(&KeywordReranker::default()), &opts, &Uninterrupted)
+                .unwrap();
+        assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_none()), "the skill stage spent the 5 ms");
+    }
+
+    #[test]
+    fn a_recent_cost_is_forgotten_after_a_minute() {
+        let (cost, t0) = (RecentCost::default(), Instant::now());
+        assert_eq!(cost.get(t0), None);
+        cost.set(12.5, t0);
+        assert_eq!(cost.get(t0 + Duration::from_secs(59)), Some(12.5));
+        assert_eq!(cost.get(t0 + RecentCost::FRESH_FOR), None);
     }
 
     #[test]

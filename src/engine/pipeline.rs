@@ -241,7 +241,10 @@ pub fn run_match<S: MatchStore>(
     let input = ResumeInput { text: resume.text, facts: resume.facts };
     let skill_scorer = skills.as_deref().map(|s| s as &dyn SkillScorer);
     let pair_scorer = cache.as_ref().map(|c| c as &dyn PairScorer);
-    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, options, interrupt)?;
+    // The budget is the call's: what the stages before ranking took is taken off it.
+    let ranking_options =
+        MatchOptions { rerank_budget_ms: options.rerank_budget_ms.map(|b| b - ms_since(start)), ..options.clone() };
+    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, &ranking_options, interrupt)?;
 
     let t = Instant::now();
     let stored = match (&cache, &reranker) {

@@ -160,6 +160,14 @@ impl PairScorer for CachedPairScorer<'_> {
     fn known(&self, job: &str) -> Option<f32> {
         self.scores.borrow().get(job).copied()
     }
+
+    fn recent_ms_per_pair(&self) -> Option<f64> {
+        self.model.recent_ms_per_pair()
+    }
+
+    fn observe_ms_per_pair(&self, ms: f64) {
+        self.model.observe_ms_per_pair(ms)
+    }
 }
 
 #[cfg(test)]
