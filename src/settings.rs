@@ -25,8 +25,8 @@ pub static RERANK_BUDGET_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub fn register() {
     GucRegistry::define_int_guc(
         c"resonance.rerank_budget_ms",
-        c"Milliseconds resonance_match may spend in the cross-encoder (0 = no limit).",
-        c"Candidates are reranked best-first; those left when the budget is spent keep their first-stage score.",
+        c"Latency budget of a resonance_match call in milliseconds, within which the cross-encoder computes cache misses (0 = no limit).",
+        c"Counted from the start of the call; candidates are reranked best-first, and those left when the budget is spent keep their first-stage score.",
         &RERANK_BUDGET_MS,
         0,
         600_000,
