@@ -26,7 +26,7 @@
 # Usage: scripts/bench_match.sh   env: PORT (55440), TEXTS (50000), PER_TEXT (2), RESUMES (100),
 #        QUERIES (200 single-client calls per mode), RUN_SECONDS (30 per concurrent run),
 #        CLIENTS ("8 32"), BUDGET_MS (60), CE_DELTA (/tmp/ce-run/delta-f16.safetensors),
-#        SKIP_INSTALL (0)
+#        PARTIAL_INDEXES (0), SKIP_INSTALL (0)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"
@@ -60,6 +60,19 @@ psql_ -d "$db" -c "
           jsonb_build_object('base', 'all-minilm-l6-v2', 'source', '$ce_source', 'shipped', false))
   ON CONFLICT (name, version) DO NOTHING" \
   -c "UPDATE resonance.ml_models SET is_active = (name = 'resonance-ce' AND version = '$ce_version') WHERE model_type = 'cross_encoder'"
+
+# PARTIAL_INDEXES=1: a partial HNSW index for each selective value of the filter mix below
+# (README, "Selective filters"), as a deployment would add for its common filters; 0 drops them.
+partial_indexes=("japan:country = 'Japan'" "london:city = 'London'" "canada:country = 'Canada'" "germany:country = 'Germany'")
+for p in "${partial_indexes[@]}"; do
+  if [ "${PARTIAL_INDEXES:-0}" = 1 ]; then
+    psql_ -d "$db" -c "CREATE INDEX IF NOT EXISTS jobs_embedding_hnsw_${p%%:*} ON resonance.jobs USING hnsw (embedding vector_cosine_ops) WHERE ${p#*:}"
+  else
+    psql_ -d "$db" -c "DROP INDEX IF EXISTS resonance.jobs_embedding_hnsw_${p%%:*}"
+  fi
+done
+psql_ -d "$db" -c "ANALYZE resonance.jobs"
+log "partial indexes: ${PARTIAL_INDEXES:-0}"
 
 log "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores, shared)"
 
