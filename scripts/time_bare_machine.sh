@@ -56,5 +56,5 @@ ca=/etc/ssl/certs/ca-certificates.crt
 t=$SECONDS
 chroot "$root" env -i HOME=/root LANG=C.UTF-8 PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   SSL_CERT_FILE=$ca SSL_CERT_DIR=/etc/ssl/certs PIP_CERT=$ca REQUESTS_CA_BUNDLE=$ca CURL_CA_BUNDLE=$ca GIT_SSL_CAINFO=$ca \
-  RESONANCE_PORT="$port" bash -c 'cd /work/main && bash scripts/demo.sh' | grep -E '^\[(setup|demo|build_taxonomy|load_taxonomy)\]'
+  RESONANCE_PORT="$port" bash -c 'cd /work/main && bash scripts/demo.sh' | grep --line-buffered -E '^\[(setup|demo|build_taxonomy|load_taxonomy)\]'
 log "main command on a bare machine: $((SECONDS - t)) s"
