@@ -177,6 +177,13 @@ fn rerank_within_budget(
     order.sort_by(|&a, &b| pre[b].total_cmp(&pre[a]).then(a.cmp(&b)));
     let (mut done, mut ms_per_pair) = (0, reranker.recent_ms_per_pair());
     while done < order.len() {
+        // Another posting of a text scored earlier in this call needs no pass.
+        let first = order[done];
+        if let Some(score) = reranker.known(&candidates[first].document) {
+            out[first] = Some(score);
+            done += 1;
+            continue;
+        }
         let take = match options.rerank_budget_ms {
             Some(budget) => pairs_within(budget - ms_since(started), ms_per_pair),
             None => order.len(),
@@ -186,12 +193,16 @@ fn rerank_within_budget(
         }
         let ids = &order[done..(done + take).min(order.len())];
         let docs: Vec<&str> = ids.iter().map(|&i| candidates[i].document.as_str()).collect();
+        // The pass costs what its distinct unscored texts cost (at least `first`'s): the
+        // cost per pair is measured over those, so known texts in it do not make pairs
+        // look cheap to the next call.
+        let fresh = docs.iter().filter(|d| reranker.known(d).is_none()).collect::<std::collections::HashSet<_>>().len();
         let pass = Instant::now();
         for (&i, s) in ids.iter().zip(reranker.score(&resume.text, &docs, interrupt)?) {
             out[i] = Some(s);
         }
         done += ids.len();
-        let cost = ms_since(pass) / ids.len() as f64;
+        let cost = ms_since(pass) / fresh.max(1) as f64;
         ms_per_pair = Some(cost);
         reranker.observe_ms_per_pair(cost);
     }
@@ -463,6 +474,39 @@ mod tests {
         let measured = scorer.0.get(Instant::now()).expect("the pass's cost is remembered");
         assert!(measured >= 4.0, "{measured}");
         assert!((1..=7).contains(&scorer.1.get()), "{}", scorer.1.get());
+    }
+
+    #[test]
+    fn a_pass_over_texts_scored_already_does_not_make_pairs_look_cheap() {
+        /// 4 ms per distinct text, remembering texts it scored, as the score cache does.
+        #[derive(Default)]
+        struct Caching(RecentCost, std::cell::RefCell<std::collections::HashSet<String>>);
+        impl PairScorer for Caching {
+            fn score(&self, _: &str, jobs: &[&str], _: &dyn Interrupt) -> Result<Vec<f32>> {
+                for j in jobs {
+                    if self.1.borrow_mut().insert(j.to_string()) {
+                        std::thread::sleep(std::time::Duration::from_millis(4));
+                    }
+                }
+                Ok(vec![1.0; jobs.len()])
+            }
+            fn known(&self, job: &str) -> Option<f32> {
+                self.1.borrow().contains(job).then_some(1.0)
+            }
+            fn observe_ms_per_pair(&self, ms: f64) {
+                self.0.set(ms, Instant::now())
+            }
+        }
+        // Two postings each of two texts, no budget: one pass; then the same call with a
+        // budget after the texts are known scores them without a pass.
+        let cands: Vec<JobCandidate> =
+            ["a", "b", "a", "b"].iter().enumerate().map(|(i, d)| candidate(d, 1.0 - i as f32 / 10.0)).collect();
+        let scorer = Caching::default();
+        let opts = MatchOptions { use_skill_graph: false, top_k_final: 4, ..Default::default() };
+        let (ranked, _) = rank_candidates(&resume(), &cands, None, Some(&scorer), &opts, &Uninterrupted).unwrap();
+        assert!(ranked.iter().all(|r| r.scores.cross_encoder.is_some()));
+        let cost = scorer.0.get(Instant::now()).unwrap();
+        assert!(cost >= 4.0, "per distinct text, not per posting: {cost}");
     }
 
     #[test]
