@@ -261,8 +261,9 @@ def summary(args):
     calls pooled. ONNX Runtime runs with its default settings and with spinning off (its idle
     threads then sleep, which on busy shared cores is faster); ratios are candle / the better
     of the two (issue 11's targets: >= 1.2 for the 256-token throughput, <= 1.0 for the
-    64-token latency). A "baseline" side (an earlier
-    build of encode_bench, bench_onnx.sh's BASELINE) gets a column when its files exist."""
+    64-token latency). The "candle_f32" side (the same binary with f32 products) and a
+    "baseline" side (an earlier build of encode_bench, bench_onnx.sh's BASELINE) get a column
+    when their files exist."""
     def measures(side):
         rounds = []
         for r in range(1, args.rounds + 1):
@@ -272,7 +273,8 @@ def summary(args):
                      for v in (args.dir / f"{side}_{r}.lat").read_text().split())
         return rounds, lat
 
-    names = ["ort", "ort_nospin", "candle"] + (["baseline"] if (args.dir / "baseline_1.txt").exists() else [])
+    names = ["ort", "ort_nospin", "candle"] + [side for side in ("candle_f32", "baseline")
+                                               if (args.dir / f"{side}_1.txt").exists()]
     sides = {name: measures(name) for name in names}
     # Ratios against the better of ONNX Runtime's two settings for each measure.
     rows = []
@@ -291,11 +293,13 @@ def summary(args):
     calls = len(sides["ort"][1])
     print(f"encode, {args.threads} threads, batches of 32, {args.rounds} rounds alternated "
           f"(latency: {calls} calls per side pooled; throughput: median (min-max) of the rounds)")
-    baseline = " baseline (earlier build) |" if "baseline" in names else ""
-    print(f"| measure | ONNX Runtime | ONNX Runtime, no spinning | candle (ours) | candle / better ORT | target |{baseline}")
-    print("|---|---|---|---|---|---|" + ("---|" if baseline else ""))
+    titles = {"candle_f32": "candle, f32 products", "baseline": "baseline (earlier build)"}
+    extra_sides = [side for side in names if side in titles]
+    print("| measure | ONNX Runtime | ONNX Runtime, no spinning | candle (ours) | candle / better ORT | target |"
+          + "".join(f" {titles[side]} |" for side in extra_sides))
+    print("|---|---|---|---|---|---|" + "---|" * len(extra_sides))
     for label, cells, ratio, target in rows:
-        extra = f" {cells['baseline']} |" if baseline else ""
+        extra = "".join(f" {cells[side]} |" for side in extra_sides)
         print(f"| {label} | {cells['ort']} | {cells['ort_nospin']} | {cells['candle']} | {ratio:.2f} | {target} |{extra}")
 
 

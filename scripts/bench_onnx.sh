@@ -10,7 +10,9 @@
 #    with its default settings and with spinning off (faster when the cores are shared),
 #    and the better of the two is what candle is set against.
 #  - candle is src/offline/bin/encode_bench.rs with RAYON_NUM_THREADS = THREADS, which it
-#    applies as resonance.threads is applied in a backend (src/engine/threads.rs).
+#    applies as resonance.threads is applied in a backend (src/engine/threads.rs), with bf16
+#    products where the CPU has AVX-512 BF16 (resonance.bf16_matmul's default); "candle f32"
+#    is the same binary with RESONANCE_BF16_MATMUL=off (the f32 products).
 #  - First the embeddings are compared (cosine >= 0.999 on every text, else the run stops):
 #    the measured texts and prose of mixed lengths in one padded batch.
 #  - Then ROUNDS rounds, each one process per side, the side going first alternating, so
@@ -67,12 +69,14 @@ ort compare --candle "$WORK/candle_embeddings.jsonl"
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, shared)"
 rounds="$WORK/rounds"; rm -rf "$rounds"; mkdir -p "$rounds"
 for r in $(seq "$ROUNDS"); do
-  sides="ort ort_nospin candle${BASELINE:+ baseline}"; [ $((r % 2)) = 0 ] && sides="${BASELINE:+baseline }candle ort_nospin ort"
+  sides="ort ort_nospin candle candle_f32${BASELINE:+ baseline}"
+  [ $((r % 2)) = 0 ] && sides="${BASELINE:+baseline }candle_f32 candle ort_nospin ort"
   for side in $sides; do
     case "$side" in
       ort) ort bench --latencies "$rounds/ort_$r.lat" > "$rounds/ort_$r.txt" ;;
       ort_nospin) ort bench --no-spinning --latencies "$rounds/ort_nospin_$r.lat" > "$rounds/ort_nospin_$r.txt" ;;
       candle) candle --latencies "$rounds/candle_$r.lat" > "$rounds/candle_$r.txt" ;;
+      candle_f32) RESONANCE_BF16_MATMUL=off candle --latencies "$rounds/candle_f32_$r.lat" > "$rounds/candle_f32_$r.txt" ;;
       baseline) RAYON_NUM_THREADS=$THREADS CANDLE_NUM_THREADS=$THREADS "$BASELINE" "$MODELS" \
                   --latencies "$rounds/baseline_$r.lat" > "$rounds/baseline_$r.txt" ;;
     esac

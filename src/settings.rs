@@ -16,6 +16,9 @@ pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static MAX_SEQ_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(256);
 pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_BATCH_SIZE as i32);
 pub static EMBED_ON_WRITE: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// bf16 products where the CPU has AVX-512 BF16 (engine/bf16_linear.rs): twice the f32
+/// speed and half the weight memory, embeddings within 0.9999 cosine of f32 (README).
+pub static BF16_MATMUL: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// With shared_preload_libraries, the postmaster loads the base bi-encoder once and every
 /// backend inherits its weights copy-on-write (postgres/model_cache.rs).
 pub static PRELOAD_BI_ENCODER: GucSetting<bool> = GucSetting::<bool>::new(true);
@@ -82,6 +85,14 @@ pub fn register() {
         GucFlags::default(),
     );
     GucRegistry::define_bool_guc(
+        c"resonance.bf16_matmul",
+        c"Run the models' matrix products in bf16 when the CPU has AVX-512 BF16.",
+        c"About twice as fast as f32 and half the weight memory; embeddings move by less than 1e-4 in cosine. Off (or a CPU without AVX-512 BF16) computes in f32. A backend reloads its models when it changes.",
+        &BF16_MATMUL,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
         c"resonance.embed_on_write",
         c"Compute embeddings in the insert/update triggers of resonance.jobs and resonance.resumes.",
         c"Off leaves new rows' embedding NULL for CALL resonance_embed_pending() to fill in batches.",
@@ -122,6 +133,17 @@ fn share_dir() -> PathBuf {
     unsafe {
         pgrx::pg_sys::get_share_path(std::ptr::addr_of!(pgrx::pg_sys::my_exec_path).cast(), buf.as_mut_ptr());
         PathBuf::from(CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned())
+    }
+}
+
+/// The precision resonance.bf16_matmul asks for (the engine falls back to f32 on a CPU
+/// without AVX-512 BF16).
+pub fn matmul_precision() -> resonance_engine::bf16_linear::MatmulPrecision {
+    use resonance_engine::bf16_linear::MatmulPrecision;
+    if BF16_MATMUL.get() {
+        MatmulPrecision::at_most(MatmulPrecision::Bf16)
+    } else {
+        MatmulPrecision::F32
     }
 }
 

@@ -10,6 +10,7 @@ use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::{embedding, linear, Embedding, Init, Linear, VarBuilder};
 use serde::Deserialize;
 
+use crate::bf16_linear::{Bf16Linear, Epilogue, MatmulPrecision};
 use crate::interrupt::Interrupt;
 use crate::tokenization::TokenBatch;
 
@@ -114,19 +115,50 @@ impl BertEmbeddings {
     }
 }
 
+/// A Linear layer of the encoder: candle's f32 product as loaded, or, once a serving model
+/// is packed ([`BertModel::with_precision`]), the BF16 kernel with the f32 weights dropped.
+enum Dense {
+    F32(Linear),
+    Bf16(Bf16Linear),
+}
+
+impl Dense {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Dense::F32(linear) => linear.forward(x),
+            Dense::Bf16(packed) => packed.forward(x),
+        }
+    }
+
+    /// This layer in `precision`; a packed layer stays packed (its f32 weights are gone).
+    fn with_precision(self, precision: MatmulPrecision, epilogue: Epilogue) -> Result<Self> {
+        let Dense::F32(linear) = self else { return Ok(self) };
+        if precision != MatmulPrecision::Bf16 {
+            return Ok(Dense::F32(linear));
+        }
+        if linear.weight().track_op() || linear.bias().is_some_and(Tensor::track_op) {
+            candle_core::bail!("a layer being trained cannot be packed to bf16");
+        }
+        Ok(match Bf16Linear::pack(linear.weight(), linear.bias(), epilogue)? {
+            Some(packed) => Dense::Bf16(packed),
+            None => Dense::F32(linear),
+        })
+    }
+}
+
 /// The Q, K and V projections. Frozen weights are stored side by side as one
-/// [3 * hidden, hidden] Linear: one matmul instead of three, and the layout
+/// [3 * hidden, hidden] layer: one matmul instead of three, and the layout
 /// `kernels::attention` reads. Weights that are trained stay three Linears, each its own
 /// variable for the optimiser.
 enum Projections {
-    Fused(Linear),
+    Fused(Dense),
     Separate { query: Linear, key: Linear, value: Linear },
 }
 
 /// Multi-head self-attention with its output projection, residual and layer norm.
 struct BertAttention {
     projections: Projections,
-    output: Linear,
+    output: Dense,
     norm: LayerNorm,
     num_heads: usize,
     head_dim: usize,
@@ -141,19 +173,29 @@ impl BertAttention {
         let parts = [&query, &key, &value];
         let trained = parts.iter().any(|l| l.weight().track_op() || l.bias().is_some_and(Tensor::track_op));
         let projections = match parts.map(Linear::bias) {
-            [Some(bq), Some(bk), Some(bv)] if !trained => Projections::Fused(Linear::new(
+            [Some(bq), Some(bk), Some(bv)] if !trained => Projections::Fused(Dense::F32(Linear::new(
                 Tensor::cat(&parts.map(Linear::weight), 0)?,
                 Some(Tensor::cat(&[bq, bk, bv], 0)?),
-            )),
+            ))),
             _ => Projections::Separate { query, key, value },
         };
         Ok(Self {
             projections,
-            output: linear(h, h, out.pp("dense"))?,
+            output: Dense::F32(linear(h, h, out.pp("dense"))?),
             norm: LayerNorm::load(h, cfg.layer_norm_eps, out.pp("LayerNorm"))?,
             num_heads: cfg.num_attention_heads,
             head_dim: h / cfg.num_attention_heads,
         })
+    }
+
+    fn with_precision(self, precision: MatmulPrecision) -> Result<Self> {
+        let projections = match self.projections {
+            Projections::Fused(qkv) => Projections::Fused(qkv.with_precision(precision, Epilogue::None)?),
+            // Three Linears: trained (the output projection below refuses to pack), or
+            // without biases; either way f32.
+            separate => separate,
+        };
+        Ok(Self { projections, output: self.output.with_precision(precision, Epilogue::None)?, ..self })
     }
 
     /// [batch, seq, hidden] -> [batch, heads, seq, head_dim]
@@ -199,8 +241,8 @@ impl BertAttention {
 /// (run half by half by [`BertModel`], which may stop between the halves).
 struct BertLayer {
     attention: BertAttention,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     norm: LayerNorm,
 }
 
@@ -208,23 +250,36 @@ impl BertLayer {
     fn load(vb: VarBuilder, cfg: &BertConfig) -> Result<Self> {
         Ok(Self {
             attention: BertAttention::load(vb.pp("attention"), cfg)?,
-            intermediate: linear(cfg.hidden_size, cfg.intermediate_size, vb.pp("intermediate").pp("dense"))?,
-            output: linear(cfg.intermediate_size, cfg.hidden_size, vb.pp("output").pp("dense"))?,
+            intermediate: Dense::F32(linear(cfg.hidden_size, cfg.intermediate_size, vb.pp("intermediate").pp("dense"))?),
+            output: Dense::F32(linear(cfg.intermediate_size, cfg.hidden_size, vb.pp("output").pp("dense"))?),
             norm: LayerNorm::load(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
+        })
+    }
+
+    fn with_precision(self, precision: MatmulPrecision) -> Result<Self> {
+        Ok(Self {
+            attention: self.attention.with_precision(precision)?,
+            // The packed kernel applies GELU to its sums before storing them.
+            intermediate: self.intermediate.with_precision(precision, Epilogue::Gelu)?,
+            output: self.output.with_precision(precision, Epilogue::None)?,
+            norm: self.norm,
         })
     }
 
     /// The feed-forward half, over the attention half's output.
     fn feed_forward(&self, attended: &Tensor) -> Result<Tensor> {
         // BERT's "gelu" is the exact erf form, not the tanh approximation.
-        let inner = match self.intermediate.bias() {
-            // Nothing to differentiate: the bias is added inside the fused GELU kernel.
-            Some(bias) if !(attended.track_op() || self.intermediate.weight().track_op() || bias.track_op()) => {
-                let (b, t, h) = attended.dims3()?;
-                let product = attended.reshape((b * t, h))?.matmul(&self.intermediate.weight().t()?)?;
-                crate::kernels::bias_gelu(&product, bias)?.reshape((b, t, ()))?
-            }
-            _ => self.intermediate.forward(attended)?.gelu_erf()?,
+        let inner = match &self.intermediate {
+            Dense::Bf16(packed) => packed.forward(attended)?,
+            Dense::F32(intermediate) => match intermediate.bias() {
+                // Nothing to differentiate: the bias is added inside the fused GELU kernel.
+                Some(bias) if !(attended.track_op() || intermediate.weight().track_op() || bias.track_op()) => {
+                    let (b, t, h) = attended.dims3()?;
+                    let product = attended.reshape((b * t, h))?.matmul(&intermediate.weight().t()?)?;
+                    crate::kernels::bias_gelu(&product, bias)?.reshape((b, t, ()))?
+                }
+                _ => intermediate.forward(attended)?.gelu_erf()?,
+            },
         };
         self.norm.forward(&(self.output.forward(&inner)? + attended)?)
     }
@@ -247,6 +302,15 @@ impl BertModel {
             .map(|i| BertLayer::load(vb.pp("encoder").pp("layer").pp(i), cfg))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { embeddings: BertEmbeddings::load(vb.pp("embeddings"), cfg)?, layers, config: cfg.clone() })
+    }
+
+    /// The model with its Linear layers' products in `precision` (as far as this CPU can:
+    /// [`MatmulPrecision::at_most`]). Packing to bf16 drops the f32 weights, so it is for
+    /// serving models only: a model with trained weights refuses it.
+    pub fn with_precision(self, precision: MatmulPrecision) -> Result<Self> {
+        let precision = MatmulPrecision::at_most(precision);
+        let layers = self.layers.into_iter().map(|layer| layer.with_precision(precision)).collect::<Result<Vec<_>>>()?;
+        Ok(Self { layers, ..self })
     }
 
     /// `input_ids`, `token_type_ids`: u32 [batch, seq]; `attention_mask`: f32 [batch, seq] of 0/1.
@@ -328,6 +392,12 @@ impl BertSequenceClassifier {
     /// [`BertModel::forward_interruptible`] does.
     pub fn forward_interruptible(&self, tokens: &TokenBatch, interrupt: &dyn Interrupt) -> crate::error::Result<Tensor> {
         Ok(self.head(&self.bert.forward_interruptible(tokens, interrupt)?)?)
+    }
+
+    /// The classifier with its encoder's products in `precision` ([`BertModel::with_precision`];
+    /// the pooler and the one-logit head are a sliver of the work and stay f32).
+    pub fn with_precision(self, precision: MatmulPrecision) -> Result<Self> {
+        Ok(Self { bert: self.bert.with_precision(precision)?, ..self })
     }
 
     /// Pooler and classifier: the encoder's last hidden state to one logit per row.
@@ -476,6 +546,40 @@ mod tests {
         let other = model.forward(&input, &types.zeros_like().unwrap(), &mask).unwrap();
         let diff = (logits - other).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         assert!(diff > 1e-4, "segment ids made no difference ({diff})");
+    }
+
+    #[test]
+    fn a_model_packed_to_bf16_computes_what_the_f32_model_computes_to_rounding() {
+        if MatmulPrecision::best_available() != MatmulPrecision::Bf16 {
+            eprintln!("no AVX-512 BF16 on this CPU: with_precision keeps f32 here");
+            return;
+        }
+        let cfg = tiny().config;
+        let (input, types, mask) = batch();
+        let exact = BertModel::load(seeded(&[], &VarMap::new()), &cfg).unwrap();
+        let packed = BertModel::load(seeded(&[], &VarMap::new()), &cfg).unwrap().with_precision(MatmulPrecision::Bf16).unwrap();
+        assert!(packed.layers.iter().all(|l| matches!(l.intermediate, Dense::Bf16(_)) && matches!(l.output, Dense::Bf16(_))));
+        let a = exact.forward(&input, &types, &mask).unwrap();
+        let b = packed.forward(&input, &types, &mask).unwrap();
+        let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        // Layer-normed states of about unit scale; bf16 keeps 8 bits of mantissa.
+        assert!(diff > 0.0 && diff < 0.1, "packed and f32 differ by {diff}");
+    }
+
+    #[test]
+    fn a_model_being_trained_is_not_packed() {
+        let cfg = tiny().config;
+        let trained = BertModel::load(seeded(&["encoder.layer.1."], &VarMap::new()), &cfg).unwrap();
+        let packed = trained.with_precision(MatmulPrecision::Bf16);
+        if MatmulPrecision::best_available() == MatmulPrecision::Bf16 {
+            let err = packed.err().expect("trained weights must not be packed").to_string();
+            assert!(err.contains("being trained"), "{err}");
+        } else {
+            assert!(packed.is_ok(), "without AVX-512 BF16 the request falls back to f32");
+        }
+        // f32 is always allowed, trained or not.
+        let trained = BertModel::load(seeded(&["encoder.layer.1."], &VarMap::new()), &cfg).unwrap();
+        assert!(trained.with_precision(MatmulPrecision::F32).is_ok());
     }
 
     #[test]

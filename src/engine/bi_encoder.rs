@@ -7,6 +7,7 @@ use candle_core::Device;
 
 use super::batching::{forward_in_slices, map_in_length_batches, slice_tokens};
 use super::bert::BertModel;
+use super::bf16_linear::MatmulPrecision;
 use super::error::{EngineError, Result};
 use super::interrupt::Interrupt;
 use super::model_files::ModelFiles;
@@ -28,8 +29,8 @@ pub struct BiEncoder {
 
 impl BiEncoder {
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`, truncating
-    /// inputs at `max_seq_length` tokens.
-    pub fn load(dir: &Path, max_seq_length: usize) -> Result<Self> {
+    /// inputs at `max_seq_length` tokens, its products in `precision` where the CPU has it.
+    pub fn load(dir: &Path, max_seq_length: usize, precision: MatmulPrecision) -> Result<Self> {
         crate::allocator::keep_freed_memory();
         let files = ModelFiles::new(dir)?;
         let config = files.config()?;
@@ -41,10 +42,9 @@ impl BiEncoder {
         }
         let tokenizer = TextTokenizer::from_file(&files.tokenizer_path(), max_seq_length)?;
         let weights_path = files.weights_path();
-        let model = BertModel::load(files.weights()?, &config).map_err(|e| EngineError::CorruptModelFile {
-            path: weights_path,
-            reason: e.to_string(),
-        })?;
+        let model = BertModel::load(files.weights()?, &config)
+            .and_then(|model| model.with_precision(precision))
+            .map_err(|e| EngineError::CorruptModelFile { path: weights_path, reason: e.to_string() })?;
         Ok(Self { model, tokenizer, device: Device::Cpu })
     }
 

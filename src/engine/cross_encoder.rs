@@ -15,6 +15,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 
 use super::bert::{BertConfig, BertSequenceClassifier};
+use super::bf16_linear::MatmulPrecision;
 use super::batching::{forward_in_slices, map_in_length_batches, slice_tokens};
 use super::error::{EngineError, Result};
 use super::interrupt::{Interrupt, Uninterrupted};
@@ -65,7 +66,7 @@ impl CrossEncoder {
     /// Loads a `BertForSequenceClassification` checkpoint (config.json, tokenizer.json,
     /// model.safetensors with `bert.*`, pooler and a one-label `classifier`) from `dir`,
     /// truncating pairs at `max_seq_length` tokens.
-    pub fn load(dir: &Path, max_seq_length: usize) -> Result<Self> {
+    pub fn load(dir: &Path, max_seq_length: usize, precision: MatmulPrecision) -> Result<Self> {
         let files = ModelFiles::new(dir)?;
         let (tensors, layout) = open_weights(&files)?;
         let config = files.config()?;
@@ -77,7 +78,7 @@ impl CrossEncoder {
             ));
         }
         check_head(&files, &config, |name| tensors.get(name).ok().map(|t| t.shape().to_vec()))?;
-        Self::assemble(&files, &config, WeightStack::new().with_base(tensors, ""), max_seq_length)
+        Self::assemble(&files, &config, WeightStack::new().with_base(tensors, ""), max_seq_length, precision)
     }
 
     /// A cross-encoder on the encoder of a bi-encoder checkpoint (all-MiniLM-L6-v2), with
@@ -87,12 +88,17 @@ impl CrossEncoder {
         let files = ModelFiles::new(dir)?;
         let (tensors, layout) = open_weights(&files)?;
         let stack = WeightStack::new().with_base(tensors, layout.base_prefix()).with_fresh_init(new_head(seed));
-        Self::assemble(&files, &files.config()?, stack, max_seq_length)
+        Self::assemble(&files, &files.config()?, stack, max_seq_length, MatmulPrecision::F32)
     }
 
     /// The bi-encoder checkpoint in `dir` with the trained tensors of `delta` (written by
     /// `training::weights::save_delta`) over it: how the project's own cross-encoder ships.
-    pub fn from_bi_encoder_with_delta(dir: &Path, delta: &Path, max_seq_length: usize) -> Result<Self> {
+    pub fn from_bi_encoder_with_delta(
+        dir: &Path,
+        delta: &Path,
+        max_seq_length: usize,
+        precision: MatmulPrecision,
+    ) -> Result<Self> {
         let files = ModelFiles::new(dir)?;
         let (tensors, layout) = open_weights(&files)?;
         let config = files.config()?;
@@ -105,7 +111,7 @@ impl CrossEncoder {
             other => other,
         })?;
         let stack = WeightStack::new().with_base(tensors, layout.base_prefix()).with_overlay(overlay);
-        Self::assemble(&files, &config, stack, max_seq_length)
+        Self::assemble(&files, &config, stack, max_seq_length, precision)
     }
 
     /// A cross-encoder whose `scope` tensors are `Var`s registered in `vars`, for training.
@@ -127,7 +133,7 @@ impl CrossEncoder {
         if layout == Layout::BareEncoder {
             stack = stack.with_fresh_init(new_head(seed));
         }
-        Self::assemble(&files, &config, stack, max_seq_length)
+        Self::assemble(&files, &config, stack, max_seq_length, MatmulPrecision::F32)
     }
 
     /// A cross-encoder from an already built model and tokenizer.
@@ -135,8 +141,15 @@ impl CrossEncoder {
         Self { model, tokenizer, device: Device::Cpu, pair_cost: RecentCost::default() }
     }
 
-    /// Builds the classifier from `stack` with the config and tokenizer of `files`.
-    fn assemble(files: &ModelFiles, config: &BertConfig, stack: WeightStack, max_seq_length: usize) -> Result<Self> {
+    /// Builds the classifier from `stack` with the config and tokenizer of `files`, its
+    /// products in `precision` (F32 for a model about to be trained).
+    fn assemble(
+        files: &ModelFiles,
+        config: &BertConfig,
+        stack: WeightStack,
+        max_seq_length: usize,
+        precision: MatmulPrecision,
+    ) -> Result<Self> {
         crate::allocator::keep_freed_memory();
         if max_seq_length > config.max_position_embeddings {
             return Err(EngineError::InvalidInput(format!(
@@ -146,6 +159,7 @@ impl CrossEncoder {
         }
         let tokenizer = TextTokenizer::from_file(&files.tokenizer_path(), max_seq_length)?;
         let model = BertSequenceClassifier::load(stack.into_var_builder(), config)
+            .and_then(|model| model.with_precision(precision))
             .map_err(|e| EngineError::CorruptModelFile { path: files.weights_path(), reason: e.to_string() })?;
         Ok(Self::from_parts(model, tokenizer))
     }

@@ -32,14 +32,14 @@ struct Attention {
 
 /// A pointer the tasks of one call share; each task writes only its own (text, head) block.
 #[derive(Clone, Copy)]
-struct SharedOut(*mut f32);
+pub(crate) struct SharedOut(pub(crate) *mut f32);
 // SAFETY: tasks write disjoint elements (see `Attention::cpu_fwd`) and the buffer outlives them.
 unsafe impl Send for SharedOut {}
 unsafe impl Sync for SharedOut {}
 
 impl SharedOut {
     /// Through a method, so that a closure captures the whole `SharedOut` (Sync), not its field.
-    fn ptr(self) -> *mut f32 {
+    pub(crate) fn ptr(self) -> *mut f32 {
         self.0
     }
 }
@@ -52,11 +52,20 @@ fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> 
 
 /// Runs `task(i)` for i in 0..n: on the rayon pool when candle's matmuls use more than one
 /// thread, else on the calling thread (a one-thread pool would only add a hand-off).
-fn for_each_task(n: usize, task: impl Fn(usize) + Sync + Send) {
+pub(crate) fn for_each_task(n: usize, task: impl Fn(usize) + Sync + Send) {
     if candle_core::utils::get_num_threads() > 1 {
         (0..n).into_par_iter().for_each(task);
     } else {
         (0..n).for_each(task);
+    }
+}
+
+/// How many tasks to split one product into: one per inference thread (`threads`).
+pub(crate) fn inference_tasks() -> usize {
+    if candle_core::utils::get_num_threads() > 1 {
+        rayon::current_num_threads()
+    } else {
+        1
     }
 }
 
@@ -213,6 +222,15 @@ fn bias_gelu_rows_body(src: &[f32], bias: &[f32], dst: &mut [f32]) {
         for ((d, &x), &b) in dst.iter_mut().zip(src).zip(bias) {
             *d = gelu(x + b);
         }
+    }
+}
+
+/// GELU in place; inlined into its caller so that it is vectorised for the caller's target
+/// features (`bf16_linear`'s AVX-512 epilogue).
+#[inline(always)]
+pub(crate) fn gelu_in_place(values: &mut [f32]) {
+    for v in values {
+        *v = gelu(*v);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod ab_test;
 pub mod allocator;
 pub mod batching;
 pub mod bert;
+pub mod bf16_linear;
 pub mod bi_encoder;
 pub mod cross_encoder;
 pub mod error;

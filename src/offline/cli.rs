@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use resonance_engine::bf16_linear::MatmulPrecision;
 use resonance_engine::error::{EngineError, Result};
 use resonance_engine::model_files::BASE_BI_ENCODER;
 
@@ -25,6 +26,15 @@ pub struct EvalDirFlag {
     /// The dev benchmark directory (default: $RESONANCE_EVAL_DIR, else ../shared/eval)
     #[arg(long = "eval-dir", value_name = "DIR", default_value_os_t = default_eval_dir())]
     pub eval_dir: PathBuf,
+}
+
+/// The precision of the programs' model products: as the server's resonance.bf16_matmul,
+/// bf16 where the CPU has AVX-512 BF16, unless RESONANCE_BF16_MATMUL is off (0, off, false).
+pub fn matmul_precision() -> MatmulPrecision {
+    match std::env::var("RESONANCE_BF16_MATMUL").ok().as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("0" | "off" | "false") => MatmulPrecision::F32,
+        _ => MatmulPrecision::best_available(),
+    }
 }
 
 /// The installed base bi-encoder's directory.

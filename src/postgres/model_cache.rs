@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use pgrx::spi::SpiHeapTupleData;
 
+use resonance_engine::bf16_linear::MatmulPrecision;
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::cross_encoder::CrossEncoder;
 use crate::postgres::error::{raise, OrRaise};
@@ -25,6 +26,13 @@ use crate::settings;
 struct LoadKey {
     dir: PathBuf,
     max_seq_length: usize,
+    precision: MatmulPrecision,
+}
+
+impl LoadKey {
+    fn new(dir: PathBuf) -> Self {
+        LoadKey { dir, max_seq_length: settings::max_seq_length(), precision: settings::matmul_precision() }
+    }
 }
 
 thread_local! {
@@ -102,7 +110,7 @@ const READING_MODELS: &str = "reading resonance.ml_models";
 /// named by config.base); anything else must be a BertForSequenceClassification checkpoint.
 pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
     apply_thread_setting();
-    let key = LoadKey { dir: model.dir(), max_seq_length: settings::max_seq_length() };
+    let key = LoadKey::new(model.dir());
     CROSS_ENCODER.with(|cell| {
         if let Some((loaded, m)) = cell.borrow().as_ref() {
             if *loaded == key {
@@ -111,9 +119,9 @@ pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
         }
         let delta = key.dir.join("delta.safetensors");
         let loaded = if delta.exists() {
-            CrossEncoder::from_bi_encoder_with_delta(&model.base_dir(), &delta, key.max_seq_length)
+            CrossEncoder::from_bi_encoder_with_delta(&model.base_dir(), &delta, key.max_seq_length, key.precision)
         } else {
-            CrossEncoder::load(&key.dir, key.max_seq_length)
+            CrossEncoder::load(&key.dir, key.max_seq_length, key.precision)
         };
         let m = Rc::new(loaded.unwrap_or_else(|e| raise(e)));
         stats::count(Counter::ModelLoads, 1);
@@ -159,14 +167,14 @@ pub fn bi_projection(model: Option<RegisteredModel>) -> Option<(RegisteredModel,
 /// The bi-encoder for the current settings, loading it on first use.
 pub fn bi_encoder() -> Rc<BiEncoder> {
     apply_thread_setting();
-    let key = LoadKey { dir: settings::model_dir().join(BASE_BI_ENCODER), max_seq_length: settings::max_seq_length() };
+    let key = LoadKey::new(settings::model_dir().join(BASE_BI_ENCODER));
     BI_ENCODER.with(|cell| {
         if let Some((loaded, model)) = cell.borrow().as_ref() {
             if *loaded == key {
                 return model.clone();
             }
         }
-        let model = Rc::new(BiEncoder::load(&key.dir, key.max_seq_length).unwrap_or_else(|e| raise(e)));
+        let model = Rc::new(BiEncoder::load(&key.dir, key.max_seq_length, key.precision).unwrap_or_else(|e| raise(e)));
         stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((key, model.clone()));
         model
@@ -185,8 +193,8 @@ pub fn preload_in_postmaster() {
         Ok(dir) => dir.join(BASE_BI_ENCODER),
         Err(e) => return pgrx::log!("resonance: bi-encoder not preloaded: {e}"),
     };
-    let key = LoadKey { dir, max_seq_length: settings::max_seq_length() };
-    match BiEncoder::load(&key.dir, key.max_seq_length) {
+    let key = LoadKey::new(dir);
+    match BiEncoder::load(&key.dir, key.max_seq_length, key.precision) {
         Ok(model) => {
             pgrx::log!("resonance: bi-encoder preloaded from {}; backends share its weights", key.dir.display());
             BI_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use resonance_engine::bf16_linear::MatmulPrecision;
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::EngineError;
 use resonance_engine::interrupt::{CountingInterrupt, Uninterrupted};
@@ -17,7 +18,13 @@ fn model_dir() -> PathBuf {
 
 fn encoder() -> &'static BiEncoder {
     static ENCODER: OnceLock<BiEncoder> = OnceLock::new();
-    ENCODER.get_or_init(|| BiEncoder::load(&model_dir(), 256).expect("model files installed by models/fetch.sh"))
+    ENCODER.get_or_init(|| BiEncoder::load(&model_dir(), 256, MatmulPrecision::F32).expect("model files installed by models/fetch.sh"))
+}
+
+/// The encoder as the server runs it by default: bf16 products where the CPU has them.
+fn serving_encoder() -> &'static BiEncoder {
+    static ENCODER: OnceLock<BiEncoder> = OnceLock::new();
+    ENCODER.get_or_init(|| BiEncoder::load(&model_dir(), 256, MatmulPrecision::best_available()).expect("model files"))
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -26,6 +33,24 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn bf16_products_keep_embeddings_within_a_cosine_of_f32() {
+    if MatmulPrecision::best_available() != MatmulPrecision::Bf16 {
+        eprintln!("no AVX-512 BF16 on this CPU: the server computes in f32 here");
+        return;
+    }
+    let long = "Senior backend engineer: Rust, PostgreSQL, Kubernetes; seven years building payment systems. ".repeat(20);
+    let texts = ["This is an example sentence", "RN - Cardiac ICU Nights", "Loan Processor III", "forklift", long.as_str()];
+    let exact = encoder().encode_batch(&texts, &Uninterrupted).unwrap();
+    let fast = serving_encoder().encode_batch(&texts, &Uninterrupted).unwrap();
+    for ((text, a), b) in texts.iter().zip(&exact).zip(&fast) {
+        // Issue 11 asks for 0.99; bf16 products measured 0.9999 and more (README, "bf16").
+        let c = cosine(a, b);
+        assert!(c > 0.999, "{text:.40}: cosine {c}");
+        assert!(c < 1.0 - 1e-9, "{text:.40}: identical to f32, so the bf16 kernel did not run");
+    }
 }
 
 #[test]
@@ -97,7 +122,7 @@ fn a_batch_pads_to_its_longest_text_only() {
 
 #[test]
 fn missing_model_directory_is_a_clear_error() {
-    match BiEncoder::load(std::path::Path::new("/nonexistent/resonance-model"), 256) {
+    match BiEncoder::load(std::path::Path::new("/nonexistent/resonance-model"), 256, MatmulPrecision::F32) {
         Err(EngineError::MissingModelFile { path }) => assert!(path.ends_with("resonance-model")),
         other => panic!("expected MissingModelFile, got {:?}", other.err()),
     }
@@ -111,7 +136,7 @@ fn corrupt_weights_are_a_clear_error() {
         std::fs::copy(model_dir().join(f), dir.join(f)).unwrap();
     }
     std::fs::write(dir.join("model.safetensors"), b"not a safetensors file").unwrap();
-    let err = BiEncoder::load(&dir, 256).err().expect("corrupt weights must not load");
+    let err = BiEncoder::load(&dir, 256, MatmulPrecision::F32).err().expect("corrupt weights must not load");
     std::fs::remove_dir_all(&dir).ok();
     assert!(matches!(err, EngineError::CorruptModelFile { .. }), "{err}");
     assert!(err.to_string().contains("model.safetensors"));

@@ -101,7 +101,7 @@ fn run() -> Result<()> {
     // Both cores for the matmuls and fused kernels, candle's element-wise ops on this thread
     // (threads::set_inference_threads says why); before the model's first op starts a pool.
     resonance_engine::threads::set_inference_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH)?;
+    let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
     let cache = args.embedding_cache.as_deref();
     // Every name embedded for the relations, kept so the tables carry them and the load
     // does not embed them again.

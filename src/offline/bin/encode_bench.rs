@@ -77,7 +77,7 @@ fn main() {
     let threads: usize = std::env::var("RAYON_NUM_THREADS").ok().and_then(|n| n.parse().ok()).unwrap_or(1);
     resonance_engine::threads::set_inference_threads(threads);
     let t0 = Instant::now();
-    let encoder = BiEncoder::load(&dir, 256).expect("load model");
+    let encoder = BiEncoder::load(&dir, 256, resonance_offline::cli::matmul_precision()).expect("load model");
     if let Some(path) = &args.dump {
         let texts = agreement_texts();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

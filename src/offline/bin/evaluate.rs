@@ -234,7 +234,7 @@ fn bm25_scores(
 /// Bi-encoder cosine of every job with every resume (rows: resumes, columns: jobs).
 fn bi_encoder_scores(benchmark: &Benchmark, options: &Options, timings: &mut Timings) -> Result<Vec<Vec<f32>>> {
     let started = Instant::now();
-    let encoder = BiEncoder::load(&options.model.model, options.max_seq_length)?;
+    let encoder = BiEncoder::load(&options.model.model, options.max_seq_length, resonance_offline::cli::matmul_precision())?;
     let (jobs, resumes) = encode_benchmark(&encoder, benchmark, options)?;
     timings.prepare = started.elapsed().as_secs_f64();
     eprintln!(
@@ -278,7 +278,7 @@ fn occupation_scores(benchmark: &Benchmark, options: &Options, timings: &mut Tim
         Track::Onet => &taxonomies.onet,
         Track::EscoIct => &taxonomies.esco,
     };
-    let encoder = BiEncoder::load(&options.model.model, options.max_seq_length)?;
+    let encoder = BiEncoder::load(&options.model.model, options.max_seq_length, resonance_offline::cli::matmul_precision())?;
     let (jobs, resumes) = encode_benchmark(&encoder, benchmark, options)?;
     let entries: Vec<_> = occupations.iter().map(LabelledOccupation::index_entry).collect();
     let index = OccupationIndex::build(&entries, InferenceParams::default());

@@ -87,7 +87,7 @@ fn run() -> Result<(), String> {
     edges.extend(cooccurrence_edges(&prefixed(&esco_occupations, "esco:"), MIN_SHARED_ESCO_OCCUPATIONS));
 
     let started = Instant::now();
-    let encoder = BiEncoder::load(&model, 256).map_err(|e| e.to_string())?;
+    let encoder = BiEncoder::load(&model, 256, resonance_offline::cli::matmul_precision()).map_err(|e| e.to_string())?;
     let texts: Vec<&str> = names.values().map(String::as_str).collect();
     let embeddings = encoder.encode(&texts, DEFAULT_BATCH_SIZE, &Uninterrupted, |_, _| Ok(())).map_err(|e| e.to_string())?;
     let encode_seconds = started.elapsed().as_secs_f64();

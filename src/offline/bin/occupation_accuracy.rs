@@ -90,7 +90,7 @@ fn run(args: Args) -> Result<()> {
     let taxonomies = read_taxonomies(&data)?;
     let encoder = match args.embeddings {
         Switch::Off => None,
-        Switch::On => Some(BiEncoder::load(&args.model.model, MAX_SEQ_LENGTH)?),
+        Switch::On => Some(BiEncoder::load(&args.model.model, MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?),
     };
     let (sweep, show) = (args.sweep == Switch::On, args.show);
     let ict: HashSet<String> = ict_keys(&taxonomies.esco, &eval_dir);

@@ -135,7 +135,7 @@ fn run(args: &Args) -> Result<()> {
     let (model, eval_dir) = (&args.model.model, &args.eval_dir.eval_dir);
     let pairs = read_pair_file(&run_dir.join("pairs.jsonl"))?;
     let (texts, examples) = examples_of(&pairs);
-    let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH)?;
+    let encoder = BiEncoder::load(model, MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
 
     let started = Instant::now();
     let rows = cached_embeddings(&encoder, &texts, &run_dir.join("bi_pair_texts.safetensors"), progress("texts"))?;

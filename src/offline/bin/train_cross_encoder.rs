@@ -225,7 +225,7 @@ fn prepare(sources: &Path, reserved_path: &Path, run: &Path, model: &Path) -> Re
     let config = PairConfig::default();
     let texts = synthesize(&profiles, &reserved, &config)?;
     eprintln!("{} resumes, {} postings from {} occupations", texts.resumes.len(), texts.jobs.len(), profiles.len());
-    let encoder = BiEncoder::load(model, MINING_MAX_SEQ_LENGTH)?;
+    let encoder = BiEncoder::load(model, MINING_MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
     let embed = |items: &[SyntheticText], what: &'static str| {
         let strs: Vec<&str> = items.iter().map(|t| t.text.as_str()).collect();
         encoder.encode(&strs, DEFAULT_BATCH_SIZE, &Uninterrupted, progress(what))
@@ -414,8 +414,8 @@ fn evaluate_reranking(
         .into_iter()
         .filter(|(t, _)| wanted.contains(t))
         .collect();
-    let bi_encoder = BiEncoder::load(model, EVAL_MAX_SEQ_LENGTH)?;
-    let cross_encoder = CrossEncoder::from_bi_encoder_with_delta(model, delta, EVAL_MAX_SEQ_LENGTH)?;
+    let bi_encoder = BiEncoder::load(model, EVAL_MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
+    let cross_encoder = CrossEncoder::from_bi_encoder_with_delta(model, delta, EVAL_MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
     let mut tracks = serde_json::Map::new();
     let mut table = Vec::new();
     for &(track, depth) in &depths {
@@ -612,8 +612,8 @@ fn export(delta: &Path, out: &Path, eval_dir: &Path, model: &Path) -> Result<()>
     let half: HashMap<String, Tensor> =
         tensors.iter().map(|(name, t)| Ok((name.clone(), t.to_dtype(DType::F16)?))).collect::<Result<_>>()?;
     candle_core::safetensors::save(&half, out).map_err(|e| write_failed(out, e))?;
-    let full = CrossEncoder::from_bi_encoder_with_delta(model, delta, EVAL_MAX_SEQ_LENGTH)?;
-    let reduced = CrossEncoder::from_bi_encoder_with_delta(model, out, EVAL_MAX_SEQ_LENGTH)?;
+    let full = CrossEncoder::from_bi_encoder_with_delta(model, delta, EVAL_MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
+    let reduced = CrossEncoder::from_bi_encoder_with_delta(model, out, EVAL_MAX_SEQ_LENGTH, resonance_offline::cli::matmul_precision())?;
     let benchmark = Benchmark::load(eval_dir, Track::EscoIct)?;
     let onet = Benchmark::load(eval_dir, Track::Onet)?;
     let (mut max_diff, mut pairs) = (0f32, 0usize);
@@ -642,14 +642,14 @@ fn validate(run: &Path, delta: &Path, seen: usize, wanted: usize, max_seq_length
     if held_out.is_empty() {
         return Err(EngineError::InvalidInput(format!("no pairs after the first {seen} of {}", pairs.len())));
     }
-    let model = CrossEncoder::from_bi_encoder_with_delta(base_model, delta, max_seq_length)?;
+    let model = CrossEncoder::from_bi_encoder_with_delta(base_model, delta, max_seq_length, resonance_offline::cli::matmul_precision())?;
     let mut logits = Vec::with_capacity(held_out.len());
     for chunk in held_out.chunks(BATCH_SIZE) {
         let texts: Vec<(&str, &str)> = chunk.iter().map(|p| (p.resume.as_str(), p.job.as_str())).collect();
         logits.extend(model.pair_logits(&texts)?.to_vec1::<f32>()?);
     }
     // The bi-encoder on the same pairs: the bar a reranker has to clear.
-    let bi_encoder = BiEncoder::load(base_model, max_seq_length)?;
+    let bi_encoder = BiEncoder::load(base_model, max_seq_length, resonance_offline::cli::matmul_precision())?;
     let resumes = bi_encoder.encode(
         &held_out.iter().map(|p| p.resume.as_str()).collect::<Vec<_>>(),
         DEFAULT_BATCH_SIZE,

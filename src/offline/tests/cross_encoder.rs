@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 
+use resonance_engine::bf16_linear::MatmulPrecision;
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::EngineError;
 use resonance_engine::interrupt::Uninterrupted;
@@ -55,7 +56,7 @@ impl Drop for Checkpoint {
 }
 
 fn load_error(dir: &Path) -> String {
-    CrossEncoder::load(dir, 16).err().expect("load must fail").to_string()
+    CrossEncoder::load(dir, 16, MatmulPrecision::F32).err().expect("load must fail").to_string()
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
@@ -68,7 +69,7 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn loads_a_sequence_classification_checkpoint_with_bert_prefix() {
     let ckpt = Checkpoint::classifier("ce-load");
-    let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
+    let model = CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32).unwrap();
     let scores = model.score_batch("python", &["python sql", "chef", "nurse good"], &Uninterrupted).unwrap();
     assert_eq!(scores.len(), 3);
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{scores:?}");
@@ -109,13 +110,13 @@ fn bare_encoder_is_refused_by_load_and_accepted_by_from_bi_encoder() {
 #[test]
 fn missing_files_and_bad_lengths_are_errors() {
     assert!(matches!(
-        CrossEncoder::load(Path::new("/nonexistent/model"), 16),
+        CrossEncoder::load(Path::new("/nonexistent/model"), 16, MatmulPrecision::F32),
         Err(EngineError::MissingModelFile { .. })
     ));
     let ckpt = Checkpoint::classifier("ce-no-tokenizer");
-    assert!(matches!(CrossEncoder::load(&ckpt.0, 1000), Err(EngineError::InvalidInput(_))), "beyond 64 positions");
+    assert!(matches!(CrossEncoder::load(&ckpt.0, 1000, MatmulPrecision::F32), Err(EngineError::InvalidInput(_))), "beyond 64 positions");
     std::fs::remove_file(ckpt.0.join("tokenizer.json")).unwrap();
-    assert!(matches!(CrossEncoder::load(&ckpt.0, 16), Err(EngineError::MissingModelFile { .. })));
+    assert!(matches!(CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32), Err(EngineError::MissingModelFile { .. })));
     let not_bert = Checkpoint::classifier("ce-not-bert").without(&["bert.embeddings.word_embeddings.weight"]);
     assert!(load_error(&not_bert.0).contains("not a BERT checkpoint"));
 }
@@ -136,7 +137,7 @@ fn head_from_bi_encoder_is_seeded() {
 #[test]
 fn score_pairs_is_invariant_to_batching_and_order() {
     let ckpt = Checkpoint::classifier("ce-order");
-    let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
+    let model = CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32).unwrap();
     let docs = ["python sql good", "chef", "nurse beta gamma delta alpha", "sql", "bad bad bad", "", "gamma python"];
     let alone: Vec<f32> = docs.iter().map(|d| model.score_batch("python", &[d], &Uninterrupted).unwrap()[0]).collect();
     for batch_size in [1, 3, 100] {
@@ -154,7 +155,7 @@ fn score_pairs_is_invariant_to_batching_and_order() {
 #[test]
 fn score_pairs_reports_progress_and_stops_when_told() {
     let ckpt = Checkpoint::classifier("ce-cancel");
-    let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
+    let model = CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32).unwrap();
     let docs = ["a", "b", "c", "d", "e"];
     let mut calls = Vec::new();
     model
@@ -172,7 +173,7 @@ fn score_pairs_reports_progress_and_stops_when_told() {
 #[test]
 fn score_pairs_scores_a_repeated_document_once() {
     let ckpt = Checkpoint::classifier("ce-repeat");
-    let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
+    let model = CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32).unwrap();
     let docs = ["sql", "chef", "sql", "sql", "chef"];
     let mut total_seen = 0;
     let scores = model
@@ -191,7 +192,7 @@ fn score_pairs_scores_a_repeated_document_once() {
 #[test]
 fn pair_order_matters() {
     let ckpt = Checkpoint::classifier("ce-swap");
-    let model = CrossEncoder::load(&ckpt.0, 16).unwrap();
+    let model = CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32).unwrap();
     let forward = model.score_batch("nurse chef", &["python sql"], &Uninterrupted).unwrap()[0];
     let swapped = model.score_batch("python sql", &["nurse chef"], &Uninterrupted).unwrap()[0];
     assert!((forward - swapped).abs() > 1e-5, "{forward} vs {swapped}");
@@ -289,7 +290,7 @@ fn delta_holds_only_trained_tensors_and_reloads_over_the_base() {
             && names.contains(&"bert.encoder.layer.1.output.dense.weight".to_string())
     );
 
-    let reloaded = CrossEncoder::from_bi_encoder_with_delta(&base.0, &delta, 16).unwrap();
+    let reloaded = CrossEncoder::from_bi_encoder_with_delta(&base.0, &delta, 16, MatmulPrecision::F32).unwrap();
     let docs = ["good alpha beta", "bad gamma", "good"];
     let want = trained.score_batch("python", &docs, &Uninterrupted).unwrap();
     let got = reloaded.score_batch("python", &docs, &Uninterrupted).unwrap();
@@ -305,10 +306,10 @@ fn delta_holds_only_trained_tensors_and_reloads_over_the_base() {
     let mut headless: HashMap<String, Tensor> = load_delta(&delta).unwrap();
     headless.retain(|name, _| !name.starts_with("classifier."));
     candle_core::safetensors::save(&headless, &delta).unwrap();
-    let err = CrossEncoder::from_bi_encoder_with_delta(&base.0, &delta, 16).err().unwrap().to_string();
+    let err = CrossEncoder::from_bi_encoder_with_delta(&base.0, &delta, 16, MatmulPrecision::F32).err().unwrap().to_string();
     assert!(err.contains("delta lacks the trained head"), "{err}");
     assert!(matches!(
-        CrossEncoder::from_bi_encoder_with_delta(&base.0, &base.0.join("nope.safetensors"), 16),
+        CrossEncoder::from_bi_encoder_with_delta(&base.0, &base.0.join("nope.safetensors"), 16, MatmulPrecision::F32),
         Err(EngineError::MissingModelFile { .. })
     ));
 }
@@ -336,7 +337,7 @@ fn minilm_dir() -> PathBuf {
 
 #[test]
 fn minilm_is_a_base_not_a_cross_encoder() {
-    let err = CrossEncoder::load(&minilm_dir(), 256).err().expect("MiniLM has no classifier").to_string();
+    let err = CrossEncoder::load(&minilm_dir(), 256, MatmulPrecision::F32).err().expect("MiniLM has no classifier").to_string();
     assert!(err.contains("bare encoder"), "{err}");
     let model = CrossEncoder::from_bi_encoder(&minilm_dir(), 256, 1).unwrap();
     let docs = ["Senior Python developer, Django and PostgreSQL", "Pastry chef"];

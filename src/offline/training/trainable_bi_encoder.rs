@@ -125,6 +125,7 @@ mod tests {
     use crate::training::losses::{info_nce, DEFAULT_TEMPERATURE};
     use crate::training::optimizer::AdamWConfig;
     use resonance_engine::rng::Rng;
+    use resonance_engine::bf16_linear::MatmulPrecision;
     use crate::training::tiny_model::{scratch_dir, TinyBert};
     use crate::training::trainer::{Trainer, TrainerConfig};
 
@@ -144,7 +145,7 @@ mod tests {
         let trainable = TrainableBiEncoder::for_training(&dir, 16, TrainableScope::Head, &vars).unwrap();
         assert_eq!(names(&vars), vec!["head.dense.bias", "head.dense.weight"]);
         let texts = ["nurse alpha", "chef beta gamma"];
-        let reference = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
+        let reference = BiEncoder::load(&dir, 16, MatmulPrecision::F32).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
         let got = trainable.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
         for (a, b) in reference.iter().flatten().zip(got.iter().flatten()) {
             assert!((a - b).abs() < 1e-5);
@@ -234,7 +235,7 @@ mod tests {
         let texts = ["nurse alpha", "baker omega delta"];
         let reloaded = bi_encoder_with_delta(&dir, &delta, 16).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
         let trained = model.embed(&texts).unwrap().to_vec2::<f32>().unwrap();
-        let base = BiEncoder::load(&dir, 16).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
+        let base = BiEncoder::load(&dir, 16, MatmulPrecision::F32).unwrap().encode_batch(&texts, &Uninterrupted).unwrap();
         let diff = |a: &[Vec<f32>], b: &[Vec<f32>]| {
             a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
         };
