@@ -1,6 +1,13 @@
 -- resonance_encode(text): all-MiniLM-L6-v2, mean-pooled, L2-normalised.
--- sentence-transformers gives 0.0677, 0.0635, 0.0487, 0.0793, 0.0374 for this sentence.
+-- sentence-transformers gives 0.0677, 0.0635, 0.0487, 0.0793, 0.0374 for this sentence;
+-- f32 products reproduce it to 4 decimals.
+SET resonance.bf16_matmul = off;
 SELECT (SELECT array_agg(round(x::numeric, 4)) FROM unnest((resonance_encode('This is an example sentence')::real[])[1:5]) x) AS head;
+CREATE TEMP TABLE f32_embedding AS SELECT resonance_encode('This is an example sentence') AS e;
+-- bf16 products (the default, where the CPU has AVX-512 BF16; f32 elsewhere) stay within a
+-- cosine of 0.9999 of f32's.
+RESET resonance.bf16_matmul;
+SELECT 1 - (e <=> resonance_encode('This is an example sentence')) > 0.9999 AS bf16_within_cosine_of_f32 FROM f32_embedding;
 SELECT vector_dims(resonance_encode('hello')) AS dims,
        round(vector_norm(resonance_encode('hello'))::numeric, 5) AS norm;
 -- Related texts are closer than unrelated ones.
