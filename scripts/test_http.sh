@@ -195,8 +195,12 @@ rust_out=$("$http_target/release/examples/encode_client" "host=/tmp port=$port u
 echo "$rust_out"
 check "Rust client: resonance_encode read as pgvector::Vector has 384 dims and unit norm" "dims 384 norm 1.000000" \
   "$(head -1 <<<"$rust_out" | awk '{ print $1, $2, $3, $4 }')"
-check "Rust client: the vector starts as sentence-transformers' reference" "[0.0677, 0.0635, 0.0487, 0.0793, 0.0374]" \
-  "$(head -1 <<<"$rust_out" | sed 's/.*starts //')"
+# Within 0.001 of each value: the server's default bf16 products move them by up to 3e-4
+# (README, "Speed facts"), and the client prints 4 decimals.
+check "Rust client: the vector starts as sentence-transformers' reference (to 0.001)" "close" \
+  "$(head -1 <<<"$rust_out" | sed 's/.*starts //' | tr -d '[],' | awk -v want="0.0677 0.0635 0.0487 0.0793 0.0374" '
+     { n = split(want, w, " "); bad = (NF != n); for (i = 1; i <= n; i++) if ($i - w[i] > 0.001 || w[i] - $i > 0.001) bad = 1
+       print bad ? "[" $0 "]" : "close" }')"
 check "Rust client: a Vector parameter finds 3 nearest jobs, cosine descending" "3 true" \
   "$(tail -n +2 <<<"$rust_out" | awk 'NR == 1 { p = $1 } { if ($1 > p) bad = 1; p = $1 } END { print NR, (bad ? "false" : "true") }')"
 

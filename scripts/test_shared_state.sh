@@ -7,8 +7,9 @@
 # writes a new file and removes the old (and those of dropped databases); a change rolled back never reaches other
 # backends, even when a later change takes its version number; a damaged file or an
 # unwritable directory gives a WARNING and correct results; with the library preloaded the
-# postmaster holds the model without a thread and backends encode the same vectors; a
-# preload that cannot find the model leaves the server up.
+# postmaster holds the model without a thread and backends encode the same vectors, and the
+# cross-encoder resonance.preload_cross_encoder names is shared likewise; a preload that
+# cannot find the model leaves the server up.
 # Prints "ok <check>" / "not ok <check>" lines and "shared_state: N passed, M failed".
 # Usage: scripts/test_shared_state.sh <port>  (the cluster runs, the extension is
 #        installed; the cluster is restarted and left as it was found)
@@ -25,7 +26,9 @@ as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres 
 sql() { psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@" 2>&1; }
 restart() { as_postgres "$(pg_path bindir)/pg_ctl" -D "$data" -m fast -w restart -l "$data/server.log" >/dev/null; }
 restore_settings() {
-  sql -d postgres -c "ALTER SYSTEM RESET shared_preload_libraries" -c "ALTER SYSTEM RESET resonance.model_dir" >/dev/null
+  # LOAD first: ALTER SYSTEM knows a library's settings only once the library is loaded.
+  sql -d postgres -c "LOAD 'resonance'" -c "ALTER SYSTEM RESET shared_preload_libraries" \
+      -c "ALTER SYSTEM RESET resonance.model_dir" -c "ALTER SYSTEM RESET resonance.preload_cross_encoder" >/dev/null
   restart
   chmod 700 "$dir" 2>/dev/null
 }
@@ -123,7 +126,18 @@ check "without shared_preload_libraries, resonance_stats says what it needs" tru
 # Preloaded: the postmaster loads the base bi-encoder, starts no thread, and backends encode
 # exactly what a backend that loads its own copy encodes.
 vector=$(sql -c "SELECT resonance_encode('Registered nurse, cardiac ICU')::text")
-sql -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'resonance'" >/dev/null
+# The tests' cross-encoder (an untrained head, scripts/make_test_cross_encoder.py; test.sh
+# writes it), registered and active: a backend that loads its own copy scores a pair.
+models="$(pg_path sharedir)/resonance/models"
+[ -f "$models/test-cross-encoder/delta.safetensors" ] || \
+  as_postgres python3 scripts/make_test_cross_encoder.py "$models/test-cross-encoder/delta.safetensors" >/dev/null
+sql -c "INSERT INTO resonance.ml_models (name, version, model_type, artifact_path, config)
+        VALUES ('test-cross-encoder', '1', 'cross_encoder', 'test-cross-encoder', '{\"base\": \"all-minilm-l6-v2\"}')" \
+    -c "SELECT resonance_activate_model('test-cross-encoder', '1')" >/dev/null
+pair="'Registered nurse, cardiac ICU', ARRAY['ICU nurse, night shifts']"
+score=$(sql -c "SELECT (resonance_rerank($pair))[1]")
+sql -d postgres -c "LOAD 'resonance'" -c "ALTER SYSTEM SET shared_preload_libraries = 'resonance'" \
+    -c "ALTER SYSTEM SET resonance.preload_cross_encoder = 'test-cross-encoder'" >/dev/null
 restart
 postmaster=$(head -1 "$data/postmaster.pid")
 check "with shared_preload_libraries the postmaster preloads the bi-encoder" true \
@@ -131,6 +145,12 @@ check "with shared_preload_libraries the postmaster preloads the bi-encoder" tru
 check "the postmaster has one thread" 1 "$(awk '/^Threads:/ { print $2 }' "/proc/$postmaster/status")"
 check "a backend encodes with the inherited model as with its own" t \
   "$(sql -c "SELECT resonance_encode('Registered nurse, cardiac ICU')::text = '$vector'")"
+check "with resonance.preload_cross_encoder the postmaster preloads that cross-encoder" true \
+  "$(tail -50 "$data/server.log" | grep -q 'cross-encoder preloaded' && echo true)"
+check "a backend reranks with the inherited cross-encoder as with its own, loading no model" "$score 0" \
+  "$(sql -c "SELECT resonance_stats_reset()" -c "SELECT (resonance_rerank($pair))[1]" \
+         -c "SELECT value FROM resonance_stats_counters WHERE name = 'model_loads'" | grep -v '^$' | tail -2 | tr '\n' ' ' | sed 's/ $//')"
+sql -c "DELETE FROM resonance.ml_models WHERE name = 'test-cross-encoder'" >/dev/null
 
 # Server-wide statistics: calls and errors per function, stage percentiles, counters.
 sql -c "SELECT resonance_stats_reset()" >/dev/null

@@ -22,6 +22,8 @@ pub static BF16_MATMUL: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// With shared_preload_libraries, the postmaster loads the base bi-encoder once and every
 /// backend inherits its weights copy-on-write (postgres/model_cache.rs).
 pub static PRELOAD_BI_ENCODER: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// A cross-encoder directory under model_dir for the postmaster to load likewise (NULL: none).
+pub static PRELOAD_CROSS_ENCODER: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 /// 0 = no limit: by default resonance_match reranks every candidate, as the contract says.
 pub static RERANK_BUDGET_MS: GucSetting<i32> = GucSetting::<i32>::new(0);
 
@@ -84,6 +86,15 @@ pub fn register() {
         GucContext::Sighup,
         GucFlags::default(),
     );
+    GucRegistry::define_string_guc(
+        c"resonance.preload_cross_encoder",
+        c"With shared_preload_libraries, a cross-encoder directory (relative to resonance.model_dir) for the postmaster to load.",
+        c"Backends whose active cross-encoder is that directory then share its weights instead of each loading a private copy. Takes effect at server start.",
+        &PRELOAD_CROSS_ENCODER,
+        // As resonance.preload_bi_encoder: read only at server start.
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
     GucRegistry::define_bool_guc(
         c"resonance.bf16_matmul",
         c"Run the models' matrix products in bf16 when the CPU has AVX-512 BF16.",
@@ -134,6 +145,11 @@ fn share_dir() -> PathBuf {
         pgrx::pg_sys::get_share_path(std::ptr::addr_of!(pgrx::pg_sys::my_exec_path).cast(), buf.as_mut_ptr());
         PathBuf::from(CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned())
     }
+}
+
+/// resonance.preload_cross_encoder, when set and not empty.
+pub fn preload_cross_encoder() -> Option<String> {
+    PRELOAD_CROSS_ENCODER.get().map(|dir| dir.to_string_lossy().into_owned()).filter(|dir| !dir.is_empty())
 }
 
 /// The precision resonance.bf16_matmul asks for (the engine falls back to f32 on a CPU

@@ -1,11 +1,12 @@
 //! The models a backend has loaded, kept for the life of the backend.
 //!
 //! Loading happens on first use inside a backend, with one exception: with the library in
-//! shared_preload_libraries, the postmaster loads the base bi-encoder (`preload_in_postmaster`)
-//! and every backend forked after starts with it, its weights' pages shared copy-on-write
-//! (nothing ever writes them), so N connections hold one copy instead of N. Loading starts
-//! no thread (candle's pools start on the first forward pass, which the postmaster never
-//! runs). A model is reloaded when the settings it was loaded with change.
+//! shared_preload_libraries, the postmaster loads the base bi-encoder, and the cross-encoder
+//! resonance.preload_cross_encoder names (`preload_in_postmaster`), and every backend forked
+//! after starts with them, their weights' pages shared copy-on-write (nothing ever writes
+//! them), so N connections hold one copy instead of N. Loading starts no thread (candle's
+//! pools start on the first forward pass, which the postmaster never runs). A model is
+//! reloaded when the settings it was loaded with change.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -25,13 +26,32 @@ use crate::settings;
 #[derive(PartialEq)]
 struct LoadKey {
     dir: PathBuf,
+    /// The base model a delta cross-encoder's trained layers sit on; None for a model that
+    /// is whole in `dir`.
+    base: Option<PathBuf>,
     max_seq_length: usize,
     precision: MatmulPrecision,
 }
 
 impl LoadKey {
-    fn new(dir: PathBuf) -> Self {
-        LoadKey { dir, max_seq_length: settings::max_seq_length(), precision: settings::matmul_precision() }
+    fn new(dir: PathBuf, base: Option<PathBuf>) -> Self {
+        LoadKey { dir, base, max_seq_length: settings::max_seq_length(), precision: settings::matmul_precision() }
+    }
+}
+
+/// The file of a delta cross-encoder: this project's own, trained layers over a base model.
+const DELTA_FILE: &str = "delta.safetensors";
+
+/// A cross-encoder directory's load key: with `base` when it holds a delta.
+fn cross_encoder_key(dir: PathBuf, base: impl FnOnce() -> PathBuf) -> LoadKey {
+    let base = dir.join(DELTA_FILE).exists().then(base);
+    LoadKey::new(dir, base)
+}
+
+fn load_cross_encoder(key: &LoadKey) -> resonance_engine::error::Result<CrossEncoder> {
+    match &key.base {
+        Some(base) => CrossEncoder::from_bi_encoder_with_delta(base, &key.dir.join(DELTA_FILE), key.max_seq_length, key.precision),
+        None => CrossEncoder::load(&key.dir, key.max_seq_length, key.precision),
     }
 }
 
@@ -110,20 +130,14 @@ const READING_MODELS: &str = "reading resonance.ml_models";
 /// named by config.base); anything else must be a BertForSequenceClassification checkpoint.
 pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
     apply_thread_setting();
-    let key = LoadKey::new(model.dir());
+    let key = cross_encoder_key(model.dir(), || model.base_dir());
     CROSS_ENCODER.with(|cell| {
         if let Some((loaded, m)) = cell.borrow().as_ref() {
             if *loaded == key {
                 return m.clone();
             }
         }
-        let delta = key.dir.join("delta.safetensors");
-        let loaded = if delta.exists() {
-            CrossEncoder::from_bi_encoder_with_delta(&model.base_dir(), &delta, key.max_seq_length, key.precision)
-        } else {
-            CrossEncoder::load(&key.dir, key.max_seq_length, key.precision)
-        };
-        let m = Rc::new(loaded.unwrap_or_else(|e| raise(e)));
+        let m = Rc::new(load_cross_encoder(&key).unwrap_or_else(|e| raise(e)));
         stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((key, m.clone()));
         m
@@ -167,7 +181,7 @@ pub fn bi_projection(model: Option<RegisteredModel>) -> Option<(RegisteredModel,
 /// The bi-encoder for the current settings, loading it on first use.
 pub fn bi_encoder() -> Rc<BiEncoder> {
     apply_thread_setting();
-    let key = LoadKey::new(settings::model_dir().join(BASE_BI_ENCODER));
+    let key = LoadKey::new(settings::model_dir().join(BASE_BI_ENCODER), None);
     BI_ENCODER.with(|cell| {
         if let Some((loaded, model)) = cell.borrow().as_ref() {
             if *loaded == key {
@@ -181,25 +195,45 @@ pub fn bi_encoder() -> Rc<BiEncoder> {
     })
 }
 
-/// Loads the base bi-encoder into the postmaster's copy of this backend-local cache, for
-/// every backend to inherit across fork. Failures are logged, never raised: an ERROR here
-/// would stop the server, and backends report a missing model themselves when they need it.
+/// Loads the base bi-encoder (resonance.preload_bi_encoder) and the cross-encoder
+/// resonance.preload_cross_encoder names into the postmaster's copy of these backend-local
+/// caches, for every backend to inherit across fork. Failures are logged, never raised: an
+/// ERROR here would stop the server, and backends report a missing model themselves when
+/// they need it.
 pub fn preload_in_postmaster() {
-    if !settings::PRELOAD_BI_ENCODER.get() {
+    let cross_encoder = settings::preload_cross_encoder();
+    if !settings::PRELOAD_BI_ENCODER.get() && cross_encoder.is_none() {
         return;
     }
     apply_thread_setting();
-    let dir = match settings::checked_model_dir() {
-        Ok(dir) => dir.join(BASE_BI_ENCODER),
-        Err(e) => return pgrx::log!("resonance: bi-encoder not preloaded: {e}"),
+    let model_dir = match settings::checked_model_dir() {
+        Ok(dir) => dir,
+        Err(e) => return pgrx::log!("resonance: models not preloaded: {e}"),
     };
-    let key = LoadKey::new(dir);
-    match BiEncoder::load(&key.dir, key.max_seq_length, key.precision) {
-        Ok(model) => {
-            pgrx::log!("resonance: bi-encoder preloaded from {}; backends share its weights", key.dir.display());
-            BI_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));
+    if settings::PRELOAD_BI_ENCODER.get() {
+        let key = LoadKey::new(model_dir.join(BASE_BI_ENCODER), None);
+        match BiEncoder::load(&key.dir, key.max_seq_length, key.precision) {
+            Ok(model) => {
+                pgrx::log!("resonance: bi-encoder preloaded from {}; backends share its weights", key.dir.display());
+                BI_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));
+            }
+            Err(e) => pgrx::log!("resonance: bi-encoder not preloaded: {e}"),
         }
-        Err(e) => pgrx::log!("resonance: bi-encoder not preloaded: {e}"),
+    }
+    if let Some(relative) = cross_encoder {
+        // A delta is taken to sit on the base bi-encoder, the base every delta this project
+        // trains names (config.base); a registered model naming another base loads its own.
+        let key = match path_inside_model_dir(&model_dir, &relative, "resonance.preload_cross_encoder") {
+            Ok(dir) => cross_encoder_key(dir, || model_dir.join(BASE_BI_ENCODER)),
+            Err(e) => return pgrx::log!("resonance: cross-encoder not preloaded: {e}"),
+        };
+        match load_cross_encoder(&key) {
+            Ok(model) => {
+                pgrx::log!("resonance: cross-encoder preloaded from {}; backends share its weights", key.dir.display());
+                CROSS_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));
+            }
+            Err(e) => pgrx::log!("resonance: cross-encoder not preloaded: {e}"),
+        }
     }
 }
 
