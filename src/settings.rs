@@ -17,7 +17,7 @@ pub static MAX_SEQ_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(256);
 pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_BATCH_SIZE as i32);
 pub static EMBED_ON_WRITE: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// bf16 products where the CPU has AVX-512 BF16 (engine/bf16_linear.rs): twice the f32
-/// speed and half the weight memory, embeddings within 0.9999 cosine of f32 (README).
+/// speed and the Linear weights in half the memory, embeddings within 0.9999 cosine of f32 (README).
 pub static BF16_MATMUL: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// With shared_preload_libraries, the postmaster loads the base bi-encoder once and every
 /// backend inherits its weights copy-on-write (postgres/model_cache.rs).
@@ -98,7 +98,7 @@ pub fn register() {
     GucRegistry::define_bool_guc(
         c"resonance.bf16_matmul",
         c"Run the models' matrix products in bf16 when the CPU has AVX-512 BF16.",
-        c"About twice as fast as f32 and half the weight memory; embeddings move by less than 1e-4 in cosine. Off (or a CPU without AVX-512 BF16) computes in f32. A backend reloads its models when it changes.",
+        c"About twice as fast as f32, with the Linear weights in half the memory; embeddings move by less than 1e-4 in cosine. Off (or a CPU without AVX-512 BF16) computes in f32. A backend reloads its models when it changes.",
         &BF16_MATMUL,
         GucContext::Userset,
         GucFlags::default(),

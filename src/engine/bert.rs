@@ -116,7 +116,7 @@ impl BertEmbeddings {
 }
 
 /// A Linear layer of the encoder: candle's f32 product as loaded, or, once a serving model
-/// is packed ([`BertModel::with_precision`]), the BF16 kernel with the f32 weights dropped.
+/// is packed ([`BertModel::load_with_precision`]), the BF16 kernel with the f32 weights dropped.
 enum Dense {
     F32(Linear),
     Bf16(Bf16Linear),
@@ -294,23 +294,26 @@ pub struct BertModel {
 }
 
 impl BertModel {
+    /// The model in f32, as training needs it.
     pub fn load(vb: VarBuilder, cfg: &BertConfig) -> Result<Self> {
-        if cfg.hidden_act != "gelu" {
-            candle_core::bail!("unsupported hidden_act {:?}: only BERT's exact gelu is implemented", cfg.hidden_act);
-        }
-        let layers = (0..cfg.num_hidden_layers)
-            .map(|i| BertLayer::load(vb.pp("encoder").pp("layer").pp(i), cfg))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self { embeddings: BertEmbeddings::load(vb.pp("embeddings"), cfg)?, layers, config: cfg.clone() })
+        Self::load_with_precision(vb, cfg, MatmulPrecision::F32)
     }
 
     /// The model with its Linear layers' products in `precision` (as far as this CPU can:
     /// [`MatmulPrecision::at_most`]). Packing to bf16 drops the f32 weights, so it is for
-    /// serving models only: a model with trained weights refuses it.
-    pub fn with_precision(self, precision: MatmulPrecision) -> Result<Self> {
+    /// serving models only: a model with trained weights refuses it. Each layer is packed as
+    /// soon as it is read, so that its f32 weights are freed before the next layer's are read
+    /// into the same memory (the allocator keeps what is freed: `allocator.rs`), and a packed
+    /// model's memory is its packed size, not the f32 size plus the packed one.
+    pub fn load_with_precision(vb: VarBuilder, cfg: &BertConfig, precision: MatmulPrecision) -> Result<Self> {
+        if cfg.hidden_act != "gelu" {
+            candle_core::bail!("unsupported hidden_act {:?}: only BERT's exact gelu is implemented", cfg.hidden_act);
+        }
         let precision = MatmulPrecision::at_most(precision);
-        let layers = self.layers.into_iter().map(|layer| layer.with_precision(precision)).collect::<Result<Vec<_>>>()?;
-        Ok(Self { layers, ..self })
+        let layers = (0..cfg.num_hidden_layers)
+            .map(|i| BertLayer::load(vb.pp("encoder").pp("layer").pp(i), cfg)?.with_precision(precision))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { embeddings: BertEmbeddings::load(vb.pp("embeddings"), cfg)?, layers, config: cfg.clone() })
     }
 
     /// `input_ids`, `token_type_ids`: u32 [batch, seq]; `attention_mask`: f32 [batch, seq] of 0/1.
@@ -374,10 +377,18 @@ pub struct BertSequenceClassifier {
 }
 
 impl BertSequenceClassifier {
+    /// The classifier in f32, as training needs it.
     pub fn load(vb: VarBuilder, cfg: &BertConfig) -> Result<Self> {
+        Self::load_with_precision(vb, cfg, MatmulPrecision::F32)
+    }
+
+    /// The classifier with its encoder's products in `precision`
+    /// ([`BertModel::load_with_precision`]; the pooler and the one-logit head are a sliver of
+    /// the work and stay f32).
+    pub fn load_with_precision(vb: VarBuilder, cfg: &BertConfig, precision: MatmulPrecision) -> Result<Self> {
         let bert = vb.pp("bert");
         Ok(Self {
-            bert: BertModel::load(bert.clone(), cfg)?,
+            bert: BertModel::load_with_precision(bert.clone(), cfg, precision)?,
             pooler: BertPooler::load(bert.pp("pooler"), cfg)?,
             classifier: linear(cfg.hidden_size, 1, vb.pp("classifier"))?,
         })
@@ -392,12 +403,6 @@ impl BertSequenceClassifier {
     /// [`BertModel::forward_interruptible`] does.
     pub fn forward_interruptible(&self, tokens: &TokenBatch, interrupt: &dyn Interrupt) -> crate::error::Result<Tensor> {
         Ok(self.head(&self.bert.forward_interruptible(tokens, interrupt)?)?)
-    }
-
-    /// The classifier with its encoder's products in `precision` ([`BertModel::with_precision`];
-    /// the pooler and the one-logit head are a sliver of the work and stay f32).
-    pub fn with_precision(self, precision: MatmulPrecision) -> Result<Self> {
-        Ok(Self { bert: self.bert.with_precision(precision)?, ..self })
     }
 
     /// Pooler and classifier: the encoder's last hidden state to one logit per row.
@@ -551,13 +556,13 @@ mod tests {
     #[test]
     fn a_model_packed_to_bf16_computes_what_the_f32_model_computes_to_rounding() {
         if MatmulPrecision::best_available() != MatmulPrecision::Bf16 {
-            eprintln!("no AVX-512 BF16 on this CPU: with_precision keeps f32 here");
+            eprintln!("no AVX-512 BF16 on this CPU: load_with_precision keeps f32 here");
             return;
         }
         let cfg = tiny().config;
         let (input, types, mask) = batch();
         let exact = BertModel::load(seeded(&[], &VarMap::new()), &cfg).unwrap();
-        let packed = BertModel::load(seeded(&[], &VarMap::new()), &cfg).unwrap().with_precision(MatmulPrecision::Bf16).unwrap();
+        let packed = BertModel::load_with_precision(seeded(&[], &VarMap::new()), &cfg, MatmulPrecision::Bf16).unwrap();
         assert!(packed.layers.iter().all(|l| matches!(l.intermediate, Dense::Bf16(_)) && matches!(l.output, Dense::Bf16(_))));
         let a = exact.forward(&input, &types, &mask).unwrap();
         let b = packed.forward(&input, &types, &mask).unwrap();
@@ -569,8 +574,7 @@ mod tests {
     #[test]
     fn a_model_being_trained_is_not_packed() {
         let cfg = tiny().config;
-        let trained = BertModel::load(seeded(&["encoder.layer.1."], &VarMap::new()), &cfg).unwrap();
-        let packed = trained.with_precision(MatmulPrecision::Bf16);
+        let packed = BertModel::load_with_precision(seeded(&["encoder.layer.1."], &VarMap::new()), &cfg, MatmulPrecision::Bf16);
         if MatmulPrecision::best_available() == MatmulPrecision::Bf16 {
             let err = packed.err().expect("trained weights must not be packed").to_string();
             assert!(err.contains("being trained"), "{err}");
@@ -578,8 +582,7 @@ mod tests {
             assert!(packed.is_ok(), "without AVX-512 BF16 the request falls back to f32");
         }
         // f32 is always allowed, trained or not.
-        let trained = BertModel::load(seeded(&["encoder.layer.1."], &VarMap::new()), &cfg).unwrap();
-        assert!(trained.with_precision(MatmulPrecision::F32).is_ok());
+        assert!(BertModel::load_with_precision(seeded(&["encoder.layer.1."], &VarMap::new()), &cfg, MatmulPrecision::F32).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! (measured outside the engine first: branch `bf16-experiment`). Weights are rounded to
 //! bf16 and packed once, when a serving model is loaded (in the postmaster too, before fork,
 //! so backends share the packed pages); the f32 copies are dropped, so a packed model holds
-//! half the memory. Activations are rounded to bf16 on each call.
+//! its Linear weights in half the memory. Activations are rounded to bf16 on each call.
 //!
 //! Layout: panels of [`PANEL`] output columns. Within a panel, for each pair of inputs p,
 //! [`PANEL`] u32s, one per column, each holding bf16 W[col][2p] (low half) and W[col][2p+1]

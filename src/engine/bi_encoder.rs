@@ -42,8 +42,7 @@ impl BiEncoder {
         }
         let tokenizer = TextTokenizer::from_file(&files.tokenizer_path(), max_seq_length)?;
         let weights_path = files.weights_path();
-        let model = BertModel::load(files.weights()?, &config)
-            .and_then(|model| model.with_precision(precision))
+        let model = BertModel::load_with_precision(files.weights()?, &config, precision)
             .map_err(|e| EngineError::CorruptModelFile { path: weights_path, reason: e.to_string() })?;
         Ok(Self { model, tokenizer, device: Device::Cpu })
     }

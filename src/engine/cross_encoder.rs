@@ -158,8 +158,7 @@ impl CrossEncoder {
             )));
         }
         let tokenizer = TextTokenizer::from_file(&files.tokenizer_path(), max_seq_length)?;
-        let model = BertSequenceClassifier::load(stack.into_var_builder(), config)
-            .and_then(|model| model.with_precision(precision))
+        let model = BertSequenceClassifier::load_with_precision(stack.into_var_builder(), config, precision)
             .map_err(|e| EngineError::CorruptModelFile { path: files.weights_path(), reason: e.to_string() })?;
         Ok(Self::from_parts(model, tokenizer))
     }
