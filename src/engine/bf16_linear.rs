@@ -125,8 +125,12 @@ impl Bf16Linear {
         self.out_features
     }
 
-    /// `x` [..., in_features] -> [..., out_features].
+    /// `x` [..., in_features] -> [..., out_features]. An `x` on a training graph is refused:
+    /// the product has no backward pass, and a gradient must not stop here silently.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if x.track_op() {
+            candle_core::bail!("bf16 linear: the input carries a gradient, and bf16 products have none");
+        }
         x.contiguous()?.apply_op1_no_bwd(self)
     }
 
@@ -412,6 +416,20 @@ mod tests {
         assert_eq!(gelu.dims(), &[2, 9, 100]);
         let diff = (plain.gelu_erf().unwrap() - gelu).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap();
         assert!(diff.to_scalar::<f32>().unwrap() < 1e-5);
+    }
+
+    #[test]
+    fn an_input_carrying_a_gradient_is_refused() {
+        if !kernel_runs_here() {
+            return;
+        }
+        let dev = Device::Cpu;
+        let w = Tensor::randn(0f32, 0.5, (8, 4), &dev).unwrap();
+        let layer = Bf16Linear::pack(&w, None, Epilogue::None).unwrap().unwrap();
+        let trained = candle_core::Var::randn(0f32, 1.0, (2, 4), &dev).unwrap();
+        let err = layer.forward(trained.as_tensor()).err().expect("a tracked input must be refused").to_string();
+        assert!(err.contains("gradient"), "{err}");
+        assert!(layer.forward(&trained.as_tensor().detach()).is_ok());
     }
 
     #[test]
