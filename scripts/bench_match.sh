@@ -26,7 +26,7 @@
 # Usage: scripts/bench_match.sh   env: PORT (55440), TEXTS (50000), PER_TEXT (2), RESUMES (100),
 #        QUERIES (200 single-client calls per mode), RUN_SECONDS (30 per concurrent run),
 #        CLIENTS ("8 32"), BUDGET_MS (60), CE_DELTA (/tmp/ce-run/delta-f16.safetensors),
-#        PARTIAL_INDEXES (0), SKIP_INSTALL (0)
+#        PARTIAL_INDEXES (0), PRELOAD_CROSS_ENCODER (0), SKIP_INSTALL (0)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/pg_env.sh"
@@ -60,6 +60,20 @@ psql_ -d "$db" -c "
           jsonb_build_object('base', 'all-minilm-l6-v2', 'source', '$ce_source', 'shipped', false))
   ON CONFLICT (name, version) DO NOTHING" \
   -c "UPDATE resonance.ml_models SET is_active = (name = 'resonance-ce' AND version = '$ce_version') WHERE model_type = 'cross_encoder'"
+
+# PRELOAD_CROSS_ENCODER=1: the library in shared_preload_libraries and this cross-encoder
+# loaded by the postmaster (resonance.preload_cross_encoder, README "Memory"), so backends
+# share it instead of each loading its own inside the runs; 0 runs without either. LOAD
+# first: ALTER SYSTEM knows a library's settings only once it is loaded.
+if [ "${PRELOAD_CROSS_ENCODER:-0}" = 1 ]; then
+  psql_ -d postgres -c "LOAD 'resonance'" -c "ALTER SYSTEM SET shared_preload_libraries = 'resonance'" \
+        -c "ALTER SYSTEM SET resonance.preload_cross_encoder = 'resonance-ce-$ce_version'" >/dev/null
+else
+  psql_ -d postgres -c "LOAD 'resonance'" -c "ALTER SYSTEM RESET shared_preload_libraries" \
+        -c "ALTER SYSTEM RESET resonance.preload_cross_encoder" >/dev/null
+fi
+bash scripts/cluster.sh restart "$PORT" >/dev/null
+log "cross-encoder preloaded by the postmaster: ${PRELOAD_CROSS_ENCODER:-0}"
 
 # PARTIAL_INDEXES=1: a partial HNSW index for each selective value of the filter mix below
 # (README, "Selective filters"), as a deployment would add for its common filters; 0 drops them.
