@@ -60,6 +60,12 @@ pub struct CrossEncoder {
     /// What a pair cost lately, kept with the model so it outlives one match: a connection
     /// that has scored before sizes its first pass under a budget by it.
     pair_cost: RecentCost,
+    /// Calls of `score_pairs` in this process. The first pays for faulting in the weights'
+    /// pages (read from the file, or inherited from the postmaster) and for the allocator's
+    /// first buffers: with the cross-encoder preloaded, a backend's first call took 113 ms
+    /// where later ones take about 50 (README, bench_match). Remembered as a pair's cost, it
+    /// kept every call of the next minute from scoring anything, so it is not remembered.
+    passes: std::sync::atomic::AtomicUsize,
 }
 
 impl CrossEncoder {
@@ -138,7 +144,7 @@ impl CrossEncoder {
 
     /// A cross-encoder from an already built model and tokenizer.
     pub fn from_parts(model: BertSequenceClassifier, tokenizer: TextTokenizer) -> Self {
-        Self { model, tokenizer, device: Device::Cpu, pair_cost: RecentCost::default() }
+        Self { model, tokenizer, device: Device::Cpu, pair_cost: RecentCost::default(), passes: Default::default() }
     }
 
     /// Builds the classifier from `stack` with the config and tokenizer of `files`, its
@@ -203,6 +209,7 @@ impl CrossEncoder {
     where
         F: FnMut(usize, usize) -> Result<()>,
     {
+        self.passes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // A document repeated in `docs` (the same job id twice, two postings with one text)
         // is scored once: the pass is what costs.
         let mut distinct: Vec<&str> = Vec::new();
@@ -312,7 +319,11 @@ impl crate::matching::PairScorer for BatchedReranker {
         self.model.pair_cost.get(std::time::Instant::now())
     }
 
+    /// Remembers what a pair cost, unless the pass measured was the process's first (cold:
+    /// see `CrossEncoder::passes`); the next call then measures a warm pass.
     fn observe_ms_per_pair(&self, ms: f64) {
-        self.model.pair_cost.set(ms, std::time::Instant::now())
+        if self.model.passes.load(std::sync::atomic::Ordering::Relaxed) > 1 {
+            self.model.pair_cost.set(ms, std::time::Instant::now())
+        }
     }
 }

@@ -53,7 +53,7 @@ fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> 
 /// Runs `task(i)` for i in 0..n: on the rayon pool when candle's matmuls use more than one
 /// thread, else on the calling thread (a one-thread pool would only add a hand-off).
 pub(crate) fn for_each_task(n: usize, task: impl Fn(usize) + Sync + Send) {
-    if candle_core::utils::get_num_threads() > 1 {
+    if inference_tasks() > 1 {
         (0..n).into_par_iter().for_each(task);
     } else {
         (0..n).for_each(task);
@@ -138,7 +138,7 @@ impl CustomOp2 for BiasGelu {
             let src = &x[block * rows_per_task * width..][..dst.len()];
             bias_gelu_rows(src, bias, dst);
         };
-        if candle_core::utils::get_num_threads() > 1 {
+        if inference_tasks() > 1 {
             out.par_chunks_mut(rows_per_task * width).enumerate().for_each(task);
         } else {
             out.chunks_mut(rows_per_task * width).enumerate().for_each(task);

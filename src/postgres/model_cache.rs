@@ -26,15 +26,16 @@ use crate::settings;
 #[derive(PartialEq)]
 struct LoadKey {
     dir: PathBuf,
-    /// The base model a delta cross-encoder's trained layers sit on; None for a model that
-    /// is whole in `dir`.
-    base: Option<PathBuf>,
+    /// The base model a delta cross-encoder's trained layers sit on, as its registry row names
+    /// it (config.base); None for the bi-encoder. A key is built on every call, so it holds
+    /// names, not resolved paths: a lookup touches no file.
+    base: Option<String>,
     max_seq_length: usize,
     precision: MatmulPrecision,
 }
 
 impl LoadKey {
-    fn new(dir: PathBuf, base: Option<PathBuf>) -> Self {
+    fn new(dir: PathBuf, base: Option<String>) -> Self {
         LoadKey { dir, base, max_seq_length: settings::max_seq_length(), precision: settings::matmul_precision() }
     }
 }
@@ -42,16 +43,15 @@ impl LoadKey {
 /// The file of a delta cross-encoder: this project's own, trained layers over a base model.
 const DELTA_FILE: &str = "delta.safetensors";
 
-/// A cross-encoder directory's load key: with `base` when it holds a delta.
-fn cross_encoder_key(dir: PathBuf, base: impl FnOnce() -> PathBuf) -> LoadKey {
-    let base = dir.join(DELTA_FILE).exists().then(base);
-    LoadKey::new(dir, base)
-}
-
-fn load_cross_encoder(key: &LoadKey) -> resonance_engine::error::Result<CrossEncoder> {
-    match &key.base {
-        Some(base) => CrossEncoder::from_bi_encoder_with_delta(base, &key.dir.join(DELTA_FILE), key.max_seq_length, key.precision),
-        None => CrossEncoder::load(&key.dir, key.max_seq_length, key.precision),
+/// Loads the cross-encoder of `key`: a directory holding `delta.safetensors` is this
+/// project's own (trained layers over the base model in `base_dir`, resolved only then);
+/// anything else must be a BertForSequenceClassification checkpoint.
+fn load_cross_encoder(key: &LoadKey, base_dir: impl FnOnce() -> PathBuf) -> resonance_engine::error::Result<CrossEncoder> {
+    let delta = key.dir.join(DELTA_FILE);
+    if delta.exists() {
+        CrossEncoder::from_bi_encoder_with_delta(&base_dir(), &delta, key.max_seq_length, key.precision)
+    } else {
+        CrossEncoder::load(&key.dir, key.max_seq_length, key.precision)
     }
 }
 
@@ -81,7 +81,12 @@ impl RegisteredModel {
     /// The base model a delta cross-encoder's layers sit on (config.base), checked the same
     /// way as the artifact itself.
     fn base_dir(&self) -> PathBuf {
-        self.inside_model_dir(self.base.as_deref().unwrap_or(BASE_BI_ENCODER), "config.base")
+        self.inside_model_dir(self.base_name(), "config.base")
+    }
+
+    /// config.base, the base bi-encoder when the row names none.
+    fn base_name(&self) -> &str {
+        self.base.as_deref().unwrap_or(BASE_BI_ENCODER)
     }
 
     fn inside_model_dir(&self, relative: &str, field: &str) -> PathBuf {
@@ -130,14 +135,14 @@ const READING_MODELS: &str = "reading resonance.ml_models";
 /// named by config.base); anything else must be a BertForSequenceClassification checkpoint.
 pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
     apply_thread_setting();
-    let key = cross_encoder_key(model.dir(), || model.base_dir());
+    let key = LoadKey::new(model.dir(), Some(model.base_name().to_string()));
     CROSS_ENCODER.with(|cell| {
         if let Some((loaded, m)) = cell.borrow().as_ref() {
             if *loaded == key {
                 return m.clone();
             }
         }
-        let m = Rc::new(load_cross_encoder(&key).unwrap_or_else(|e| raise(e)));
+        let m = Rc::new(load_cross_encoder(&key, || model.base_dir()).unwrap_or_else(|e| raise(e)));
         stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((key, m.clone()));
         m
@@ -224,10 +229,10 @@ pub fn preload_in_postmaster() {
         // A delta is taken to sit on the base bi-encoder, the base every delta this project
         // trains names (config.base); a registered model naming another base loads its own.
         let key = match path_inside_model_dir(&model_dir, &relative, "resonance.preload_cross_encoder") {
-            Ok(dir) => cross_encoder_key(dir, || model_dir.join(BASE_BI_ENCODER)),
+            Ok(dir) => LoadKey::new(dir, Some(BASE_BI_ENCODER.to_string())),
             Err(e) => return pgrx::log!("resonance: cross-encoder not preloaded: {e}"),
         };
-        match load_cross_encoder(&key) {
+        match load_cross_encoder(&key, || model_dir.join(BASE_BI_ENCODER)) {
             Ok(model) => {
                 pgrx::log!("resonance: cross-encoder preloaded from {}; backends share its weights", key.dir.display());
                 CROSS_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));

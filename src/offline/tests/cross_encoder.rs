@@ -363,3 +363,18 @@ fn minilm_pair_truncation_keeps_both_sides() {
     // 29 text tokens split 14 / 15 (LongestFirst), plus [CLS] [SEP] on side 0 and [SEP] on side 1.
     assert_eq!((32 - second, second), (16, 16));
 }
+
+#[test]
+fn the_cost_of_a_process_s_first_pass_is_not_remembered() {
+    use resonance_engine::cross_encoder::BatchedReranker;
+    use resonance_engine::matching::PairScorer;
+    let ckpt = Checkpoint::classifier("ce-cold-pass");
+    let model = CrossEncoder::load(&ckpt.0, 16, MatmulPrecision::F32).unwrap();
+    let reranker = BatchedReranker { model: std::rc::Rc::new(model), batch_size: 8 };
+    reranker.score("python", &["sql"], &Uninterrupted).unwrap();
+    reranker.observe_ms_per_pair(100.0);
+    assert_eq!(reranker.recent_ms_per_pair(), None, "the first pass pays cold pages: its cost is not kept");
+    reranker.score("python", &["chef"], &Uninterrupted).unwrap();
+    reranker.observe_ms_per_pair(40.0);
+    assert_eq!(reranker.recent_ms_per_pair(), Some(40.0), "later passes are remembered");
+}
