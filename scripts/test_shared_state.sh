@@ -38,6 +38,8 @@ trap restore_settings EXIT
 files() { ls "$dir" 2>/dev/null | grep "^skills-$(sql -c "SELECT oid FROM pg_database WHERE datname = '$db'")-" | grep '\.idx$'; }
 current_file() { files | grep -- "-$(sql -c "SELECT version || '-' || xmin FROM resonance.kg_version")-f[0-9]*\.idx\$"; }
 extract() { sql -c "SELECT string_agg(name, ',' ORDER BY start_pos) FROM resonance_extract_skills('$1')"; }
+# The statistics of this test's database (they are kept per database).
+this_db="dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
 
 sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE" -f sql/sample_data.sql >/dev/null
@@ -149,7 +151,7 @@ check "with resonance.preload_cross_encoder the postmaster preloads that cross-e
   "$(tail -50 "$data/server.log" | grep -q 'cross-encoder preloaded' && echo true)"
 check "a backend reranks with the inherited cross-encoder as with its own, loading no model" "$score 0" \
   "$(sql -c "SELECT resonance_stats_reset()" -c "SELECT (resonance_rerank($pair))[1]" \
-         -c "SELECT value FROM resonance_stats_counters WHERE name = 'model_loads'" | grep -v '^$' | tail -2 | tr '\n' ' ' | sed 's/ $//')"
+         -c "SELECT value FROM resonance_stats_counters WHERE name = 'model_loads' AND $this_db" | grep -v '^$' | tail -2 | tr '\n' ' ' | sed 's/ $//')"
 sql -c "DELETE FROM resonance.ml_models WHERE name = 'test-cross-encoder'" >/dev/null
 
 # Server-wide statistics: calls and errors per function, stage percentiles, counters.
@@ -157,11 +159,11 @@ sql -c "SELECT resonance_stats_reset()" >/dev/null
 sql -c "SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000001')" -c "SELECT resonance_encode('')" >/dev/null 2>&1
 sql -c "SELECT count(*) FROM resonance_match('00000000-0000-4000-b000-000000000002')" >/dev/null
 check "resonance_stats counts calls and errors per function" "resonance_encode 1 1,resonance_match 2 0" \
-  "$(sql -c "SELECT string_agg(name || ' ' || calls || ' ' || errors, ',' ORDER BY name) FROM resonance_stats WHERE kind = 'function' AND calls > 0")"
+  "$(sql -c "SELECT string_agg(name || ' ' || calls || ' ' || errors, ',' ORDER BY name) FROM resonance_stats WHERE kind = 'function' AND calls > 0 AND $this_db")"
 check "every stage of both matches has P50 <= P95 <= P99" "12 12" \
-  "$(sql -c "SELECT count(*) FILTER (WHERE calls = 2) || ' ' || count(*) FILTER (WHERE p50_ms <= p95_ms AND p95_ms <= p99_ms) FROM resonance_stats WHERE kind = 'match_stage'")"
+  "$(sql -c "SELECT count(*) FILTER (WHERE calls = 2) || ' ' || count(*) FILTER (WHERE p50_ms <= p95_ms AND p95_ms <= p99_ms) FROM resonance_stats WHERE kind = 'match_stage' AND $this_db")"
 check "counters show the taxonomy version in use" t \
-  "$(sql -c "SELECT value = (SELECT version FROM resonance.kg_version) FROM resonance_stats_counters WHERE name = 'kg_version_in_use'")"
+  "$(sql -c "SELECT value = (SELECT version FROM resonance.kg_version) FROM resonance_stats_counters WHERE name = 'kg_version_in_use' AND $this_db")"
 sql -c "DROP ROLE IF EXISTS resonance_stats_reader" -c "CREATE ROLE resonance_stats_reader" >/dev/null
 check "any role reads the statistics; only superusers reset them" "3 permission denied" \
   "$(sql -c "SET ROLE resonance_stats_reader" -c "SELECT sum(calls) FROM resonance_stats WHERE kind = 'function'") $(
@@ -169,6 +171,34 @@ check "any role reads the statistics; only superusers reset them" "3 permission 
 sql -c "SELECT resonance_stats_reset()" >/dev/null
 check "resonance_stats_reset() zeroes everything" "0 0" \
   "$(sql -c "SELECT sum(calls) FROM resonance_stats") $(sql -c "SELECT sum(value) FROM resonance_stats_counters WHERE name <> 'kg_version_in_use'")"
+
+# Statistics are kept per database (dbid): a role sees its own database's rows, and other
+# databases' only as a member of pg_read_all_stats.
+other="${db}_other"
+sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $other" -c "CREATE DATABASE $other" >/dev/null
+sql -d "$other" -c "SET client_min_messages = warning" -c "CREATE EXTENSION resonance CASCADE" -c "SELECT resonance_encode('x')" >/dev/null
+sql -c "SELECT resonance_encode('y')" >/dev/null
+databases="SELECT count(DISTINCT dbid) || ' ' || coalesce(sum(value) FILTER (WHERE name = 'texts_encoded' AND $this_db), 0) FROM resonance_stats_counters"
+check "a superuser sees both databases' statistics, each counted apart" "2 1" "$(sql -c "$databases")"
+check "a role without pg_read_all_stats sees only its own database's" "1 1" "$(sql -c "SET ROLE resonance_stats_reader" -c "$databases")"
+sql -c "GRANT pg_read_all_stats TO resonance_stats_reader" >/dev/null
+check "a member of pg_read_all_stats sees both" "2 1" "$(sql -c "SET ROLE resonance_stats_reader" -c "$databases")"
+sql -d postgres -c "DROP DATABASE $other" >/dev/null
+
+# A crash restart zeroes shared memory, and so the statistics: the log says so.
+sql -c "SELECT resonance_encode('before the crash')" >/dev/null
+sql -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+sleeper=$!
+for _ in $(seq 100); do
+  victim=$(sql -c "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = '$db'")
+  [ -n "$victim" ] && break; sleep 0.1
+done
+kill -9 "$victim"
+wait "$sleeper" 2>/dev/null
+for _ in $(seq 100); do sql -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+check "after a crash restart the statistics start at zero, and the log says why" "0 true" \
+  "$(sql -c "SELECT sum(value) FROM resonance_stats_counters WHERE name = 'texts_encoded' AND $this_db") $(
+     tail -30 "$data/server.log" | grep -q 'were reset by the restart after a crash' && echo true)"
 
 # A preload that cannot find the model logs it and leaves the server up; backends then
 # report the missing file when they need the model.

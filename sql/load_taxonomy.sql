@@ -141,8 +141,10 @@ BEGIN
                      target.col, target.col, target.tab)
         INTO ids, names USING batch;
       EXIT WHEN ids IS NULL;
+      -- The encode sits in a sub-SELECT: as a direct argument of unnest() the planner's row
+      -- estimate would evaluate it once more while planning, encoding every batch twice.
       EXECUTE format('UPDATE resonance.%I AS k SET embedding = e.embedding
-                        FROM unnest($1::%s[], %I.resonance_encode($2)) AS e(id, embedding) WHERE k.id = e.id',
+                        FROM unnest($1::%s[], (SELECT %I.resonance_encode($2))) AS e(id, embedding) WHERE k.id = e.id',
                      target.tab, target.id_type, ext_schema)
         USING ids, names;
       done := done + cardinality(ids);

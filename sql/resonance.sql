@@ -65,7 +65,15 @@ CREATE TABLE resonance.jobs (
 -- m = 16, ef_construction = 64: pgvector's defaults, written out so they are a decision.
 CREATE INDEX jobs_embedding_hnsw ON resonance.jobs
   USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
-CREATE INDEX jobs_country_city ON resonance.jobs (country, city);
+-- How resonance_match's country, city and company filters compare: case-insensitively,
+-- after trimming and Unicode NFC normalisation, so "germany", " Germany" and "GERMANY"
+-- match a stored "Germany", and a decomposed "Zürich" (u + combining diaeresis) the
+-- composed one. lower() follows the database's collation (with LC_CTYPE C, only ASCII
+-- letters fold). Needs a UTF8 database, as Unicode normalisation does.
+CREATE FUNCTION resonance.filter_key(value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.lower(pg_catalog.normalize(pg_catalog.btrim(value), 'NFC')) $$;
+CREATE INDEX jobs_country_city ON resonance.jobs (resonance.filter_key(country), resonance.filter_key(city));
 
 CREATE TABLE resonance.resumes (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -337,49 +345,87 @@ CREATE TRIGGER jobs_embed BEFORE INSERT OR UPDATE ON resonance.jobs
 CREATE TRIGGER resumes_embed BEFORE INSERT OR UPDATE ON resonance.resumes
   FOR EACH ROW EXECUTE FUNCTION resonance.embed_resume_row();
 
+-- The search_path the procedures run with: what every other routine of the extension gets
+-- from its SET clause (the DO block at the end of this script), which a procedure that
+-- COMMITs cannot have. Computed from the catalog, so it follows the schemas the extension
+-- and pgvector were created in.
+CREATE FUNCTION resonance.pinned_search_path() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.concat_ws(', ', 'pg_catalog',
+    (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname OPERATOR(pg_catalog.=) 'resonance'),
+    'resonance',
+    (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname OPERATOR(pg_catalog.=) 'vector'),
+    'pg_temp')
+$$;
+
 -- The bulk path: fills every NULL embedding in jobs and resumes, batch_size rows at a
 -- time (each encoded in forward passes of resonance.batch_size texts), committing after
--- each batch so a cancel loses at most one batch, with progress as NOTICEs.
+-- each batch so a cancel loses at most one batch, with progress as NOTICEs; then infers
+-- the occupations (and a job's skills) of rows whose occupations are pending or were
+-- inferred under an older taxonomy.
 -- Run it with CALL outside a transaction block.
+-- Correct under concurrent writers: a batch locks its rows (FOR UPDATE SKIP LOCKED) from
+-- the read to the COMMIT, so a row being edited meanwhile is left for the next call and
+-- concurrent calls split the work instead of encoding the same rows twice; and the
+-- UPDATE stores an embedding only where the row still holds the text it was computed from
+-- (else the row stays pending). Each transaction pins the search_path first, so objects
+-- in the caller's schemas never stand in for built-ins.
 CREATE PROCEDURE @extschema@.resonance_embed_pending(batch_size int DEFAULT 256)
 LANGUAGE plpgsql
 AS $$
 DECLARE
+  caller_path text := pg_catalog.current_setting('search_path');
+  pinned text := resonance.pinned_search_path();
   target record;
   ids uuid[];
   docs text[];
+  embeddings vector[];
+  stored bigint;
   done bigint;
   total bigint;
   current_kg bigint;
   last_id uuid;
 BEGIN
+  PERFORM pg_catalog.set_config('search_path', pinned, true);
   IF batch_size IS NULL OR batch_size < 1 THEN
-    RAISE EXCEPTION 'resonance_embed_pending: batch_size must be a positive integer, got %', batch_size;
+    RAISE EXCEPTION 'resonance_embed_pending: batch_size must be a positive integer, got %', batch_size
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOR target IN SELECT * FROM (VALUES
-      ('jobs', 'resonance.job_document(title, description)'),
-      ('resumes', 'resonance.resume_document(text)')) AS t(tab, doc)
+      ('jobs', 'resonance.job_document(title, description)', 'resonance.job_document(t.title, t.description)'),
+      ('resumes', 'resonance.resume_document(text)', 'resonance.resume_document(t.text)')) AS t(tab, doc, row_doc)
   LOOP
     EXECUTE format('SELECT count(*) FROM resonance.%I WHERE embedding IS NULL AND %s IS NOT NULL',
                    target.tab, target.doc) INTO total;
     done := 0;
     LOOP
       EXECUTE format('SELECT array_agg(id), array_agg(doc) FROM (SELECT id, %s AS doc FROM resonance.%I
-                       WHERE embedding IS NULL AND %s IS NOT NULL ORDER BY id LIMIT $1) s',
+                       WHERE embedding IS NULL AND %s IS NOT NULL ORDER BY id LIMIT $1
+                       FOR UPDATE SKIP LOCKED) s',
                      target.doc, target.tab, target.doc)
         INTO ids, docs USING batch_size;
       EXIT WHEN ids IS NULL;
+      -- Encoded here, not inside the UPDATE: there the planner's row estimate for unnest()
+      -- would evaluate resonance_encode($2) once more while planning (it folds stable calls
+      -- with known arguments), encoding every batch twice.
+      embeddings := @extschema@.resonance_encode(docs);
       EXECUTE format('UPDATE resonance.%I AS t SET embedding = e.embedding
-                        FROM unnest($1, @extschema@.resonance_encode($2)) AS e(id, embedding)
-                       WHERE t.id = e.id', target.tab)
-        USING ids, docs;
-      done := done + cardinality(ids);
+                        FROM unnest($1, $3, $2) AS e(id, embedding, doc)
+                       WHERE t.id = e.id AND t.embedding IS NULL AND %s = e.doc', target.tab, target.row_doc)
+        USING ids, docs, embeddings;
+      GET DIAGNOSTICS stored = ROW_COUNT;
+      done := done + stored;
       RAISE NOTICE 'resonance_embed_pending: % % of % embedded', target.tab, done, total;
       COMMIT;
+      PERFORM pg_catalog.set_config('search_path', pinned, true);
     END LOOP;
   END LOOP;
   -- Rows whose occupations are pending or were inferred under an older taxonomy. Each batch
   -- takes the next ids in order, so a row whose inference stays empty is not taken again.
+  -- The UPDATE infers from the row it writes, so what it stores always belongs to its text.
   current_kg := (SELECT version FROM resonance.kg_version);
   FOR target IN SELECT * FROM (VALUES
       ('jobs', 'job', 'occupations = @extschema@.resonance_infer_occupations(title, description),
@@ -394,18 +440,23 @@ BEGIN
     LOOP
       EXECUTE format('SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM resonance.%I
                        WHERE (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM $1)
-                         AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3) s', target.tab)
+                         AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3
+                       FOR UPDATE SKIP LOCKED) s', target.tab)
         INTO ids USING current_kg, last_id, batch_size;
       EXIT WHEN ids IS NULL;
-      EXECUTE format('UPDATE resonance.%I SET %s, occupations_kg_version = $1 WHERE id = ANY ($2)',
+      EXECUTE format('UPDATE resonance.%I SET %s, occupations_kg_version = $1
+                       WHERE id = ANY ($2) AND (occupations IS NULL OR occupations_kg_version IS DISTINCT FROM $1)',
                      target.tab, target.doc)
         USING current_kg, ids;
+      GET DIAGNOSTICS stored = ROW_COUNT;
       last_id := ids[cardinality(ids)];
-      done := done + cardinality(ids);
+      done := done + stored;
       RAISE NOTICE 'resonance_embed_pending: % occupations % of % inferred', target.noun, done, total;
       COMMIT;
+      PERFORM pg_catalog.set_config('search_path', pinned, true);
     END LOOP;
   END LOOP;
+  PERFORM pg_catalog.set_config('search_path', caller_path, true);
 END
 $$;
 
@@ -461,7 +512,8 @@ CREATE FUNCTION resonance.retrieve_jobs(
   want_country text DEFAULT NULL, want_city text DEFAULT NULL, remote_only boolean DEFAULT false,
   want_experience text DEFAULT NULL, want_company text DEFAULT NULL)
 RETURNS TABLE (id uuid, title text, description text, company text, country text, city text,
-               remote boolean, experience_level text, occupations jsonb, skill_ids uuid[], cosine real)
+               remote boolean, experience_level text, occupations jsonb, skill_ids uuid[], cosine real,
+               occupations_current boolean)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET hnsw.ef_search = 100
 SET hnsw.iterative_scan = relaxed_order
@@ -473,14 +525,16 @@ BEGIN
          j.experience_level::text, j.occupations,
          -- Skills stored under an older taxonomy are not returned: the match extracts anew.
          CASE WHEN j.occupations_kg_version = (SELECT version FROM resonance.kg_version) THEN j.skill_ids END,
-         (1 - (j.embedding <=> query))::real
+         (1 - (j.embedding <=> query))::real,
+         -- Occupations stored under the current taxonomy (resonance_match says when not).
+         j.occupations IS NOT NULL AND j.occupations_kg_version = (SELECT version FROM resonance.kg_version)
   FROM resonance.jobs j
   WHERE j.embedding IS NOT NULL
-    AND (want_country IS NULL OR j.country = want_country)
-    AND (want_city IS NULL OR j.city = want_city)
+    AND (want_country IS NULL OR resonance.filter_key(j.country) = resonance.filter_key(want_country))
+    AND (want_city IS NULL OR resonance.filter_key(j.city) = resonance.filter_key(want_city))
     AND (NOT remote_only OR j.remote)
     AND (want_experience IS NULL OR j.experience_level = want_experience)
-    AND (want_company IS NULL OR j.company = want_company)
+    AND (want_company IS NULL OR resonance.filter_key(j.company) = resonance.filter_key(want_company))
   ORDER BY j.embedding <=> query
   LIMIT k;
 END
@@ -560,9 +614,14 @@ DECLARE
   done bigint := 0;
   total bigint;
   options jsonb;
+  caller_path text := pg_catalog.current_setting('search_path');
+  pinned text := resonance.pinned_search_path();
 BEGIN
+  -- As in resonance_embed_pending: each transaction pins the search_path first.
+  PERFORM pg_catalog.set_config('search_path', pinned, true);
   IF batch_size IS NULL OR batch_size < 1 THEN
-    RAISE EXCEPTION 'resonance_rerank_precompute: batch_size must be a positive integer, got %', batch_size;
+    RAISE EXCEPTION 'resonance_rerank_precompute: batch_size must be a positive integer, got %', batch_size
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF pg_is_in_recovery() THEN
     RAISE EXCEPTION 'resonance_rerank_precompute: this server is a hot standby; run it on the primary';
@@ -584,7 +643,9 @@ BEGIN
     done := done + cardinality(ids);
     RAISE NOTICE 'resonance_rerank_precompute: % of % resumes', done, total;
     COMMIT;
+    PERFORM pg_catalog.set_config('search_path', pinned, true);
   END LOOP;
+  PERFORM pg_catalog.set_config('search_path', caller_path, true);
 END
 $$;
 
@@ -599,11 +660,30 @@ CREATE TABLE resonance.kg_version (
 );
 INSERT INTO resonance.kg_version DEFAULT VALUES;
 
+-- A taxonomy change makes every stored occupation (and job skill list) stale: each row keeps
+-- the kg_version it was inferred under. Once per transaction that changes the taxonomy, a
+-- NOTICE names how many rows hold stale occupations and the call that infers them again;
+-- until then resonance_match uses the stored ones and says so (a NOTICE per call, and
+-- resonance_stats_counters' stale_occupations_used).
 CREATE FUNCTION resonance.bump_kg_version() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+  stale_jobs bigint;
+  stale_resumes bigint;
 BEGIN
   UPDATE resonance.kg_version SET version = version + 1;
+  IF current_setting('resonance_kg.noticed_in', true) IS DISTINCT FROM txid_current()::text THEN
+    PERFORM set_config('resonance_kg.noticed_in', txid_current()::text, true);
+    SELECT count(*) INTO stale_jobs FROM resonance.jobs WHERE occupations IS NOT NULL;
+    SELECT count(*) INTO stale_resumes FROM resonance.resumes WHERE occupations IS NOT NULL;
+    IF stale_jobs + stale_resumes > 0 THEN
+      RAISE NOTICE 'resonance: the skill taxonomy changed, so the occupations of % job(s) and % resume(s) are stale',
+        stale_jobs, stale_resumes
+        USING DETAIL = 'They were inferred under the previous taxonomy; resonance_match uses them as stored and says so until they are inferred again.',
+              HINT = 'After the change commits, CALL resonance_embed_pending(); infers them again.';
+    END IF;
+  END IF;
   RETURN NULL;
 END
 $$;
@@ -676,15 +756,17 @@ $$;
 -- A fixed search_path for every function of the extension
 ------------------------------------------------------------------------------------------
 
--- Server-wide statistics (src/postgres/stats.rs): the views read shared memory, which
--- exists only with shared_preload_libraries = 'resonance' (otherwise they raise an ERROR
--- saying so, as pg_stat_statements does). Resetting is for superusers.
+-- Server-wide statistics (src/postgres/stats.rs), per database (dbid, as in
+-- pg_stat_statements): the views read shared memory, which exists only with
+-- shared_preload_libraries = 'resonance' (otherwise they raise an ERROR saying so, as
+-- pg_stat_statements does). Other databases' rows are shown only to members of
+-- pg_read_all_stats. Resetting is for superusers.
 CREATE VIEW @extschema@.resonance_stats AS SELECT * FROM @extschema@.resonance_stats();
 COMMENT ON VIEW @extschema@.resonance_stats IS
-  'Calls, errors and latency percentiles per Resonance function and per resonance_match stage, server-wide';
+  'Calls, errors and latency percentiles per Resonance function and per resonance_match stage, per database';
 CREATE VIEW @extschema@.resonance_stats_counters AS SELECT * FROM @extschema@.resonance_stats_counters();
 COMMENT ON VIEW @extschema@.resonance_stats_counters IS
-  'Rerank-cache hits and misses, model loads, skill index builds and opens, taxonomy version in use';
+  'Rerank-cache hits and misses, model loads, skill index builds and opens, stale occupations used, texts encoded by resonance_encode, taxonomy version in use, per database';
 GRANT SELECT ON @extschema@.resonance_stats, @extschema@.resonance_stats_counters TO PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.resonance_stats_reset() FROM PUBLIC;
 

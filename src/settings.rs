@@ -48,11 +48,11 @@ pub fn register() {
     );
     GucRegistry::define_int_guc(
         c"resonance.threads",
-        c"Threads one backend uses for model inference.",
-        c"Takes effect for the matrix products at once; the element-wise pool keeps the size of its first use.",
+        c"Threads one backend uses for model inference (at most the machine's cores).",
+        c"Values above the number of cores the server may use are refused. Takes effect for the matrix products at once; the element-wise pool keeps the size of its first use.",
         &THREADS,
         1,
-        64,
+        max_threads(),
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -165,6 +165,14 @@ pub fn matmul_precision() -> resonance_engine::bf16_linear::MatmulPrecision {
 
 pub fn threads() -> usize {
     THREADS.get().max(1) as usize
+}
+
+/// The most resonance.threads accepts: the cores this process may run on (cgroup quota and
+/// CPU affinity included), at most 64. More threads than cores only make a backend's threads
+/// wait for each other and for other backends, and any role may SET the setting, so a
+/// larger value is refused (22023) rather than run.
+fn max_threads() -> i32 {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(64) as i32
 }
 pub fn max_seq_length() -> usize {
     MAX_SEQ_LENGTH.get() as usize

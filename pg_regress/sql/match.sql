@@ -113,7 +113,11 @@ SELECT jsonb_array_length(resonance_infer_occupations(repeat('backend engineer '
 -- The taxonomy changed after the jobs were stored: resonance_embed_pending infers them again.
 SELECT count(*) FILTER (WHERE occupations_kg_version < (SELECT version FROM resonance.kg_version)) > 0 AS stale
 FROM resonance.jobs;
+-- Until then resonance_match uses the stored ones and says so, naming the call; after it,
+-- nothing is stale and it says nothing.
+SELECT count(*) AS matches FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"explain": false}');
 CALL resonance_embed_pending();
+SELECT count(*) AS matches FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"explain": false}');
 SELECT count(*) FILTER (WHERE occupations_kg_version = (SELECT version FROM resonance.kg_version)) = count(*) AS fresh,
        count(*) FILTER (WHERE occupations->0->>'occupation' = 'Backend Engineers') > 0 AS some_backend
 FROM resonance.jobs;
@@ -166,6 +170,8 @@ SELECT count(*) > 0 AS changed, bool_and(j.occupations @> '[{"occupation": "Back
 FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"top_k_final": 40}') m JOIN with_title w USING (job_id)
 JOIN resonance.jobs j ON j.id = m.job_id
 WHERE w.skill_graph_score IS DISTINCT FROM m.skill_graph_score;
+-- Those stored occupations named titles the taxonomy no longer has: inferred again.
+CALL resonance_embed_pending();
 -- resonance_explain takes resonance_match's options: its overall_score is the pair's
 -- final_score under the same options, weights and stages alike.
 SELECT o AS options,

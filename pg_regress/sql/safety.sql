@@ -109,3 +109,38 @@ SELECT resonance_last_match_stats() IS NULL AS other_role_sees_nothing;
 RESET ROLE;
 SELECT resonance_last_match_stats() ? 'resume_id' AS own_stats_again;
 DROP ROLE resonance_lowpriv;
+
+-- NULL arguments are an ERROR (22004), never zero rows that read as "no job fits":
+-- '{}' is how a call says "no filters" or "default options".
+SELECT pg_temp.outcome($q$SELECT * FROM resonance_match(NULL)$q$);
+SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', NULL)$q$);
+SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', NULL)$q$);
+
+-- Weights are checked in the precision fusion uses: none underflows to 0 or overflows.
+SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"weight_bi_encoder": 1e-50}')$q$);
+SELECT pg_temp.outcome($q$SELECT * FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"weight_bi_encoder": 1e308}')$q$);
+SELECT count(*) AS rows, bool_and(final_score > 0) AS positive
+FROM resonance_match('00000000-0000-4000-b000-000000000001', '{}', '{"weight_bi_encoder": 1e-6, "weight_skill_graph": 1e6}');
+
+-- Place and company filters compare trimmed, NFC-normalised and case-folded
+-- (resonance.filter_key), stored values as given values.
+SELECT f AS filter, count(m.*) AS rows
+FROM unnest(ARRAY['{"country": "Germany"}', '{"country": "germany"}', '{"country": " GERMANY "}',
+                  '{"company": "northwind analytics"}']::jsonb[]) AS f
+LEFT JOIN LATERAL resonance_match('00000000-0000-4000-b000-000000000001', f, '{"explain": false}') m ON true
+GROUP BY f ORDER BY f::text;
+INSERT INTO resonance.jobs (id, title, description, country, city) VALUES
+  ('00000000-0000-4000-c000-0000000000f1', 'Backend Engineer', 'Python, Django', 'Atlantis ', U&'Z\00FCrich');
+SELECT f AS filter, count(m.*) AS rows
+FROM unnest(ARRAY['{"country": "atlantis"}', '{"city": "zürich"}', '{"city": "ZU\u0308RICH"}']::jsonb[]) AS f
+LEFT JOIN LATERAL resonance_match('00000000-0000-4000-b000-000000000001', f, '{"explain": false}') m ON true
+GROUP BY f ORDER BY f::text;
+DELETE FROM resonance.jobs WHERE id = '00000000-0000-4000-c000-0000000000f1';
+
+-- A judgement with a NULL part is refused (22004), not read as an empty id.
+CREATE TEMP TABLE null_qrels AS
+SELECT * FROM (VALUES (NULL::uuid, '00000000-0000-4000-a000-000000000001'::uuid, 2)) v(resume_id, job_id, grade);
+SELECT pg_temp.outcome($q$SELECT resonance_evaluate('null_qrels')$q$);
+UPDATE null_qrels SET resume_id = '00000000-0000-4000-b000-000000000001', grade = NULL;
+SELECT pg_temp.outcome($q$SELECT resonance_evaluate('null_qrels')$q$);
+

@@ -55,3 +55,8 @@ INSERT INTO resonance.kg_skills (name) VALUES ('Rust');
 SELECT name FROM resonance_extract_skills('Skills: Rust and Python') ORDER BY start_pos;
 DELETE FROM resonance.kg_skills WHERE name = 'Rust';
 SELECT name FROM resonance_extract_skills('Skills: Rust and Python') ORDER BY start_pos;
+-- The taxonomy changed after the sample rows were stored (each change above said how many
+-- rows it made stale): the documented refresh infers their occupations and skills again.
+CALL resonance_embed_pending();
+SELECT count(*) FILTER (WHERE occupations_kg_version = (SELECT version FROM resonance.kg_version)) AS current_jobs
+FROM resonance.jobs;

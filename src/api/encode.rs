@@ -30,7 +30,9 @@ mod resonance {
         let _call = stats::Call::start("resonance_encode");
         reject_empty(input, None);
         let model = bi_encoder();
-        model.encode_batch(&[input], &PostgresInterrupt).unwrap_or_else(|e| raise(e)).pop().unwrap_or_default()
+        let embedding = model.encode_batch(&[input], &PostgresInterrupt).unwrap_or_else(|e| raise(e)).pop();
+        stats::count(stats::Counter::TextsEncoded, 1);
+        embedding.unwrap_or_default()
     }
 
     /// Many texts -> (ordinal, embedding) rows in input order, encoded in batches of
@@ -58,6 +60,7 @@ mod resonance {
                 .unwrap_or_else(|e| raise(e))
         }
         .into_iter();
+        stats::count(stats::Counter::TextsEncoded, present.len() as u64);
         let rows: Vec<(i32, Option<Vec<f32>>)> = texts
             .iter()
             .enumerate()

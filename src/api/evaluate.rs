@@ -51,8 +51,11 @@ fn resonance_evaluate(
                 )))
             });
         for row in rows {
-            let text = |i: usize| row.get::<String>(i).ok().flatten().unwrap_or_default();
-            let grade = row.get::<i32>(3).ok().flatten().unwrap_or(0);
+            // A judgement with a NULL part judges nothing: refused, never read as "" or 0.
+            let null = |column: &str| -> ! { raise(EngineError::NullArgument(format!("{table}.{column} (in a judgement)"))) };
+            let text = |i: usize, column: &str| row.get::<String>(i).ok().flatten().unwrap_or_else(|| null(column));
+            let grade = row.get::<i32>(3).ok().flatten().unwrap_or_else(|| null("grade"));
+            let text = |i: usize| text(i, ["resume_id", "job_id"][i - 1]);
             if grade < 0 {
                 raise(EngineError::InvalidInput(format!("{table}: grades must be >= 0, got {grade}")));
             }

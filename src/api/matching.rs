@@ -12,6 +12,7 @@ use crate::postgres::json_arg::JsonArg;
 use crate::postgres::match_store::{PostgresMatchStore, Prefetch};
 use crate::postgres::stats;
 use crate::settings;
+use resonance_engine::error::EngineError;
 use resonance_engine::match_request::{MatchFilters, MatchOptions};
 use resonance_engine::pipeline::{self, MatchOutcome};
 
@@ -48,9 +49,9 @@ pub fn run_match(resume_id: Uuid, filters: &MatchFilters, options: &MatchOptions
 #[pg_extern(volatile, parallel_restricted)]
 #[allow(clippy::type_complexity)]
 fn resonance_match(
-    resume_id: Uuid,
-    filters: default!(JsonArg, "'{}'"),
-    options: default!(JsonArg, "'{}'"),
+    resume_id: Option<Uuid>,
+    filters: default!(Option<JsonArg>, "'{}'"),
+    options: default!(Option<JsonArg>, "'{}'"),
 ) -> TableIterator<
     'static,
     (
@@ -66,6 +67,12 @@ fn resonance_match(
     ),
 > {
     let _call = stats::Call::start("resonance_match");
+    // Not STRICT: a NULL argument (Python's None) would otherwise return no rows, which reads
+    // as "no job fits". '{}' is what means "no filters" or "default options".
+    let null = |name: &str| -> ! { raise(EngineError::NullArgument(name.into())) };
+    let resume_id = resume_id.unwrap_or_else(|| null("resume_id"));
+    let filters = filters.unwrap_or_else(|| null("filters"));
+    let options = options.unwrap_or_else(|| null("options"));
     let filters = MatchFilters::from_json(&filters.value("filters")).unwrap_or_else(|e| raise(e));
     let options = match_options(&options.value("options"));
     let MatchOutcome { ids, candidates, ranked, latency_ms, stats } = run_match(resume_id, &filters, &options);

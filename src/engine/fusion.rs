@@ -22,7 +22,10 @@ impl FusionWeights {
     pub fn validated(self) -> Result<Self> {
         let all = [self.cross_encoder, self.bi_encoder, self.skill_graph];
         if all.iter().any(|w| !w.is_finite() || *w < 0.0) {
-            return Err(EngineError::InvalidInput(format!("weights must be finite and >= 0, got {self:?}")));
+            let FusionWeights { cross_encoder, bi_encoder, skill_graph } = self;
+            return Err(EngineError::InvalidInput(format!(
+                "weights must be finite and >= 0, got cross_encoder {cross_encoder}, bi_encoder {bi_encoder}, skill_graph {skill_graph}"
+            )));
         }
         if all.iter().sum::<f32>() <= 0.0 {
             return Err(EngineError::InvalidInput("at least one weight must be positive".into()));

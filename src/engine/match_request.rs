@@ -102,11 +102,11 @@ struct OptionKeys {
     #[serde(deserialize_with = "present")]
     use_resume_occupations: Option<bool>,
     #[serde(deserialize_with = "present")]
-    weight_cross_encoder: Option<Weight>,
+    weight_cross_encoder: Option<FusionWeight>,
     #[serde(deserialize_with = "present")]
-    weight_bi_encoder: Option<Weight>,
+    weight_bi_encoder: Option<FusionWeight>,
     #[serde(deserialize_with = "present")]
-    weight_skill_graph: Option<Weight>,
+    weight_skill_graph: Option<FusionWeight>,
     #[serde(deserialize_with = "present")]
     model_version: Option<Option<Text>>,
     #[serde(deserialize_with = "present")]
@@ -172,6 +172,23 @@ impl<'de> Deserialize<'de> for TopK {
     }
 }
 
+/// A stage's weight in the fusion: 0 (the stage does not count) or a number from
+/// `MIN_WEIGHT` to `MAX_WEIGHT`. Weights are relative, so the range loses nothing, and it
+/// keeps every weight and their sum a normal f32, the precision fusion computes in: 1e-50
+/// would pass as an f64 and become 0 (every score 0), 1e308 would become infinity.
+#[derive(Debug)]
+struct FusionWeight(f32);
+
+pub const MIN_WEIGHT: f64 = 1e-6;
+pub const MAX_WEIGHT: f64 = 1e6;
+
+impl<'de> Deserialize<'de> for FusionWeight {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let accept = |v: &Value| v.as_f64().filter(|w| *w == 0.0 || (MIN_WEIGHT..=MAX_WEIGHT).contains(w));
+        number(d, &format!("0 or a number from {MIN_WEIGHT:e} to {MAX_WEIGHT:e}"), accept).map(|w| FusionWeight(w as f32))
+    }
+}
+
 impl<'de> Deserialize<'de> for Weight {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         number(d, "a number >= 0", |v| v.as_f64().filter(|w| w.is_finite() && *w >= 0.0)).map(Weight)
@@ -196,7 +213,7 @@ impl MatchOptions {
     /// Applies `resonance_match`'s options argument over `self` (the settings in force).
     pub fn with_json(mut self, value: &Value) -> Result<Self> {
         let keys: OptionKeys = from_object(object(value, "options")?, "option")?;
-        let set = |field: &mut f32, weight: Option<Weight>| *field = weight.map_or(*field, |w| w.0 as f32);
+        let set = |field: &mut f32, weight: Option<FusionWeight>| *field = weight.map_or(*field, |w| w.0);
         self.explain = keys.explain.unwrap_or(self.explain);
         self.use_cross_encoder = match keys.use_cross_encoder {
             Some(true) => CrossEncoderUse::Requested,
@@ -338,7 +355,13 @@ mod tests {
             format!("unknown option key \"wieght_bi_encoder\" (known keys: {known})")
         );
         assert_eq!(o(json!({"top_k_retrieve": 0})), "option \"top_k_retrieve\" must be an integer from 1 to 1000, got 0");
-        assert_eq!(o(json!({"weight_bi_encoder": -1})), "option \"weight_bi_encoder\" must be a number >= 0, got -1");
+        let range = "must be 0 or a number from 1e-6 to 1e6";
+        assert_eq!(o(json!({"weight_bi_encoder": -1})), format!("option \"weight_bi_encoder\" {range}, got -1"));
+        // Checked in f32, the precision fusion runs in: neither underflows to 0 nor overflows.
+        assert_eq!(o(json!({"weight_bi_encoder": 1e-50})), format!("option \"weight_bi_encoder\" {range}, got 1e-50"));
+        assert_eq!(o(json!({"weight_bi_encoder": 1e308})), format!("option \"weight_bi_encoder\" {range}, got 1e+308"));
+        let o_ok = MatchOptions::default().with_json(&json!({"weight_bi_encoder": 1e-6, "weight_skill_graph": 1e6})).unwrap();
+        assert!(o_ok.weights.bi_encoder > 0.0 && o_ok.weights.skill_graph.is_finite());
         // Numbers are refused with the value's JSON text, whatever its type.
         assert_eq!(o(json!({"top_k_final": 2.5})), "option \"top_k_final\" must be an integer from 1 to 1000, got 2.5");
         assert_eq!(o(json!({"top_k_final": "5"})), "option \"top_k_final\" must be an integer from 1 to 1000, got \"5\"");
@@ -346,7 +369,7 @@ mod tests {
         assert_eq!(o(json!({"top_k_final": null})), "option \"top_k_final\" must be an integer from 1 to 1000, got null");
         assert_eq!(o(json!({"top_k_final": [1]})), "option \"top_k_final\" must be an integer from 1 to 1000, got [1]");
         assert_eq!(o(json!({"rerank_budget_ms": true})), "option \"rerank_budget_ms\" must be a number >= 0, got true");
-        assert_eq!(o(json!({"weight_skill_graph": {"a": 1}})), "option \"weight_skill_graph\" must be a number >= 0, got {\"a\":1}");
+        assert_eq!(o(json!({"weight_skill_graph": {"a": 1}})), format!("option \"weight_skill_graph\" {range}, got {{\"a\":1}}"));
         // Flags and texts name the key and the JSON type.
         assert_eq!(o(json!({"use_explainability": 1})), "option key \"use_explainability\" must be a boolean, got a number");
         assert_eq!(o(json!({"explain": null})), "option key \"explain\" must be a boolean, got null");

@@ -30,6 +30,8 @@ pub struct ResumeRow {
     /// The stored embedding; None: computed now (rows written with embed_on_write off).
     pub embedding: Option<Vec<f32>>,
     pub facts: CandidateFacts,
+    /// Its stored occupations were inferred under an older taxonomy, or are pending.
+    pub occupations_stale: bool,
 }
 
 /// A job row as `resonance_explain` reads it.
@@ -61,6 +63,8 @@ pub struct Retrieved<Id> {
     pub id: Id,
     pub job: JobCandidate,
     pub cached: Option<CachedScore>,
+    /// Its stored occupations were inferred under an older taxonomy, or are pending.
+    pub occupations_stale: bool,
 }
 
 /// The cross-encoder a call reranks with.
@@ -100,6 +104,10 @@ pub enum Notice {
     /// The call asked for the cross-encoder (`"use_cross_encoder": true`) and none is
     /// active, so it ranked without one (README, "Cross-encoder fallback").
     NoActiveCrossEncoder,
+    /// The skill stage read occupations that were inferred under an older taxonomy (or not
+    /// yet): the resume's, and this many candidates'. They are used as stored, so the
+    /// occupation fit may be off until they are inferred again.
+    StaleOccupations { resume: bool, jobs: usize },
 }
 
 impl Notice {
@@ -110,6 +118,13 @@ impl Notice {
                  set their embedding to NULL and CALL resonance_embed_pending()"
             ),
             Notice::NoActiveCrossEncoder => "resonance: no cross-encoder is active, so nothing is reranked".into(),
+            Notice::StaleOccupations { resume, jobs } => {
+                let resume = if *resume { "the resume and " } else { "" };
+                format!(
+                    "resonance_match: {resume}{jobs} candidate job(s) hold occupations inferred under an older \
+                     skill taxonomy, or none yet"
+                )
+            }
         }
     }
 
@@ -119,6 +134,10 @@ impl Notice {
             Notice::NoActiveCrossEncoder => Some(
                 "The options ask for \"use_cross_encoder\": true. The cross-encoder's score is NULL, and \
                  the final score fuses the other stages with their weights renormalised.",
+            ),
+            Notice::StaleOccupations { .. } => Some(
+                "The skill stage used them as stored: their occupation fit may be wrong until they are \
+                 inferred again under the current taxonomy.",
             ),
         }
     }
@@ -130,6 +149,7 @@ impl Notice {
                 "Register a cross-encoder in resonance.ml_models and SELECT resonance_activate_model(name, version), \
                  or pass \"use_cross_encoder\": false.",
             ),
+            Notice::StaleOccupations { .. } => Some("CALL resonance_embed_pending(); infers them again and stores them."),
         }
     }
 }
@@ -219,8 +239,15 @@ pub fn run_match<S: MatchStore>(
         skills: skills.as_deref(),
         cached_scores: reranker.as_ref().map(|r| (resume_id, &r.model)),
     })?;
+    let stale_jobs = retrieved.iter().filter(|r| r.occupations_stale && r.job.cosine.is_finite()).count();
     let (ids, mut candidates, cached) = scored_candidates(store, retrieved);
     let retrieval_ms = ms_since(t);
+    // Occupations only count in the skill stage: without it, stale ones change nothing.
+    let stale = skills.is_some() && (resume.occupations_stale || stale_jobs > 0);
+    if stale {
+        store.notice(Notice::StaleOccupations { resume: resume.occupations_stale, jobs: stale_jobs });
+    }
+    let stale_occupations = if stale { u64::from(resume.occupations_stale) + stale_jobs as u64 } else { 0 };
 
     // A fine-tuned bi-encoder rescores the candidates stage 1 found with the base embeddings.
     let t = Instant::now();
@@ -262,6 +289,8 @@ pub fn run_match<S: MatchStore>(
         "resume_id": resume_id.to_string(),
         "candidates": candidates.len(),
         "returned": ranked.len(),
+        // Rows (the resume and candidates) whose occupations the skill stage read stale.
+        "stale_occupations": stale_occupations,
         "stages": {
             "bi_encoder": projection.as_ref().map_or(BASE_BI_ENCODER.to_string(), |(label, _)| label.clone()),
             "cross_encoder": reranker.as_ref().map(|r| r.label.clone()),
@@ -542,6 +571,8 @@ mod tests {
         country: &'static str,
         embedding: Vec<f32>,
         skills: Option<Vec<SkillId>>,
+        /// Occupations inferred under an older taxonomy.
+        stale: bool,
     }
 
     /// The store of the tests: rows in memory, stage 1 by exact cosine, one cross-encoder
@@ -609,6 +640,7 @@ mod tests {
                         skills: r.skills.and(j.skills.clone()),
                     },
                     cached: r.cached_scores.and_then(|(resume, _)| self.cache.get(&(resume, j.id)).copied()),
+                    occupations_stale: j.stale,
                 })
                 .collect())
         }
@@ -675,8 +707,9 @@ mod tests {
             text: text.into(),
             embedding,
             facts: CandidateFacts::default(),
+            occupations_stale: false,
         };
-        let job = |id, document, country, c| Job { id, document, country, embedding: at(c), skills: None };
+        let job = |id, document, country, c| Job { id, document, country, embedding: at(c), skills: None, stale: false };
         MemoryStore {
             resumes: HashMap::from([
                 (1, resume("python django developer", Some(at(1.0)))),
@@ -764,6 +797,25 @@ mod tests {
     }
 
     #[test]
+    fn stale_occupations_are_counted_and_noticed_only_when_the_skill_stage_reads_them() {
+        let mut s = store();
+        s.jobs[1].stale = true;
+        s.jobs[3].stale = true;
+        s.resumes.get_mut(&1).unwrap().occupations_stale = true;
+        let out = run(&mut s, 1, &MatchFilters::default(), &MatchOptions::default());
+        assert_eq!(s.notices, [Notice::StaleOccupations { resume: true, jobs: 2 }]);
+        assert_eq!(out.stats["stale_occupations"], 3);
+        let message = s.notices[0].message();
+        assert!(message.contains("the resume and 2 candidate job(s)"), "{message}");
+        assert!(s.notices[0].hint().unwrap().contains("resonance_embed_pending"));
+
+        s.notices.clear();
+        let out = run(&mut s, 1, &MatchFilters::default(), &options(serde_json::json!({"use_skill_graph": false})));
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
+        assert_eq!(out.stats["stale_occupations"], 0);
+    }
+
+    #[test]
     fn jobs_with_an_all_zero_embedding_are_left_out_with_a_notice() {
         let mut s = store();
         s.jobs[2].embedding = vec![0.0, 0.0];
@@ -837,7 +889,7 @@ mod tests {
         };
         let mut s = MemoryStore { cross_encoder: true, ..store() };
         let out = run(&mut s, 1, &MatchFilters::default(), &options(serde_json::json!({"top_k_final": 2})));
-        assert_eq!(keys(&out.stats), ["candidates", "ms", "resume_id", "returned", "stages"]);
+        assert_eq!(keys(&out.stats), ["candidates", "ms", "resume_id", "returned", "stages", "stale_occupations"]);
         assert_eq!(
             keys(&out.stats["stages"]),
             ["bi_encoder", "cross_encoder", "explain", "rerank_cache", "reranked_returned", "skill_graph"]

@@ -143,6 +143,7 @@ fn context_query() -> String {
     format!(
         "SELECT r.id, r.text, r.embedding::real[], r.city, r.country, r.remote_ok, r.experience_level::text,
                 r.years_experience, r.occupations::text,
+                r.occupations IS NULL OR r.occupations_kg_version IS DISTINCT FROM k.version,
                 {job}, CASE WHEN j.occupations_kg_version = k.version THEN j.skill_ids END, j.embedding::real[],
                 {stamp}, bi.*, ce.*
          FROM (SELECT) AS one
@@ -165,7 +166,8 @@ fn context_query() -> String {
 /// (NULL: no scores).
 fn retrieval_query() -> String {
     format!(
-        "SELECT {job}, r.skill_ids, r.cosine, s.resume_key, s.job_key, s.max_seq_length, s.score
+        "SELECT {job}, r.skill_ids, r.cosine, s.resume_key, s.job_key, s.max_seq_length, s.score,
+                NOT r.occupations_current
          FROM resonance.retrieve_jobs($1::real[]::vector, $2, $3, $4, $5, $6, $7) WITH ORDINALITY AS r
          LEFT JOIN resonance.rerank_scores s ON s.resume_id = $8 AND s.model_id = $9 AND s.job_id = r.id
          ORDER BY r.ordinality",
@@ -240,14 +242,15 @@ fn read_context(prefetch: &Prefetch) -> Context {
                 years: row.get::<f32>(8).or_raise(READING_ROWS),
                 occupations: stored_occupations(text(9), &format!("resume {id}")),
             },
+            occupations_stale: row.get::<bool>(10).or_raise(READING_ROWS).unwrap_or(true),
         });
         Context {
             resume,
-            job: stored_job(&row, 10),
-            job_embedding: row.get::<Vec<f32>>(19).or_raise(READING_ROWS),
-            stamp: TaxonomyStamp::from_row(&row, 20),
-            bi_encoder: RegisteredModel::from_row(&row, 23),
-            cross_encoder: RegisteredModel::from_row(&row, 28),
+            job: stored_job(&row, 11),
+            job_embedding: row.get::<Vec<f32>>(20).or_raise(READING_ROWS),
+            stamp: TaxonomyStamp::from_row(&row, 21),
+            bi_encoder: RegisteredModel::from_row(&row, 24),
+            cross_encoder: RegisteredModel::from_row(&row, 29),
         }
     })
 }
@@ -310,6 +313,7 @@ impl MatchStore for PostgresMatchStore {
                             skills: skills.zip(job.skill_ids.as_deref()).and_then(|(s, stored)| s.skill_ids(stored)),
                         },
                         cached,
+                        occupations_stale: row.get::<bool>(15).or_raise(READING_ROWS).unwrap_or(true),
                     }
                 })
                 .collect()

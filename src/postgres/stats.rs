@@ -1,14 +1,14 @@
 //! Server-wide statistics in shared memory, the way pg_stat_statements keeps them: calls,
 //! errors and latency histograms per SQL function, latency histograms per stage of
 //! resonance_match, and counters (rerank-cache hits and misses, model loads, skill index
-//! builds and opens, the taxonomy version last opened). Read through the resonance_stats
-//! views (api/stats.rs).
+//! builds and opens, the taxonomy version last opened, stale occupations used), per
+//! database. Read through the resonance_stats views (api/stats.rs).
 //!
 //! Shared memory can only be reserved while the postmaster loads shared_preload_libraries, so
 //! without it nothing is recorded and reading raises an ERROR that says so. One LWLock guards
 //! it all: an update is a few additions, far shorter than the calls it counts.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use pgrx::lwlock::PgLwLock;
@@ -54,32 +54,80 @@ pub enum Counter {
     ModelLoads,
     SkillIndexBuilds,
     SkillIndexOpens,
+    StaleOccupations,
+    TextsEncoded,
 }
 
-pub const COUNTERS: [&str; 5] =
-    ["rerank_cache_hits", "rerank_cache_misses", "model_loads", "skill_index_builds", "skill_index_opens"];
+pub const COUNTERS: [&str; 7] = [
+    "rerank_cache_hits",
+    "rerank_cache_misses",
+    "model_loads",
+    "skill_index_builds",
+    "skill_index_opens",
+    "stale_occupations_used",
+    "texts_encoded",
+];
 
+/// Databases kept apart, as pg_stat_statements keeps them apart by dbid. A server with more
+/// databases using Resonance counts the rest together, under dbid 0 (the last slot).
+pub const DATABASES: usize = 64;
+
+/// One database's statistics.
 #[derive(Clone, Copy)]
-pub struct Stats {
+pub struct DatabaseStats {
+    /// The database's oid; 0 for a free slot (and for the last slot, the overflow).
+    pub dbid: u32,
     pub calls: [u64; FUNCTIONS.len()],
     pub errors: [u64; FUNCTIONS.len()],
     pub function_ms: [[u64; BUCKETS]; FUNCTIONS.len()],
     pub stage_ms: [[u64; BUCKETS]; STAGES.len()],
     pub counters: [u64; COUNTERS.len()],
-    /// resonance.kg_version of the skill index last opened (0: none yet).
+    /// resonance.kg_version of the skill index last opened in this database (0: none yet).
     pub kg_version: i64,
+    /// Whether anything was recorded for it since the start or the last reset.
+    pub used: bool,
 }
 
-impl Default for Stats {
+impl Default for DatabaseStats {
     fn default() -> Self {
-        Stats {
+        DatabaseStats {
+            dbid: 0,
             calls: [0; FUNCTIONS.len()],
             errors: [0; FUNCTIONS.len()],
             function_ms: [[0; BUCKETS]; FUNCTIONS.len()],
             stage_ms: [[0; BUCKETS]; STAGES.len()],
             counters: [0; COUNTERS.len()],
             kg_version: 0,
+            used: false,
         }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Stats {
+    pub databases: [DatabaseStats; DATABASES],
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats { databases: [DatabaseStats::default(); DATABASES] }
+    }
+}
+
+impl Stats {
+    /// The slot of database `dbid`, claimed on first use; the overflow slot when all are taken.
+    fn database(&mut self, dbid: u32) -> &mut DatabaseStats {
+        let slots = &self.databases[..DATABASES - 1];
+        let index = slots
+            .iter()
+            .position(|d| d.used && d.dbid == dbid)
+            .or_else(|| slots.iter().position(|d| !d.used))
+            .unwrap_or(DATABASES - 1);
+        let slot = &mut self.databases[index];
+        if !slot.used {
+            *slot = DatabaseStats { dbid: if index == DATABASES - 1 { 0 } else { dbid }, used: true, ..DatabaseStats::default() };
+        }
+        slot
     }
 }
 
@@ -97,15 +145,44 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 pub fn init_in_postmaster() {
     pg_shmem_init!(STATS);
     ENABLED.store(true, Ordering::Relaxed);
+    // SAFETY: _PG_init runs in the postmaster's only thread, before any hook can run.
+    unsafe {
+        PREVIOUS_STARTUP_HOOK = pg_sys::shmem_startup_hook;
+        pg_sys::shmem_startup_hook = Some(after_shared_memory_startup);
+    }
+}
+
+static mut PREVIOUS_STARTUP_HOOK: Option<unsafe extern "C-unwind" fn()> = None;
+
+/// Shared memory (re)initialisations seen by this postmaster. Its own memory outlives a
+/// crash restart, which creates shared memory anew and so zeroes the statistics: that is
+/// said in the log, so that a drop in the counters is not taken for a drop in traffic.
+static STARTUPS: AtomicU64 = AtomicU64::new(0);
+
+#[pg_guard]
+unsafe extern "C-unwind" fn after_shared_memory_startup() {
+    // SAFETY: set once in init_in_postmaster; the hook chain runs in the postmaster.
+    if let Some(previous) = unsafe { PREVIOUS_STARTUP_HOOK } {
+        unsafe { pg_sys::submodules::ffi::pg_guard_ffi_boundary(|| previous()) };
+    }
+    if STARTUPS.fetch_add(1, Ordering::Relaxed) > 0 {
+        log!("resonance: server-wide statistics (resonance_stats, resonance_stats_counters) were reset by the restart after a crash");
+    }
 }
 
 pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-fn update(change: impl FnOnce(&mut Stats)) {
+/// This backend's database.
+fn this_database() -> u32 {
+    // SAFETY: MyDatabaseId is set before any SQL function runs and never changes after.
+    unsafe { pg_sys::MyDatabaseId }.to_u32()
+}
+
+fn update(change: impl FnOnce(&mut DatabaseStats)) {
     if enabled() {
-        change(&mut STATS.exclusive());
+        change(STATS.exclusive().database(this_database()));
     }
 }
 
@@ -115,7 +192,9 @@ pub fn read() -> Option<Stats> {
 }
 
 pub fn reset() {
-    update(|s| *s = Stats::default());
+    if enabled() {
+        *STATS.exclusive() = Stats::default();
+    }
 }
 
 pub fn count(counter: Counter, n: u64) {
@@ -142,6 +221,7 @@ pub fn record_match(stats: &serde_json::Value) {
         let cache = &stats["stages"]["rerank_cache"];
         s.counters[Counter::RerankCacheHits as usize] += cache["hits"].as_u64().unwrap_or(0);
         s.counters[Counter::RerankCacheMisses as usize] += cache["computed"].as_u64().unwrap_or(0);
+        s.counters[Counter::StaleOccupations as usize] += stats["stale_occupations"].as_u64().unwrap_or(0);
     });
 }
 
