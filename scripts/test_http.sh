@@ -300,7 +300,7 @@ check "database back: match 200 with 5 jobs at the first try" "200 5" "$status $
 # Graceful stop: a request whose body is still arriving (curl sends it at 150 bytes/s, about
 # 3 s) when SIGTERM comes is answered, and the service exits 0.
 printf '{"resume_id": "%s", "options": {"top_k_final": 2}}%400s' "$r1" "" > "$work/slow.json"
-curl -s -o "$work/slow.out" -w '%{http_code}' --limit-rate 150 -X POST -H 'content-type: application/json' \
+curl -s -o "$work/slow.out" -w '%{http_code}' --limit-rate 150 -X POST -H 'content-type: application/json' -H "authorization: Bearer $token" \
   --data-binary "@$work/slow.json" "$base/v2/jobs/match" > "$work/slow.status" &
 slow=$!
 sleep 1
