@@ -14,9 +14,9 @@
 # turn (HTTP) or at random (pgbench). Data: sql/sample_data.sql (40 jobs) and
 # tests/clients/taxonomy.sql. At the defaults the whole load run takes 52 s.
 #
-# Through HTTP a match is one transaction of BEGIN, resonance_match,
-# resonance_last_match_stats() (for model_version) and COMMIT, plus JSON: that is part of
-# what is measured.
+# Through HTTP a match is one transaction of BEGIN, SET LOCAL ROLE and statement_timeout,
+# resonance_match, resonance_last_match_stats() (for model_version) and COMMIT, plus the
+# bearer token's check and JSON: that is part of what is measured.
 #
 # Usage: scripts/bench_http.sh <port>   (the cluster runs, the extension is installed)
 #        env: RUN_SECONDS (10 per round and side), ROUNDS (2), WARMUP_SECONDS (3), CLIENTS (4),
@@ -36,7 +36,11 @@ resumes=$(seq -f '00000000-0000-4000-b000-%012g' 1 8 | paste -sd,)
 
 http_build || { echo "bench_http: the build failed"; exit 1; }
 http_database "$port" "$db" || { echo "bench_http: could not create database $db"; exit 1; }
-http_start "$port" "$db" "$http_port" "$work/service.log" "$clients" || { cat "$work/service.log"; exit 1; }
+# A token for the login role itself: each request pays for authentication and SET LOCAL
+# ROLE, as in production, and sees what the SQL side sees.
+token=$(http_token postgres "$work/tokens")
+RESONANCE_HTTP_TOKENS_FILE="$work/tokens" http_start "$port" "$db" "$http_port" "$work/service.log" "$clients" ||
+  { cat "$work/service.log"; exit 1; }
 echo "resonance_match, $clients clients, $rounds round(s) of ${run_seconds} s per side after ${warmup} s of warm-up, options $options"
 
 # The SQL side's script: the same call as the service makes, a random sample resume.
@@ -62,7 +66,7 @@ http_round() {
   local line
   line=$("$http_target/release/examples/load_http" --url "http://127.0.0.1:$http_port/v2/jobs/match" \
     --connections "$clients" --seconds "$run_seconds" --warmup "$warmup" --resumes "$resumes" --options "$options" \
-    --latencies "$work/http_ms.$1")
+    --latencies "$work/http_ms.$1" --token "$token")
   echo "round $1 http: $line"
   # No line at all (the client could not run) counts as one error.
   local errors; errors=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$line")

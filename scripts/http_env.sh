@@ -30,10 +30,18 @@ http_database() {
     -c "CREATE EXTENSION resonance CASCADE" -f "$here/sql/sample_data.sql" -f "$here/tests/clients/taxonomy.sql" >/dev/null
 }
 
+# http_token <role> <tokens file>: a new token for the role; its line is appended to the
+# file (made if need be) and the token printed (resonance-http hash-token).
+http_token() {
+  "$http_target/release/resonance-http" hash-token "$1" 2>&1 >>"$2" | awk '{ print $NF }'
+}
+
 # http_start <port> <db> <http_port> <log> [pool_size]: starts the service in the
 # background (its pid in $http_pid) and waits until /healthz answers; fails after 10 s.
+# It logs in as $http_user (default postgres); its other settings (RESONANCE_HTTP_TOKENS_FILE,
+# the timeouts) come from the caller's environment.
 http_start() {
-  RESONANCE_HTTP_DATABASE_URL="host=/tmp port=$1 user=postgres dbname=$2" RESONANCE_HTTP_BIND="127.0.0.1:$3" \
+  RESONANCE_HTTP_DATABASE_URL="host=/tmp port=$1 user=${http_user:-postgres} dbname=$2" RESONANCE_HTTP_BIND="127.0.0.1:$3" \
     RESONANCE_HTTP_POOL_SIZE="${5:-4}" "$http_target/release/resonance-http" >>"$4" 2>&1 &
   http_pid=$!
   local _

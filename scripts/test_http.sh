@@ -5,7 +5,13 @@
 # /v2/models/active, every kind of bad request (400/404 with a JSON error naming the field),
 # request ids, /metrics counting what was sent, 503 from /readyz and from a match while the
 # cluster is stopped and recovery once it is back, and a graceful stop (SIGTERM) that
-# finishes a request in flight. Then the clients of the README against the same database:
+# finishes a request in flight. Authentication: 401 without a token or with a wrong one;
+# tokens mapped to roles under row-level security see only their rows (the same as SQL under
+# SET ROLE), a role without GRANTs gets 403; the service logs in as a role that is a member
+# of the tokens' roles, as in production. Timeouts: a match behind a locked table ends at
+# statement_timeout (504); clients that trickle their headers, stall or trickle their body
+# are cut at the header, body and request timeouts; SIGTERM with a request still arriving
+# exits at the drain deadline. Then the clients of the README against the same database:
 # Python (psycopg 3, SQLAlchemy: tests/clients/test_clients.py) and Rust (tokio-postgres
 # with the pgvector crate: src/http/examples/encode_client.rs), and a short load run
 # (scripts/bench_http.sh) that must have no failed request. The crate's own tests run first
@@ -24,6 +30,8 @@ http_port="${RESONANCE_HTTP_TEST_PORT:-8451}"
 db=resonance_http
 base="http://127.0.0.1:$http_port"
 r1=00000000-0000-4000-b000-000000000001
+r4=00000000-0000-4000-b000-000000000004
+r5=00000000-0000-4000-b000-000000000005
 work="$(mktemp -d /tmp/resonance-http-test-XXXXXX)"
 log="$work/service.log"
 sql() { psql -h /tmp -p "$port" -U postgres -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
@@ -38,15 +46,19 @@ cleanup() {
 trap cleanup EXIT
 
 # call <method> <path> [body] [curl args...]: the answer's status in $status, body in $body,
-# X-Request-Id in $rid. Match requests are tallied by status for the /metrics checks.
+# X-Request-Id in $rid, WWW-Authenticate in $challenge, seconds taken in $took. The bearer
+# token is $bearer when set (empty: none), else $token. Match requests are tallied by
+# status for the /metrics checks.
 declare -A sent=()
 call() {
   local method="$1" path="$2" data="${3:-}"; shift 3 2>/dev/null || shift $#
-  local args=(-s -X "$method" -o "$work/body" -D "$work/headers" -w '%{http_code}')
+  local args=(-s -X "$method" -o "$work/body" -D "$work/headers" -w '%{http_code} %{time_total}')
   [ -n "$data" ] && args+=(-H 'content-type: application/json' --data-binary "$data")
-  status=$(curl "${args[@]}" "$@" "$base$path")
+  [ -n "${bearer-$token}" ] && args+=(-H "authorization: Bearer ${bearer-$token}")
+  read -r status took < <(curl "${args[@]}" "$@" "$base$path")
   body=$(cat "$work/body")
   rid=$(tr -d '\r' < "$work/headers" | sed -n 's/^x-request-id: //Ip')
+  challenge=$(tr -d '\r' < "$work/headers" | sed -n 's/^www-authenticate: //Ip')
   if [ "$path" = /v2/jobs/match ]; then sent[$status]=$(( ${sent[$status]:-0} + 1 )); fi
 }
 # pj <python expression> [json text]: the expression over the JSON (default: $body) as j;
@@ -61,7 +73,7 @@ show = lambda x: "true" if x is True else "false" if x is False else "null" if x
 print(" ".join(map(show, v)) if isinstance(v, list) else show(v))' "$1" "${2-$body}" 2>/dev/null
 }
 # metric <line prefix>: the value of one /metrics sample (0 when absent).
-metric() { curl -s "$base/metrics" | awk -v k="$1" 'index($0, k " ") == 1 { v = $NF } END { print v + 0 }'; }
+metric() { curl -s -H "authorization: Bearer $token" "$base/metrics" | awk -v k="$1" 'index($0, k " ") == 1 { v = $NF } END { print v + 0 }'; }
 
 echo "building resonance-http (release)"
 if ! http_build; then echo "not ok resonance-http builds"; finish_checks http; exit 1; fi
@@ -79,7 +91,44 @@ read -r cargo_ok cargo_bad < <(cargo_counts "$work/cargo.txt" "$cargo_status")
 passed=$((passed + cargo_ok)); failed=$((failed + cargo_bad))
 [ "$cargo_status" -eq 0 ] || grep -E '^(error|failures:|---- )' -A5 "$work/cargo.txt" | head -40
 if ! http_database "$port" "$db"; then echo "not ok test database created"; finish_checks http; exit 1; fi
-if ! http_start "$port" "$db" "$http_port" "$log"; then
+
+# The roles (cluster-wide, dropped at the end). The service logs in as
+# resonance_http_service, a member of the roles its tokens name (GRANT role TO service), as a
+# deployment would: resonance_http_all reads everything; "ResonanceHttp-A" (only a quoted
+# identifier names it) and resonance_http_b read under row-level policies set below;
+# resonance_http_nogrant has no GRANT on the tables; resonance_http_outsider is not granted
+# to the service at all.
+test_roles="resonance_http_all, \"ResonanceHttp-A\", resonance_http_b, resonance_http_nogrant"
+admin() { psql -h /tmp -p "$port" -U postgres -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" "$@"; }
+drop_roles() { admin -d postgres -c "DROP ROLE IF EXISTS resonance_http_service, $test_roles, resonance_http_outsider"; }
+if ! { drop_roles && admin -d postgres -c "CREATE ROLE resonance_http_service LOGIN" \
+         -c "CREATE ROLE resonance_http_all" -c "CREATE ROLE \"ResonanceHttp-A\"" -c "CREATE ROLE resonance_http_b" \
+         -c "CREATE ROLE resonance_http_nogrant" -c "CREATE ROLE resonance_http_outsider" \
+         -c "GRANT $test_roles TO resonance_http_service" &&
+       admin -d "$db" -c "GRANT SELECT ON ALL TABLES IN SCHEMA resonance TO resonance_http_all, \"ResonanceHttp-A\", resonance_http_b"; }; then
+  echo "not ok test roles created"; finish_checks http; exit 1
+fi
+tokens="$work/tokens"
+token=$(http_token resonance_http_all "$tokens")
+token_a=$(http_token ResonanceHttp-A "$tokens")
+token_b=$(http_token resonance_http_b "$tokens")
+token_nogrant=$(http_token resonance_http_nogrant "$tokens")
+token_outsider=$(http_token resonance_http_outsider "$tokens")
+check "hash-token: five lines of salted hashes, no token in the file" "5 0 true" \
+  "$(wc -l < "$tokens") $(grep -c -F -e "$token" -e "$token_a" -e "$token_b" "$tokens") $([[ $token =~ ^rsn_[0-9a-f]{64}$ ]] && echo true)"
+
+# start_service <log>: the service with the tokens above and short timeouts, so the timeout
+# checks take seconds.
+header_ms=2000; body_ms=2000; request_ms=8000; statement_ms=3000; drain_ms=4000
+start_service() {
+  local -x RESONANCE_HTTP_TOKENS_FILE="$tokens" RESONANCE_HTTP_HEADER_TIMEOUT_MS=$header_ms \
+    RESONANCE_HTTP_BODY_TIMEOUT_MS=$body_ms RESONANCE_HTTP_REQUEST_TIMEOUT_MS=$request_ms \
+    RESONANCE_HTTP_STATEMENT_TIMEOUT_MS=$statement_ms RESONANCE_HTTP_DRAIN_TIMEOUT_MS=$drain_ms
+  http_user=resonance_http_service http_start "$port" "$db" "$http_port" "$1"
+}
+# within <seconds> <low> <high>: true when low <= seconds < high.
+within() { awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { print (t >= lo && t < hi) ? "true" : "false" }'; }
+if ! start_service "$log"; then
   echo "not ok resonance-http starts and answers /healthz"; cat "$log"; finish_checks http; exit 1
 fi
 
@@ -136,10 +185,25 @@ bad "unknown resume" "404 resume_id" '{"resume_id": "00000000-0000-4000-b000-000
 bad "unknown cross-encoder version" "404 options.model_version" "{\"resume_id\": \"$r1\", \"options\": {\"model_version\": \"nope\"}}"
 check "the unknown filter key's error is the extension's message" \
   'resonance: invalid input: unknown filter key "contry" (known keys: country, city, remote_only, experience, company)' \
-  "$(pj 'j["error"]' "$(curl -s -X POST "$base/v2/jobs/match" --data-binary "{\"resume_id\": \"$r1\", \"filters\": {\"contry\": 1}}")")"
+  "$(pj 'j["error"]' "$(curl -s -X POST -H "authorization: Bearer $token" "$base/v2/jobs/match" --data-binary "{\"resume_id\": \"$r1\", \"filters\": {\"contry\": 1}}")")"
 sent[400]=$(( ${sent[400]:-0} + 1 ))
 call GET /v2/no-such-route
 check "unknown route: 404 with a JSON error" "404 true" "$status $(pj 'j["error"].startswith("no such route")')"
+
+# Authentication: the API and /metrics need a token of the tokens file; the probes do not.
+bearer='' call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "no token: match 401, WWW-Authenticate Bearer, a JSON error" '401 Bearer realm="resonance" true null' \
+  "$status $challenge $(pj '[j["error"].startswith("this route needs a bearer token"), j["field"]]')"
+bearer=rsn_0123456789abcdef call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "wrong token: match 401 with error=invalid_token" '401 Bearer realm="resonance", error="invalid_token" the bearer token is not valid' \
+  "$status $challenge $(pj 'j["error"]')"
+bearer="Basic $token" call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "a valid token after another word in the header: 401" 401 "$status"
+bearer='' call GET /v2/models/active; models=$status
+bearer='' call GET /metrics; metrics=$status
+bearer='' call GET /healthz; healthz=$status
+bearer='' call GET /readyz
+check "no token: /v2/models/active and /metrics 401; /healthz and /readyz 200" "401 401 200 200" "$models $metrics $healthz $status"
 
 # /metrics counts what was sent (the tallies of call), by route and status, and errors by kind.
 check "/metrics: match requests answered 200" "${sent[200]:-0}" \
@@ -148,9 +212,74 @@ check "/metrics: match requests answered 400" "${sent[400]:-0}" \
   "$(metric 'resonance_http_requests_total{route="/v2/jobs/match",method="POST",status="400"}')"
 check "/metrics: bad requests counted as errors by kind (400s, 404s)" "${sent[400]:-0} ${sent[404]:-0}" \
   "$(metric 'resonance_http_errors_total{route="/v2/jobs/match",kind="bad_request"}') $(metric 'resonance_http_errors_total{route="/v2/jobs/match",kind="not_found"}')"
-all_matches=$(( ${sent[200]:-0} + ${sent[400]:-0} + ${sent[404]:-0} ))
+check "/metrics: the 401s counted as unauthorized" "${sent[401]:-0}" \
+  "$(metric 'resonance_http_errors_total{route="/v2/jobs/match",kind="unauthorized"}')"
+all_matches=$(( ${sent[200]:-0} + ${sent[400]:-0} + ${sent[401]:-0} + ${sent[404]:-0} ))
 check "/metrics: the latency histogram saw every match request (+Inf bucket = count)" "$all_matches $all_matches" \
   "$(metric 'resonance_http_request_duration_seconds_bucket{route="/v2/jobs/match",le="+Inf"}') $(metric 'resonance_http_request_duration_seconds_count{route="/v2/jobs/match"}')"
+
+# Row-level security: each token's role sees its rows only, as the same role over SQL does.
+admin -d "$db" -c "ALTER TABLE resonance.resumes ENABLE ROW LEVEL SECURITY" -c "ALTER TABLE resonance.jobs ENABLE ROW LEVEL SECURITY" \
+  -c "CREATE POLICY http_all ON resonance.resumes TO resonance_http_all USING (true)" \
+  -c "CREATE POLICY http_all ON resonance.jobs TO resonance_http_all USING (true)" \
+  -c "CREATE POLICY http_a ON resonance.resumes TO \"ResonanceHttp-A\" USING (id <= '$r4')" \
+  -c "CREATE POLICY http_a ON resonance.jobs TO \"ResonanceHttp-A\" USING (country = 'Germany')" \
+  -c "CREATE POLICY http_b ON resonance.resumes TO resonance_http_b USING (id > '$r4')" \
+  -c "CREATE POLICY http_b ON resonance.jobs TO resonance_http_b USING (true)"
+# as_role <role> <query>: the query over SQL under SET ROLE.
+as_role() { sql -c "SET ROLE \"$1\"" -c "$2"; }
+ranked_ids() { echo "SELECT string_agg(job_id::text, ',' ORDER BY rank) FROM resonance_match('$1')"; }
+countries() { sql -c "SELECT string_agg(DISTINCT country, ',' ORDER BY country) FROM resonance.jobs WHERE id IN (${1:-NULL})"; }
+job_list='",".join(chr(39) + x["id"] + chr(39) for x in j["jobs"])'
+bearer="$token_a" call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "RLS: ResonanceHttp-A's token gets the jobs SQL gives that role (SET ROLE), only German ones" \
+  "200 $(as_role ResonanceHttp-A "$(ranked_ids "$r1")") Germany" "$status $(pj '",".join(x["id"] for x in j["jobs"])') $(countries "$(pj "$job_list")")"
+bearer="$token_a" call POST /v2/jobs/match "{\"resume_id\": \"$r5\"}"
+check "RLS: ResonanceHttp-A cannot see resume 5: 404, as an unknown resume" "404 resume_id" "$status $(pj 'j["field"]')"
+bearer="$token_b" call POST /v2/jobs/match "{\"resume_id\": \"$r5\"}"
+check "RLS: resonance_http_b matches resume 5 over every job, as over SQL" \
+  "200 $(as_role resonance_http_b "$(ranked_ids "$r5")") true" "$status $(pj '",".join(x["id"] for x in j["jobs"])') $(countries "$(pj "$job_list")" | grep -q , && echo true)"
+bearer="$token_b" call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "RLS: resonance_http_b cannot see resume 1: 404" 404 "$status"
+call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "RLS: after the other roles on the pooled connections, the all-rows token still gets 25 jobs in several countries" "200 25 true" \
+  "$status $(pj 'len(j["jobs"])') $(countries "$(pj "$job_list")" | grep -q , && echo true)"
+bearer="$token_a" call GET /v2/models/active
+check "GET /v2/models/active as ResonanceHttp-A: 200" 200 "$status"
+bearer="$token_nogrant" call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "a role without GRANT SELECT: 403 with Postgres' message" "403 true" "$status $(pj '"permission denied" in j["error"]')"
+bearer="$token_outsider" call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "a role the service's login role is not a member of: 500, and the log says to GRANT it" "500 1" \
+  "$status $(grep -c 'resonance_http_outsider.*GRANT <role> TO <login role>' "$log")"
+
+# statement_timeout: a match waiting on a locked table is canceled by Postgres after
+# RESONANCE_HTTP_STATEMENT_TIMEOUT_MS (3 s here) and answered 504.
+psql -h /tmp -p "$port" -U postgres -X -q -d "$db" -c "SET application_name = 'http-test-locker'" \
+  -c "BEGIN; LOCK TABLE resonance.jobs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 50); do
+  [ "$(sql -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'jobs' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ] && break
+  sleep 0.1
+done
+call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+echo "  measured: a match behind a locked table answered $status after $took s"
+check "statement_timeout: a match behind a locked table is 504 after 3-5 s" "504 true true" \
+  "$status $(pj '"statement timeout" in j["error"]') $(within "$took" 2.9 5)"
+sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'http-test-locker'" >/dev/null
+wait "$locker" 2>/dev/null
+call POST /v2/jobs/match "{\"resume_id\": \"$r1\"}"
+check "statement_timeout: the lock gone, the next match is 200" 200 "$status"
+
+# Slow clients: each is cut at its timeout (python3 sockets; scripts/slow_http_client.py).
+read -r answer secs _ < <(python3 scripts/slow_http_client.py "$http_port" header "$token")
+echo "  measured: a client trickling its headers was closed after $secs s (header timeout $header_ms ms)"
+check "header timeout: a client sending a header byte every 0.5 s is closed in 2-3 s" "closed true" "$answer $(within "$secs" 1.9 3)"
+read -r answer secs field < <(python3 scripts/slow_http_client.py "$http_port" stall "$token")
+echo "  measured: a client that stopped its body was answered $answer after $secs s (body timeout $body_ms ms)"
+check "body timeout: a body that stops arriving is 408 (field body) in 2-3 s" "408 body true" "$answer $field $(within "$secs" 1.9 3)"
+read -r answer secs field < <(python3 scripts/slow_http_client.py "$http_port" trickle "$token")
+echo "  measured: a client trickling its body was answered $answer after $secs s (request timeout $request_ms ms)"
+check "request timeout: a body trickling a byte every 0.5 s is 504 in 8-9 s" "504 null true" "$answer $field $(within "$secs" 7.9 9)"
 
 # The database goes away: /healthz stays up, /readyz and matches say 503; then it comes back.
 bash scripts/cluster.sh stop "$port" >/dev/null
@@ -171,7 +300,7 @@ check "database back: match 200 with 5 jobs at the first try" "200 5" "$status $
 # Graceful stop: a request whose body is still arriving (curl sends it at 150 bytes/s, about
 # 3 s) when SIGTERM comes is answered, and the service exits 0.
 printf '{"resume_id": "%s", "options": {"top_k_final": 2}}%400s' "$r1" "" > "$work/slow.json"
-curl -s -o "$work/slow.out" -w '%{http_code}' --limit-rate 150 -X POST -H 'content-type: application/json' \
+curl -s -o "$work/slow.out" -w '%{http_code}' --limit-rate 150 -X POST -H 'content-type: application/json' -H "authorization: Bearer $token" \
   --data-binary "@$work/slow.json" "$base/v2/jobs/match" > "$work/slow.status" &
 slow=$!
 sleep 1
@@ -180,6 +309,22 @@ wait "$slow"
 check "SIGTERM: the request in flight is answered (200, 2 jobs) and the service exits 0" "200 2 exit 0" \
   "$(cat "$work/slow.status") $(pj 'len(j["jobs"])' "$(cat "$work/slow.out")") exit $stopped"
 check "SIGTERM: logged, then stopped" "1 1" "$(grep -c 'SIGTERM' "$log") $(grep -c 'INFO resonance_http: stopped' "$log")"
+
+# Drain deadline: SIGTERM while a request's body is still trickling in (it would take far
+# longer than the drain): the service exits 0 once RESONANCE_HTTP_DRAIN_TIMEOUT_MS passes.
+if start_service "$work/drain.log"; then
+  python3 scripts/slow_http_client.py "$http_port" trickle "$token" > "$work/drain-client.txt" &
+  client=$!
+  sleep 1
+  begun=$(date +%s.%N); http_stop; stopped=$?; ended=$(date +%s.%N)
+  wait "$client"
+  secs=$(awk -v a="$begun" -v b="$ended" 'BEGIN { printf "%.1f", b - a }')
+  echo "  measured: SIGTERM with a half-sent request: exited after $secs s (drain $drain_ms ms); the client saw: $(cat "$work/drain-client.txt")"
+  check "SIGTERM with a half-sent request: exit 0 at the drain deadline (4-5 s), logged" "exit 0 true 1" \
+    "exit $stopped $(within "$secs" 3.9 5) $(grep -c 'drain deadline passed' "$work/drain.log")"
+else
+  echo "not ok the service starts again for the drain check"; cat "$work/drain.log"; failed=$((failed + 1))
+fi
 
 # The README's clients against the same database.
 echo "== Python clients (psycopg 3, SQLAlchemy)"
@@ -212,5 +357,6 @@ check "load run: no failed request over HTTP nor over SQL" "0 0 exit 0" \
   "$(sed -n 's/^http: .*errors=\([0-9]*\).*/\1/p' "$work/bench.txt") $(sed -n 's/^sql: .*errors=\([0-9]*\).*/\1/p' "$work/bench.txt") exit $bench_status"
 
 psql -h /tmp -p "$port" -U postgres -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
+drop_roles
 echo "test_http: $SECONDS s in all"
 finish_checks http

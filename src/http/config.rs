@@ -2,6 +2,7 @@
 //! and limit is here; README ("HTTP API") lists them.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where to listen when `RESONANCE_HTTP_BIND` is unset: loopback only, so a service started
@@ -25,6 +26,54 @@ pub const DEFAULT_POOL_TIMEOUT_MS: u64 = 5_000;
 /// otherwise hold a request for the operating system's TCP timeout (minutes).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a client may take to send a request's line and headers, and how long a
+/// keep-alive connection may sit idle, when `RESONANCE_HTTP_HEADER_TIMEOUT_MS` is unset.
+/// Every client of an API sends its headers in one packet; ten seconds covers a slow
+/// network and still closes a client that trickles bytes to hold a connection.
+pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+
+/// The longest pause between two pieces of a request body when
+/// `RESONANCE_HTTP_BODY_TIMEOUT_MS` is unset; a client that stops sending is answered 408.
+/// A body is at most 160 kB (request.rs), one or a few packets.
+pub const DEFAULT_BODY_TIMEOUT_MS: u64 = 10_000;
+
+/// The most a request may take, body included, when `RESONANCE_HTTP_REQUEST_TIMEOUT_MS` is
+/// unset; then 504. A warm match takes milliseconds and a first, cold cross-encoder pass
+/// with no budget about 4 s (README, "rerank"): thirty seconds is an outage, not load.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
+
+/// Postgres' `statement_timeout` in each of the service's transactions when
+/// `RESONANCE_HTTP_STATEMENT_TIMEOUT_MS` is unset. Below the request timeout, so the
+/// database stops a statement (a lock wait included) before the request gives up on it;
+/// otherwise the statement would run on, holding its connection, after the caller was told 504.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 25_000;
+
+/// How long a stop (SIGTERM, SIGINT) waits for requests in flight when
+/// `RESONANCE_HTTP_DRAIN_TIMEOUT_MS` is unset; then the service exits with whatever is
+/// still open. Under Kubernetes' default 30 s grace period, so the service ends itself.
+pub const DEFAULT_DRAIN_TIMEOUT_MS: u64 = 20_000;
+
+/// How callers prove who they are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthSetting {
+    /// `RESONANCE_HTTP_TOKENS_FILE`: bearer tokens, each mapped to a Postgres role that the
+    /// request's transaction switches to (auth.rs, tokens.rs).
+    Tokens(PathBuf),
+    /// `RESONANCE_HTTP_AUTH=none`: anyone who reaches the port is served, as the login role.
+    /// Allowed only on a loopback address.
+    Open,
+}
+
+/// Every timeout of the service (README, "HTTP API", timeouts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeouts {
+    pub header_read: Duration,
+    pub body: Duration,
+    pub request: Duration,
+    pub statement: Duration,
+    pub drain: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// `RESONANCE_HTTP_DATABASE_URL`, else `DATABASE_URL`: a libpq-style URL or key=value
@@ -35,6 +84,11 @@ pub struct ServiceConfig {
     pub bind: SocketAddr,
     /// `RESONANCE_HTTP_LOG`: error, warn, info (default: one line per request), debug, trace.
     pub log_level: tracing::Level,
+    /// `RESONANCE_HTTP_AUTH` and `RESONANCE_HTTP_TOKENS_FILE`.
+    pub auth: AuthSetting,
+    /// `RESONANCE_HTTP_METRICS_PUBLIC`: `/metrics` without a token (default off).
+    pub metrics_public: bool,
+    pub timeouts: Timeouts,
 }
 
 /// A setting that cannot be used, named with the variable it came from.
@@ -84,7 +138,71 @@ impl ServiceConfig {
         let log_level = log_text.trim().parse().map_err(|_| {
             ConfigError(format!("RESONANCE_HTTP_LOG must be one of error, warn, info, debug, trace, got {log_text:?}"))
         })?;
-        Ok(ServiceConfig { database, pool_size: pool_size as usize, pool_timeout: Duration::from_millis(pool_timeout_ms), bind, log_level })
+        let auth = auth(&set, &bind)?;
+        let metrics_public = switch(set("RESONANCE_HTTP_METRICS_PUBLIC"), "RESONANCE_HTTP_METRICS_PUBLIC", false)?;
+        let timeouts = timeouts(&set)?;
+        Ok(ServiceConfig {
+            database,
+            pool_size: pool_size as usize,
+            pool_timeout: Duration::from_millis(pool_timeout_ms),
+            bind,
+            log_level,
+            auth,
+            metrics_public,
+            timeouts,
+        })
+    }
+}
+
+/// `RESONANCE_HTTP_AUTH` (`token`, the default, or `none`) and `RESONANCE_HTTP_TOKENS_FILE`.
+/// Secure by default: without a tokens file the service does not start, and serving
+/// without authentication must be asked for and is refused on an address other hosts reach.
+fn auth(set: &impl Fn(&str) -> Option<String>, bind: &SocketAddr) -> Result<AuthSetting, ConfigError> {
+    let mode = set("RESONANCE_HTTP_AUTH").map_or_else(|| "token".to_string(), |v| v.trim().to_ascii_lowercase());
+    let file = set("RESONANCE_HTTP_TOKENS_FILE");
+    match (mode.as_str(), file) {
+        ("token", Some(path)) => Ok(AuthSetting::Tokens(PathBuf::from(path.trim()))),
+        ("token", None) => Err(ConfigError(
+            "RESONANCE_HTTP_TOKENS_FILE is not set: every caller needs a bearer token (make one with `resonance-http hash-token <role>`); \
+             to serve without authentication on a loopback address, set RESONANCE_HTTP_AUTH=none"
+                .into(),
+        )),
+        ("none", Some(_)) => Err(ConfigError("RESONANCE_HTTP_AUTH=none and RESONANCE_HTTP_TOKENS_FILE are both set: choose one".into())),
+        ("none", None) if bind.ip().is_loopback() => Ok(AuthSetting::Open),
+        ("none", None) => Err(ConfigError(format!(
+            "RESONANCE_HTTP_AUTH=none serves anyone who reaches the port, so RESONANCE_HTTP_BIND must be a loopback address (127.0.0.1, ::1), got {bind}"
+        ))),
+        (other, _) => Err(ConfigError(format!("RESONANCE_HTTP_AUTH must be token or none, got {other:?}"))),
+    }
+}
+
+fn timeouts(set: &impl Fn(&str) -> Option<String>) -> Result<Timeouts, ConfigError> {
+    let ms = |name: &str, default: u64| number(set(name), name, default, 1..=3_600_000).map(Duration::from_millis);
+    let t = Timeouts {
+        header_read: ms("RESONANCE_HTTP_HEADER_TIMEOUT_MS", DEFAULT_HEADER_TIMEOUT_MS)?,
+        body: ms("RESONANCE_HTTP_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS)?,
+        request: ms("RESONANCE_HTTP_REQUEST_TIMEOUT_MS", DEFAULT_REQUEST_TIMEOUT_MS)?,
+        statement: ms("RESONANCE_HTTP_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS)?,
+        drain: ms("RESONANCE_HTTP_DRAIN_TIMEOUT_MS", DEFAULT_DRAIN_TIMEOUT_MS)?,
+    };
+    if t.statement >= t.request {
+        return Err(ConfigError(format!(
+            "RESONANCE_HTTP_STATEMENT_TIMEOUT_MS ({}) must be less than RESONANCE_HTTP_REQUEST_TIMEOUT_MS ({}): \
+             a statement must end before the request that waits for it gives up",
+            t.statement.as_millis(),
+            t.request.as_millis()
+        )));
+    }
+    Ok(t)
+}
+
+/// An on/off setting, spelled as Postgres spells booleans; `default` when unset.
+fn switch(value: Option<String>, name: &str, default: bool) -> Result<bool, ConfigError> {
+    let Some(text) = value else { return Ok(default) };
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(ConfigError(format!("{name} must be on or off, got {text:?}"))),
     }
 }
 
@@ -106,8 +224,15 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    const TOKENS: (&str, &str) = ("RESONANCE_HTTP_TOKENS_FILE", "/etc/resonance/tokens");
+
+    /// The settings from `vars`, with a tokens file unless `vars` sets RESONANCE_HTTP_AUTH
+    /// or the file itself.
     fn config(vars: &[(&str, &str)]) -> Result<ServiceConfig, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if !map.contains_key("RESONANCE_HTTP_AUTH") {
+            map.entry(TOKENS.0.to_string()).or_insert(TOKENS.1.to_string());
+        }
         ServiceConfig::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -121,6 +246,53 @@ mod tests {
         assert_eq!(c.database.get_connect_timeout(), Some(&DEFAULT_CONNECT_TIMEOUT));
         assert_eq!(c.database.get_application_name(), Some("resonance-http"));
         assert_eq!(c.log_level, tracing::Level::INFO);
+        assert_eq!(c.auth, AuthSetting::Tokens(PathBuf::from(TOKENS.1)));
+        assert!(!c.metrics_public);
+        let ms = Duration::from_millis;
+        assert_eq!(
+            c.timeouts,
+            Timeouts {
+                header_read: ms(DEFAULT_HEADER_TIMEOUT_MS),
+                body: ms(DEFAULT_BODY_TIMEOUT_MS),
+                request: ms(DEFAULT_REQUEST_TIMEOUT_MS),
+                statement: ms(DEFAULT_STATEMENT_TIMEOUT_MS),
+                drain: ms(DEFAULT_DRAIN_TIMEOUT_MS),
+            }
+        );
+    }
+
+    #[test]
+    fn authentication_is_required_unless_refused_explicitly_on_loopback() {
+        let db = ("DATABASE_URL", "postgresql://localhost/db");
+        let only_db = ServiceConfig::from_lookup(|name| (name == db.0).then(|| db.1.to_string())).unwrap_err().0;
+        assert!(only_db.starts_with("RESONANCE_HTTP_TOKENS_FILE is not set"), "{only_db}");
+        assert_eq!(config(&[db, ("RESONANCE_HTTP_AUTH", "none")]).unwrap().auth, AuthSetting::Open);
+        assert_eq!(config(&[db, ("RESONANCE_HTTP_AUTH", "None"), ("RESONANCE_HTTP_BIND", "[::1]:80")]).unwrap().auth, AuthSetting::Open);
+        let exposed = config(&[db, ("RESONANCE_HTTP_AUTH", "none"), ("RESONANCE_HTTP_BIND", "0.0.0.0:8080")]).unwrap_err().0;
+        assert!(exposed.starts_with("RESONANCE_HTTP_AUTH=none serves anyone") && exposed.ends_with("got 0.0.0.0:8080"), "{exposed}");
+        assert!(config(&[db, ("RESONANCE_HTTP_AUTH", "none"), TOKENS]).unwrap_err().0.contains("both set"));
+        assert_eq!(
+            config(&[db, ("RESONANCE_HTTP_AUTH", "basic"), TOKENS]).unwrap_err().0,
+            "RESONANCE_HTTP_AUTH must be token or none, got \"basic\""
+        );
+        assert!(config(&[db, ("RESONANCE_HTTP_METRICS_PUBLIC", "on")]).unwrap().metrics_public);
+        assert_eq!(
+            config(&[db, ("RESONANCE_HTTP_METRICS_PUBLIC", "public")]).unwrap_err().0,
+            "RESONANCE_HTTP_METRICS_PUBLIC must be on or off, got \"public\""
+        );
+    }
+
+    #[test]
+    fn timeouts_are_read_and_the_statement_ends_before_the_request() {
+        let db = ("DATABASE_URL", "postgresql://localhost/db");
+        let c = config(&[db, ("RESONANCE_HTTP_HEADER_TIMEOUT_MS", "2000"), ("RESONANCE_HTTP_DRAIN_TIMEOUT_MS", "3000")]).unwrap();
+        assert_eq!((c.timeouts.header_read, c.timeouts.drain), (Duration::from_secs(2), Duration::from_secs(3)));
+        assert_eq!(
+            config(&[db, ("RESONANCE_HTTP_BODY_TIMEOUT_MS", "0")]).unwrap_err().0,
+            "RESONANCE_HTTP_BODY_TIMEOUT_MS must be an integer from 1 to 3600000, got \"0\""
+        );
+        let late = config(&[db, ("RESONANCE_HTTP_REQUEST_TIMEOUT_MS", "5000"), ("RESONANCE_HTTP_STATEMENT_TIMEOUT_MS", "5000")]).unwrap_err().0;
+        assert!(late.starts_with("RESONANCE_HTTP_STATEMENT_TIMEOUT_MS (5000) must be less than RESONANCE_HTTP_REQUEST_TIMEOUT_MS (5000)"), "{late}");
     }
 
     #[test]

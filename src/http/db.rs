@@ -1,6 +1,8 @@
 //! The database side: the connection pool and the SQL each route runs. Every answer comes
 //! from the extension's functions; nothing here ranks, filters or scores.
 
+use std::time::Duration;
+
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -8,6 +10,7 @@ use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::NoTls;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::config::ServiceConfig;
 use crate::errors::ApiError;
 use crate::request::MatchRequest;
@@ -25,6 +28,38 @@ pub fn pool(config: &ServiceConfig) -> Pool {
         .runtime(Runtime::Tokio1)
         .build()
         .expect("a pool with a runtime and timeouts always builds")
+}
+
+/// What each transaction on a caller's behalf runs first: `SET LOCAL ROLE` to the caller's
+/// role (none without authentication) and `SET LOCAL statement_timeout`. LOCAL: both end
+/// with the transaction, so a pooled connection never carries one caller's role into the
+/// next request, even when a request is dropped mid-transaction (the rollback resets them).
+pub fn transaction_setup(caller: &Caller, statement_timeout: Duration) -> String {
+    let timeout = format!("SET LOCAL statement_timeout = {}", statement_timeout.as_millis());
+    match &caller.role {
+        Some(role) => format!("SET LOCAL ROLE {}; {timeout}", quote_identifier(role)),
+        None => timeout,
+    }
+}
+
+/// `name` as a quoted SQL identifier (Postgres' quote_ident, always quoting): case and
+/// every character kept, a `"` doubled, so no role name can end the statement.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The setup's failure: a connection error is the database's (503); a server error means
+/// the service cannot act as the role, a configuration fault that no caller can fix.
+fn setup_error(setup: &str, e: tokio_postgres::Error) -> ApiError {
+    match e.as_db_error() {
+        Some(db) => ApiError::Internal {
+            message: format!(
+                "{setup}: {} (the service's login role must be a member of each role of the tokens file: GRANT <role> TO <login role>)",
+                db.message()
+            ),
+        },
+        None => e.into(),
+    }
 }
 
 /// One ranked job as the extension returned it.
@@ -75,19 +110,21 @@ const MATCH_SQL: &str =
 /// `resonance_match` and, in the same transaction, the stats of that very call. The stats
 /// are per backend (README, "Deployment"): reading them in the match's transaction keeps
 /// them right even behind a transaction-mode pooler.
-pub async fn match_jobs(client: &mut Object, request: &MatchRequest) -> Result<MatchAnswer, ApiError> {
+pub async fn match_jobs(client: &mut Object, setup: &str, request: &MatchRequest) -> Result<MatchAnswer, ApiError> {
     // Prepared once per connection and reused (deadpool's statement cache).
     let statement = client.prepare_cached(MATCH_SQL).await?;
     let stats_statement = client.prepare_cached("SELECT resonance_last_match_stats()").await?;
     // Dropped on an error, the transaction rolls back: no connection goes back to the pool
     // inside a transaction.
     let tx = client.transaction().await?;
-    // Both statements are sent at once (tokio-postgres pipelines queries polled together)
-    // and run in order. Both answers are awaited and the match's checked first: when it
-    // fails, the stats query fails too ("transaction is aborted"), and the caller must get
-    // the match's error (try_join! would return whichever it polled first).
+    // The setup and both statements are sent at once (tokio-postgres pipelines queries
+    // polled together) and run in order. Every answer is awaited and checked in order: when
+    // one fails, the later ones fail too ("transaction is aborted"), and the caller must get
+    // the first error (try_join! would return whichever it polled first).
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&request.resume_id, &request.filters, &request.options];
-    let (rows, stats_row) = tokio::join!(tx.query(&statement, &params), tx.query_one(&stats_statement, &[]));
+    let (set_up, rows, stats_row) =
+        tokio::join!(tx.batch_execute(setup), tx.query(&statement, &params), tx.query_one(&stats_statement, &[]));
+    set_up.map_err(|e| setup_error(setup, e))?;
     let (rows, stats_row) = (rows?, stats_row?);
     let stats: Option<Value> = stats_row.get(0);
     tx.commit().await?;
@@ -104,10 +141,15 @@ pub async fn match_jobs(client: &mut Object, request: &MatchRequest) -> Result<M
     Ok(MatchAnswer { jobs, stats })
 }
 
-/// `resonance_models_active()`: the active model of each kind.
-pub async fn models_active(client: &Object) -> Result<Value, ApiError> {
+/// `resonance_models_active()`: the active model of each kind, as the caller's role.
+pub async fn models_active(client: &mut Object, setup: &str) -> Result<Value, ApiError> {
     let statement = client.prepare_cached("SELECT resonance_models_active()").await?;
-    Ok(client.query_one(&statement, &[]).await?.get(0))
+    let tx = client.transaction().await?;
+    let (set_up, row) = tokio::join!(tx.batch_execute(setup), tx.query_one(&statement, &[]));
+    set_up.map_err(|e| setup_error(setup, e))?;
+    let models = row?.get(0);
+    tx.commit().await?;
+    Ok(models)
 }
 
 /// Whether the database answers and has the extension: what `/readyz` reports.
@@ -130,6 +172,24 @@ pub fn scoring_model(stats: Option<&Value>) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn role_names_are_quoted_whatever_they_hold() {
+        assert_eq!(quote_identifier("app"), r#""app""#);
+        assert_eq!(quote_identifier("Recruiter-A"), r#""Recruiter-A""#);
+        assert_eq!(quote_identifier(r#"x"; DROP TABLE t; --"#), r#""x""; DROP TABLE t; --""#);
+        assert_eq!(quote_identifier(r#"""#), r#""""""#);
+    }
+
+    #[test]
+    fn a_transaction_sets_its_role_and_statement_timeout() {
+        let caller = Caller { role: Some("Recruiter-A".into()) };
+        assert_eq!(
+            transaction_setup(&caller, Duration::from_millis(2500)),
+            r#"SET LOCAL ROLE "Recruiter-A"; SET LOCAL statement_timeout = 2500"#
+        );
+        assert_eq!(transaction_setup(&Caller { role: None }, Duration::from_secs(25)), "SET LOCAL statement_timeout = 25000");
+    }
 
     #[test]
     fn the_scoring_model_is_the_cross_encoder_only_when_it_scored() {

@@ -1,13 +1,18 @@
 //! Every way a request fails, and the status and JSON body each one gets:
 //! `{"error": text, "field": text or null}`.
 //!
+//! A caller without a valid bearer token gets 401 with `WWW-Authenticate: Bearer` (RFC
+//! 6750); a caller whose role lacks a privilege (SQLSTATE 42501) 403, as over SQL. A body
+//! that stops arriving is 408; a request over its time, or a statement Postgres canceled
+//! (57014: statement_timeout), 504.
+//!
 //! Database errors are sorted by SQLSTATE, the contract the extension keeps (README, "Errors
 //! carry a SQLSTATE a client can act on"): bad input (22023, 22004, 54000) is the caller's,
 //! so 400 naming the field the message names; not found (P0002) is 404; a database that
 //! cannot be reached or is shutting down is 503; anything else is ours, 500, with the detail
 //! in the log and not in the body.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use deadpool_postgres::PoolError;
@@ -17,6 +22,14 @@ use tokio_postgres::error::SqlState;
 pub enum ApiError {
     /// 400: the request is wrong; `field` names the part (`resume_id`, `filters.country`).
     BadRequest { field: String, message: String },
+    /// 401: no bearer token, or one the tokens file does not have (`presented`).
+    Unauthorized { presented: bool, message: String },
+    /// 403: the caller's role may not do this (SQLSTATE 42501: a missing GRANT).
+    Forbidden { message: String },
+    /// 408: the client stopped sending its body.
+    ClientTimeout { message: String },
+    /// 504: the request, or its statement in Postgres, ran out of time.
+    Timeout { message: String },
     /// 404: the request names something that does not exist (a resume, a model version).
     NotFound { field: Option<String>, message: String },
     /// 413: a body larger than the service reads.
@@ -44,6 +57,10 @@ impl ApiError {
     fn status_and_kind(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::ClientTimeout { .. } => (StatusCode::REQUEST_TIMEOUT, "client_timeout"),
+            ApiError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable"),
@@ -55,8 +72,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind) = self.status_and_kind();
+        let challenge = self.challenge();
         let (message, field) = match self {
             ApiError::BadRequest { field, message } => (message, Some(field)),
+            ApiError::Unauthorized { message, .. } | ApiError::Forbidden { message } | ApiError::Timeout { message } => (message, None),
+            ApiError::ClientTimeout { message } => (message, Some("body".to_string())),
             ApiError::NotFound { field, message } => (message, field),
             ApiError::TooLarge { message } => (message, Some("body".to_string())),
             ApiError::Unavailable { message } => {
@@ -70,7 +90,22 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(serde_json::json!({"error": message, "field": field}))).into_response();
         response.extensions_mut().insert(ErrorLabel(kind));
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        }
         response
+    }
+}
+
+impl ApiError {
+    /// The `WWW-Authenticate` header of a 401 (RFC 6750, section 3): which scheme to use,
+    /// and `invalid_token` when the caller sent one that is not known.
+    fn challenge(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Unauthorized { presented: false, .. } => Some(r#"Bearer realm="resonance""#),
+            ApiError::Unauthorized { presented: true, .. } => Some(r#"Bearer realm="resonance", error="invalid_token""#),
+            _ => None,
+        }
     }
 }
 
@@ -99,15 +134,22 @@ impl From<tokio_postgres::Error> for ApiError {
         if code == &SqlState::NO_DATA_FOUND {
             return ApiError::NotFound { field: request_field(&message), message };
         }
+        if code == &SqlState::INSUFFICIENT_PRIVILEGE {
+            return ApiError::Forbidden { message };
+        }
+        // 57014: statement_timeout (or a DBA's pg_cancel_backend): the statement did not
+        // finish; asking again later may work, as after the request's own timeout.
+        if code == &SqlState::QUERY_CANCELED {
+            return ApiError::Timeout { message: format!("the database canceled the statement: {message}") };
+        }
         // Class 08 (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect
-        // now), 53300 (too many connections), 57014 (canceled: statement_timeout or a DBA).
+        // now), 53300 (too many connections).
         let going_away = code.code().starts_with("08")
             || [
                 SqlState::ADMIN_SHUTDOWN,
                 SqlState::CRASH_SHUTDOWN,
                 SqlState::CANNOT_CONNECT_NOW,
                 SqlState::TOO_MANY_CONNECTIONS,
-                SqlState::QUERY_CANCELED,
             ]
             .contains(code);
         if going_away {
@@ -192,7 +234,22 @@ mod tests {
         assert_eq!(status(ApiError::bad_request("resume_id", "x")), 400);
         assert_eq!(status(ApiError::NotFound { field: None, message: "x".into() }), 404);
         assert_eq!(status(ApiError::unavailable("x")), 503);
+        assert_eq!(status(ApiError::Forbidden { message: "x".into() }), 403);
+        assert_eq!(status(ApiError::ClientTimeout { message: "x".into() }), 408);
+        assert_eq!(status(ApiError::Timeout { message: "x".into() }), 504);
         let r = ApiError::Internal { message: "secret detail".into() }.into_response();
         assert_eq!(r.extensions().get::<ErrorLabel>(), Some(&ErrorLabel("internal")));
+        assert_eq!(r.headers().get(header::WWW_AUTHENTICATE), None);
+    }
+
+    #[test]
+    fn a_401_names_the_bearer_scheme_and_an_unknown_token() {
+        let challenge = |presented| {
+            let r = ApiError::Unauthorized { presented, message: "x".into() }.into_response();
+            assert_eq!((r.status().as_u16(), r.extensions().get::<ErrorLabel>()), (401, Some(&ErrorLabel("unauthorized"))));
+            r.headers().get(header::WWW_AUTHENTICATE).unwrap().to_str().unwrap().to_string()
+        };
+        assert_eq!(challenge(false), r#"Bearer realm="resonance""#);
+        assert_eq!(challenge(true), r#"Bearer realm="resonance", error="invalid_token""#);
     }
 }

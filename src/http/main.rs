@@ -1,47 +1,84 @@
-//! Starts resonance-http: settings from the environment (config.rs), a connection pool,
-//! the routes, and a graceful stop on SIGTERM or SIGINT.
+//! Starts resonance-http: settings from the environment (config.rs), the tokens file, a
+//! connection pool, the routes, and a stop on SIGTERM or SIGINT that drains for a bounded
+//! time (server.rs). `resonance-http hash-token <role>` makes a token instead.
 
 use std::sync::Arc;
 
-use resonance_http::config::ServiceConfig;
+use clap::{Parser, Subcommand};
+use resonance_http::auth::Authenticator;
+use resonance_http::config::{ConfigError, ServiceConfig};
 use resonance_http::metrics::Metrics;
 use resonance_http::routes::{router, AppState};
+use resonance_http::server::{serve, Stopped};
 
-#[tokio::main]
-async fn main() {
-    let config = match ServiceConfig::from_env() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("resonance-http: {e}");
-            std::process::exit(2);
-        }
-    };
-    // One line per request at info, with its id (middleware.rs).
-    tracing_subscriber::fmt().with_max_level(config.log_level).with_ansi(false).init();
-    let pool = resonance_http::db::pool(&config);
-    let state = AppState { pool: pool.clone(), metrics: Arc::new(Metrics::default()) };
-    let listener = match tokio::net::TcpListener::bind(config.bind).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("resonance-http: cannot listen on {}: {e}", config.bind);
-            std::process::exit(2);
-        }
-    };
-    tracing::info!(bind = %config.bind, pool_size = config.pool_size, "listening");
-    let served = axum::serve(listener, router(state)).with_graceful_shutdown(stop_signal()).await;
-    // In-flight requests have been answered; close the database connections.
-    pool.close();
-    match served {
-        Ok(()) => tracing::info!("stopped"),
-        Err(e) => {
-            tracing::error!(error = %e, "server failed");
-            std::process::exit(1);
-        }
+/// Resonance's HTTP API. Settings come from RESONANCE_HTTP_* environment variables
+/// (README, "HTTP: resonance-http").
+#[derive(Parser)]
+#[command(name = "resonance-http", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (what runs without a subcommand).
+    Serve,
+    /// Make a bearer token for ROLE: prints the line for RESONANCE_HTTP_TOKENS_FILE on
+    /// stdout (append it: `>> tokens`) and the token itself once on stderr; only its hash
+    /// is kept.
+    HashToken {
+        /// The Postgres role the token's requests run as (its name as in pg_roles).
+        role: String,
+    },
+}
+
+fn main() {
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Serve => run_service(),
+        Command::HashToken { role } => hash_token(&role),
     }
 }
 
-/// Resolves on SIGTERM (an orchestrator's stop) or SIGINT (Ctrl-C). axum then stops
-/// accepting, lets requests in flight finish, and `serve` returns.
+fn hash_token(role: &str) {
+    match resonance_http::tokens::new_token(role) {
+        Ok((token, line)) => {
+            println!("{line}");
+            eprintln!("token for role {role} (give it to the caller; it is not stored and not shown again): {token}");
+        }
+        Err(e) => fail(&ConfigError(format!("hash-token: {e}"))),
+    }
+}
+
+fn fail(e: &ConfigError) -> ! {
+    eprintln!("resonance-http: {e}");
+    std::process::exit(2);
+}
+
+#[tokio::main]
+async fn run_service() {
+    let config = ServiceConfig::from_env().unwrap_or_else(|e| fail(&e));
+    let auth = Authenticator::from_setting(&config.auth, config.metrics_public).unwrap_or_else(|e| fail(&e));
+    // One line per request at info, with its id (middleware.rs).
+    tracing_subscriber::fmt().with_max_level(config.log_level).with_ansi(false).init();
+    let pool = resonance_http::db::pool(&config);
+    let state = AppState { pool: pool.clone(), metrics: Arc::new(Metrics::default()), auth: Arc::new(auth), timeouts: config.timeouts.clone() };
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .unwrap_or_else(|e| fail(&ConfigError(format!("cannot listen on {}: {e}", config.bind))));
+    let authentication = if config.auth == resonance_http::config::AuthSetting::Open { "none" } else { "token" };
+    tracing::info!(bind = %config.bind, pool_size = config.pool_size, authentication, "listening");
+    let t = &config.timeouts;
+    match serve(listener, router(state), t.header_read, t.drain, stop_signal()).await {
+        Stopped::Drained => {}
+        Stopped::DeadlinePassed => tracing::warn!(drain_ms = t.drain.as_millis() as u64, "drain deadline passed: closing the connections still open"),
+    }
+    // No request is answered any more; close the database connections.
+    pool.close();
+    tracing::info!("stopped");
+}
+
+/// Resolves on SIGTERM (an orchestrator's stop) or SIGINT (Ctrl-C).
 async fn stop_signal() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {

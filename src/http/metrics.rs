@@ -89,7 +89,7 @@ impl Metrics {
             let _ = writeln!(out, "resonance_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "resonance_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
-        out.push_str("# HELP resonance_http_errors_total Failed requests, by route and kind (bad_request, not_found, too_large, database_unavailable, internal).\n");
+        out.push_str("# HELP resonance_http_errors_total Failed requests, by route and kind (bad_request, unauthorized, forbidden, not_found, client_timeout, too_large, database_unavailable, timeout, internal).\n");
         out.push_str("# TYPE resonance_http_errors_total counter\n");
         for ((route, kind), n) in &f.errors {
             let _ = writeln!(out, "resonance_http_errors_total{{route=\"{}\",kind=\"{kind}\"}} {n}", escape(route));

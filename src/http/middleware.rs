@@ -1,6 +1,6 @@
 //! What happens around every request: a request id (taken from the caller's `X-Request-Id`
-//! when it is a plain token, else a new UUID), a log span carrying it, one log line per
-//! request, the id echoed in the response, and the request counted in the metrics.
+//! when it is a plain token, else a new UUID), a log span carrying it (and the caller's
+//! role), one log line per request, the id echoed in the response, and the request counted in the metrics.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,7 +36,8 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next
     // The route's pattern, not the path: the metrics' label set stays bounded.
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
     let method = request.method().to_string();
-    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
+    // `role` is filled in by auth.rs once the caller's token is known.
+    let span = tracing::info_span!("request", id = %id, method = %method, route = %route, role = tracing::field::Empty);
     let start = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = start.elapsed();

@@ -3,9 +3,10 @@
 //! resumes, as `pgbench -c N -T s` does over SQL. Requests in the warm-up are not counted.
 //! Prints one line: `requests=N errors=N seconds=S rps=R p50_ms=X p99_ms=Y`, and with
 //! `--latencies FILE` writes each counted request's milliseconds there, one per line.
+//! `--token` is sent as `Authorization: Bearer <token>`.
 //!
 //!     load_http --url http://127.0.0.1:8090/v2/jobs/match --connections 4 --seconds 20 \
-//!         --resumes <uuid>,<uuid> --options '{"explain": true}'
+//!         --resumes <uuid>,<uuid> --options '{"explain": true}' --token rsn_...
 
 use std::time::{Duration, Instant};
 
@@ -30,11 +31,13 @@ struct Args {
     options: String,
     /// Where to write the counted latencies (ms, one per line), if anywhere.
     latencies: Option<String>,
+    /// The bearer token, if the service wants one.
+    token: Option<String>,
 }
 
 impl Args {
     fn parse() -> Args {
-        let mut args = Args { url: String::new(), connections: 4, seconds: 20.0, warmup: 3.0, resumes: Vec::new(), options: "{}".into(), latencies: None };
+        let mut args = Args { url: String::new(), connections: 4, seconds: 20.0, warmup: 3.0, resumes: Vec::new(), options: "{}".into(), latencies: None, token: None };
         let mut words = std::env::args().skip(1);
         while let Some(flag) = words.next() {
             let value = words.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -47,7 +50,8 @@ impl Args {
                 "--resumes" => args.resumes = value.split(',').map(str::to_string).collect(),
                 "--options" => args.options = value,
                 "--latencies" => args.latencies = Some(value),
-                _ => panic!("unknown flag {flag} (--url, --connections, --seconds, --warmup, --resumes, --options, --latencies)"),
+                "--token" => args.token = Some(value),
+                _ => panic!("unknown flag {flag} (--url, --connections, --seconds, --warmup, --resumes, --options, --latencies, --token)"),
             }
         }
         args
@@ -76,7 +80,10 @@ async fn main() {
     let measure_from = start + Duration::from_secs_f64(args.warmup);
     let until = measure_from + Duration::from_secs_f64(args.seconds);
     let tasks: Vec<_> = (0..args.connections)
-        .map(|c| tokio::spawn(connection(address.clone(), uri.clone(), bodies.clone(), c, measure_from, until)))
+        .map(|c| {
+            let target = Target { address: address.clone(), uri: uri.clone(), authorization: args.token.as_ref().map(|t| format!("Bearer {t}")) };
+            tokio::spawn(connection(target, bodies.clone(), c, measure_from, until))
+        })
         .collect();
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -101,8 +108,16 @@ async fn main() {
     );
 }
 
+/// Where a connection sends its requests.
+struct Target {
+    address: String,
+    uri: hyper::Uri,
+    authorization: Option<String>,
+}
+
 /// One keep-alive connection sending requests back to back until `until`.
-async fn connection(address: String, uri: hyper::Uri, bodies: Vec<Bytes>, offset: usize, measure_from: Instant, until: Instant) -> Tally {
+async fn connection(target: Target, bodies: Vec<Bytes>, offset: usize, measure_from: Instant, until: Instant) -> Tally {
+    let Target { address, uri, authorization } = target;
     let mut tally = Tally { latencies_us: Vec::new(), errors: 0 };
     let stream = tokio::net::TcpStream::connect(&address).await.expect("connect to the service");
     stream.set_nodelay(true).expect("TCP_NODELAY");
@@ -111,11 +126,11 @@ async fn connection(address: String, uri: hyper::Uri, bodies: Vec<Bytes>, offset
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let mut k = offset;
     while Instant::now() < until {
-        let request = Request::post(path.as_str())
-            .header("host", address.as_str())
-            .header("content-type", "application/json")
-            .body(Full::new(bodies[k % bodies.len()].clone()))
-            .expect("a request");
+        let mut request = Request::post(path.as_str()).header("host", address.as_str()).header("content-type", "application/json");
+        if let Some(value) = &authorization {
+            request = request.header("authorization", value.as_str());
+        }
+        let request = request.body(Full::new(bodies[k % bodies.len()].clone())).expect("a request");
         k += 1;
         let sent = Instant::now();
         let ok = match sender.send_request(request).await {
