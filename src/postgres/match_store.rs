@@ -21,7 +21,7 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiHeapTupleData};
 use pgrx::{pg_sys, PgBuiltInOids, PgLogLevel, PgOid, Uuid};
 
 use crate::postgres::error::{raise, OrRaise, PostgresInterrupt};
-use crate::postgres::kg_version::{stamp_columns, TaxonomyStamp};
+use crate::postgres::kg_version::{stamp_columns, CurrentTaxonomy, STAMP_COLUMNS};
 use crate::postgres::model_cache::{
     bi_encoder, bi_projection, cross_encoder, registered_model_query, RegisteredModel,
 };
@@ -64,7 +64,8 @@ struct Context {
     resume: Option<ResumeRow>,
     job: Option<StoredJob>,
     job_embedding: Option<Vec<f32>>,
-    stamp: TaxonomyStamp,
+    /// The taxonomy's stamp, and whether the caller may use the skill index.
+    taxonomy: CurrentTaxonomy,
     bi_encoder: Option<RegisteredModel>,
     cross_encoder: Option<RegisteredModel>,
 }
@@ -215,6 +216,10 @@ fn kept_plan(client: &SpiClient<'_>, query: Kept) -> Rc<OwnedPreparedStatement> 
     plan
 }
 
+/// Where `context_query`'s stamp columns start: after the resume's 9 columns, the job's
+/// (`job_columns`), its skill ids and its embedding.
+const STAMP_AT: usize = 20;
+
 fn read_context(prefetch: &Prefetch) -> Context {
     Spi::connect(|client| {
         let rows = client
@@ -245,9 +250,9 @@ fn read_context(prefetch: &Prefetch) -> Context {
             resume,
             job: stored_job(&row, 10),
             job_embedding: row.get::<Vec<f32>>(19).or_raise(READING_ROWS),
-            stamp: TaxonomyStamp::from_row(&row, 20),
-            bi_encoder: RegisteredModel::from_row(&row, 23),
-            cross_encoder: RegisteredModel::from_row(&row, 28),
+            taxonomy: CurrentTaxonomy::from_row(&row, STAMP_AT),
+            bi_encoder: RegisteredModel::from_row(&row, STAMP_AT + STAMP_COLUMNS),
+            cross_encoder: RegisteredModel::from_row(&row, STAMP_AT + STAMP_COLUMNS + MODEL_COLUMNS),
         }
     })
 }
@@ -392,7 +397,7 @@ impl MatchStore for PostgresMatchStore {
     }
 
     fn skill_index(&mut self) -> Result<Option<Rc<LoadedSkills>>> {
-        let loaded = skills_at(self.context().stamp);
+        let loaded = skills_at(self.context().taxonomy);
         Ok((!loaded.index.is_empty()).then_some(loaded))
     }
 
