@@ -23,7 +23,7 @@ use pgrx::{pg_sys, PgBuiltInOids, PgLogLevel, PgOid, Uuid};
 use crate::postgres::error::{raise, OrRaise, PostgresInterrupt};
 use crate::postgres::kg_version::{stamp_columns, CurrentTaxonomy, STAMP_COLUMNS};
 use crate::postgres::model_cache::{
-    bi_encoder, bi_projection, cross_encoder, registered_model_query, RegisteredModel,
+    bi_encoder, bi_projection, cross_encoder, registered_model_query, RegisteredModel, MODEL_COLUMNS,
 };
 use crate::postgres::skill_cache::{skills_at, LoadedSkills};
 use crate::settings;
