@@ -112,7 +112,7 @@ check "a projection whose sha256 is not config.sha256: ERROR XX001 naming the mo
 check "a damaged projection returns no score, NaN or other" true "$(lacks "$out" 'NaN|^00000000-')"
 out=$(with_projection -c "UPDATE resonance.ml_models SET config = config - 'sha256' WHERE name = 'resonance-bi-projection'")
 check "with no sha256 recorded, the NaN fused score is an ERROR XX001 naming the model, never a result" "true true true" \
-  "$(has "$out" 'ERROR:  XX001: resonance: a fused score is not finite') $(has "$out" 'model resonance-bi-projection@2') $(lacks "$out" '^00000000-')"
+  "$(has "$out" 'ERROR:  XX001: resonance: a score is not finite') $(has "$out" 'model resonance-bi-projection@2') $(lacks "$out" '^00000000-')"
 check "a row recording no sha256 is logged as used unverified" true \
   "$(tail -200 "$data/server.log" 2>/dev/null | grep -q 'resonance-bi-projection@2 records no sha256' && echo true)"
 

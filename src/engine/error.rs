@@ -50,11 +50,12 @@ pub enum EngineError {
     #[error("internal error: {0}")]
     Internal(String),
 
-    /// A fused score that is not a finite number: a stage's model gave NaN or infinity,
-    /// which a sound model never does and a damaged model file does. Raised, never ranked
-    /// or returned: a NaN final_score would sort first and read as a match.
+    /// A score that is not a finite number (a fused score, or a cross-encoder's that
+    /// resonance_rerank returns): a model gave NaN or infinity, which a sound model never
+    /// does and a damaged model file does. Raised, never ranked or returned: a NaN
+    /// final_score would sort first and read as a match.
     #[error(
-        "a fused score is not finite: {}; a damaged model file gives this: reinstall it (models/fetch.sh) \
+        "a score is not finite: {}; a damaged model file gives this: reinstall it (models/fetch.sh) \
          or check it against config.sha256 in resonance.ml_models",
         .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     )]

@@ -303,14 +303,20 @@ pub(crate) mod stand_ins {
         }
     }
 
-    /// Stage 3: 1.0 for jobs mentioning "django", else 0; counts the texts it scores.
+    /// Stage 3: 1.0 for jobs mentioning "django", NaN for those mentioning "damaged" (as a
+    /// damaged model file scores), else 0; counts the texts it scores.
     #[derive(Default)]
     pub struct KeywordReranker(pub Rc<Cell<usize>>);
     impl PairScorer for KeywordReranker {
         fn score(&self, _: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
             interrupt.check()?;
             self.0.set(self.0.get() + jobs.len());
-            Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.0 }).collect())
+            let score = |j: &str| match (j.contains("django"), j.contains("damaged")) {
+                (_, true) => f32::NAN,
+                (true, false) => 1.0,
+                (false, false) => 0.0,
+            };
+            Ok(jobs.iter().map(|j| score(j)).collect())
         }
     }
 }

@@ -12,7 +12,7 @@ use std::hash::Hash;
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::error::{EngineError, Result};
+use super::error::{EngineError, NonFiniteStage, Result};
 use super::explain::{CandidateFacts, Explanation, JobFacts};
 use super::fusion::{BI_ENCODER_STAGE, CROSS_ENCODER_STAGE};
 use super::interrupt::Interrupt;
@@ -386,7 +386,8 @@ pub fn rerank_texts<S: MatchStore>(store: &mut S, resume: &str, jobs: &[&str], i
         return Ok(Vec::new());
     }
     rerankable(resume)?;
-    active_reranker(store)?.scorer.score(resume, jobs, interrupt)
+    let reranker = active_reranker(store)?;
+    finite_scores(reranker.scorer.score(resume, jobs, interrupt)?, &reranker.label)
 }
 
 /// resonance_rerank of stored rows: the active cross-encoder's score of the resume against
@@ -414,7 +415,20 @@ pub fn rerank_ids<S: MatchStore>(
     }
     let cache = behind_cache(&reranker, &resume.text, &candidates, &cached);
     let documents: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
-    cache.score(&resume.text, &documents, interrupt)
+    finite_scores(cache.score(&resume.text, &documents, interrupt)?, &reranker.label)
+}
+
+/// The cross-encoder `label`'s scores, or an error naming it when one is not a finite
+/// number: as with a fused score, a damaged model's NaN is never returned.
+fn finite_scores(scores: Vec<f32>, label: &str) -> Result<Vec<f32>> {
+    match scores.iter().find(|s| !s.is_finite()) {
+        None => Ok(scores),
+        Some(&value) => Err(EngineError::NonFiniteScore(vec![NonFiniteStage {
+            stage: CROSS_ENCODER_STAGE,
+            value,
+            model: Some(label.to_string()),
+        }])),
+    }
 }
 
 fn rerankable(resume: &str) -> Result<()> {
@@ -984,6 +998,14 @@ mod tests {
         // The same store without the damaged projection ranks.
         s.projection = None;
         assert_eq!(run(&mut s, 1, &MatchFilters::default(), &options(serde_json::json!({}))).ranked.len(), 4);
+    }
+
+    #[test]
+    fn a_rerank_score_that_is_not_finite_is_an_error_naming_the_model() {
+        let mut s = MemoryStore { cross_encoder: true, ..store() };
+        let err = rerank_texts(&mut s, "python developer", &["django", "damaged weights"], &Uninterrupted).unwrap_err();
+        assert!(err.to_string().contains("the cross-encoder score is NaN (model ce@1)"), "{err}");
+        assert_eq!(rerank_texts(&mut s, "python developer", &["django", "flask"], &Uninterrupted).unwrap(), [1.0, 0.0]);
     }
 
     #[test]
