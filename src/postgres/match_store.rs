@@ -216,8 +216,8 @@ fn kept_plan(client: &SpiClient<'_>, query: Kept) -> Rc<OwnedPreparedStatement> 
     plan
 }
 
-/// Where `context_query`'s stamp columns start: after the resume's 9 columns, the job's
-/// (`job_columns`), its skill ids and its embedding.
+/// The column (counted from 1, as SPI counts) where `context_query`'s stamp columns start:
+/// after the resume's 9 columns, the job's (`job_columns`), its skill ids and its embedding.
 const STAMP_AT: usize = 20;
 
 fn read_context(prefetch: &Prefetch) -> Context {
