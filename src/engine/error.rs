@@ -49,6 +49,41 @@ pub enum EngineError {
     /// A broken invariant of the engine's own: no input should cause it.
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// A score that is not a finite number (a fused score, or a cross-encoder's that
+    /// resonance_rerank returns): a model gave NaN or infinity, which a sound model never
+    /// does and a damaged model file does. Raised, never ranked or returned: a NaN
+    /// final_score would sort first and read as a match.
+    #[error(
+        "a score is not finite: {}; a damaged model file gives this: reinstall it (models/fetch.sh) \
+         or check it against config.sha256 in resonance.ml_models",
+        .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    NonFiniteScore(Vec<NonFiniteStage>),
+
+    /// A model file whose sha256 is not the one recorded for it (resonance.ml_models'
+    /// config.sha256, or models/manifest.tsv for the base bi-encoder).
+    #[error("model {model}: {path} has sha256 {found}, but {recorded_in} records {recorded}")]
+    ModelChecksum { model: String, path: PathBuf, found: String, recorded: String, recorded_in: String },
+}
+
+/// One stage's score that made a fused score not finite, with the model that gave it
+/// (`EngineError::naming_models`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NonFiniteStage {
+    pub stage: &'static str,
+    pub value: f32,
+    pub model: Option<String>,
+}
+
+impl std::fmt::Display for NonFiniteStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the {} score is {}", self.stage, self.value)?;
+        match &self.model {
+            Some(model) => write!(f, " (model {model})"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What kind of failure an error is; the SQL layer maps each to one SQLSTATE.
@@ -89,6 +124,29 @@ impl EngineError {
             EngineError::Canceled => ErrorKind::Canceled,
             EngineError::NotSetUp(_) => ErrorKind::NotSetUp,
             EngineError::Tokenizer(_) | EngineError::Compute(_) | EngineError::Internal(_) => ErrorKind::Internal,
+            EngineError::NonFiniteScore(_) | EngineError::ModelChecksum { .. } => ErrorKind::Corrupt,
+        }
+    }
+
+    /// What the caller can do about it, where there is one thing to say (the SQL layer's HINT).
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            EngineError::ModelChecksum { recorded_in, .. } => Some(format!(
+                "Reinstall the model's files (models/fetch.sh installs the shipped ones). If the file was \
+                 replaced on purpose, record its sha256 in {recorded_in}."
+            )),
+            _ => None,
+        }
+    }
+
+    /// A `NonFiniteScore` with the model behind each of its stages named by `model_of`
+    /// (the ranking knows scores, its caller the models); any other error as it is.
+    pub fn naming_models(self, model_of: impl Fn(&str) -> Option<String>) -> Self {
+        match self {
+            EngineError::NonFiniteScore(stages) => EngineError::NonFiniteScore(
+                stages.into_iter().map(|s| NonFiniteStage { model: model_of(s.stage), ..s }).collect(),
+            ),
+            other => other,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Score fusion: final = w_ce * ce + w_bi * bi + w_sg * sg, with the weights of the stages
 //! that ran renormalised to sum to 1.
 
-use super::error::{EngineError, Result};
+use super::error::{EngineError, NonFiniteStage, Result};
 
 /// Weights of the three stages. Defaults are the seed's 0.5 / 0.3 / 0.2.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,6 +40,36 @@ pub struct StageScores {
     pub cross_encoder: Option<f32>,
     pub bi_encoder: Option<f32>,
     pub skill_graph: Option<f32>,
+}
+
+/// Names of the stages, as errors name them (`NonFiniteStage`).
+pub const CROSS_ENCODER_STAGE: &str = "cross-encoder";
+pub const BI_ENCODER_STAGE: &str = "bi-encoder";
+pub const SKILL_GRAPH_STAGE: &str = "skill graph";
+
+impl StageScores {
+    /// The stages that gave a score that is not a finite number.
+    pub fn non_finite(&self) -> Vec<NonFiniteStage> {
+        [
+            (CROSS_ENCODER_STAGE, self.cross_encoder),
+            (BI_ENCODER_STAGE, self.bi_encoder),
+            (SKILL_GRAPH_STAGE, self.skill_graph),
+        ]
+        .into_iter()
+        .filter_map(|(stage, s)| s.filter(|v| !v.is_finite()).map(|value| NonFiniteStage { stage, value, model: None }))
+        .collect()
+    }
+}
+
+/// The fused score, or an error naming the stages that made it not finite (weights are
+/// finite: `FusionWeights::validated`).
+pub fn fuse_finite(scores: StageScores, weights: FusionWeights) -> Result<f32> {
+    let fused = fuse(scores, weights);
+    if fused.is_finite() {
+        Ok(fused)
+    } else {
+        Err(EngineError::NonFiniteScore(scores.non_finite()))
+    }
 }
 
 /// Weighted mean over the stages that ran; 0 when none did or all their weights are 0.
@@ -95,6 +125,23 @@ mod tests {
         assert!(FusionWeights { cross_encoder: f32::NAN, ..Default::default() }.validated().is_err());
         assert!(FusionWeights { cross_encoder: 0.0, bi_encoder: 0.0, skill_graph: 0.0 }.validated().is_err());
         assert!(FusionWeights::default().validated().is_ok());
+    }
+
+    #[test]
+    fn a_stage_that_is_not_finite_is_an_error_naming_it() {
+        let s = StageScores { cross_encoder: Some(f32::NAN), bi_encoder: Some(0.5), skill_graph: Some(f32::INFINITY) };
+        match fuse_finite(s, FusionWeights::default()) {
+            Err(EngineError::NonFiniteScore(stages)) => {
+                let named: Vec<&str> = stages.iter().map(|s| s.stage).collect();
+                assert_eq!(named, [CROSS_ENCODER_STAGE, SKILL_GRAPH_STAGE]);
+            }
+            other => panic!("expected NonFiniteScore, got {other:?}"),
+        }
+        let fine = StageScores { cross_encoder: Some(1.0), bi_encoder: Some(0.5), skill_graph: Some(0.0) };
+        assert!((fuse_finite(fine, FusionWeights::default()).unwrap() - 0.65).abs() < 1e-6);
+        // A NaN in a stage whose weight is 0 still poisons the mean: 0 * NaN is NaN.
+        let weights = FusionWeights { cross_encoder: 0.0, ..Default::default() };
+        assert!(fuse_finite(StageScores { cross_encoder: Some(f32::NAN), ..fine }, weights).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::error::Result;
 use super::interrupt::Interrupt;
 use super::explain::{explain, CandidateFacts, Explanation, JobFacts, SkillEvidence};
-use super::fusion::{fuse, similarity_score, StageScores};
+use super::fusion::{fuse, fuse_finite, similarity_score, StageScores};
 use super::match_request::MatchOptions;
 use super::occupations::guess::OccupationGuess;
 use super::skills::SkillId;
@@ -245,6 +245,8 @@ pub fn rank_candidates(
     timings.cross_encoder_ms = ms_since(t);
 
     let t = Instant::now();
+    // Every candidate's score is checked, not only those returned: a NaN is a damaged
+    // model, whichever candidate shows it.
     let mut ranked: Vec<RankedJob> = candidates
         .iter()
         .enumerate()
@@ -255,9 +257,10 @@ pub fn rank_candidates(
                 // A job with no known skills has no skill-graph score; fusion leaves it out.
                 skill_graph: evidence[i].as_ref().and_then(|e| e.score),
             };
-            RankedJob { candidate: i, rank: 0, scores, final_score: fuse(scores, options.weights), explanation: None }
+            let final_score = fuse_finite(scores, options.weights)?;
+            Ok(RankedJob { candidate: i, rank: 0, scores, final_score, explanation: None })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     // Ties (equal scores) keep retrieval order, so results are stable call to call.
     ranked.sort_by(|a, b| b.final_score.total_cmp(&a.final_score).then(a.candidate.cmp(&b.candidate)));
     ranked.truncate(options.top_k_final);
@@ -300,14 +303,20 @@ pub(crate) mod stand_ins {
         }
     }
 
-    /// Stage 3: 1.0 for jobs mentioning "django", else 0; counts the texts it scores.
+    /// Stage 3: 1.0 for jobs mentioning "django", NaN for those mentioning "damaged" (as a
+    /// damaged model file scores), else 0; counts the texts it scores.
     #[derive(Default)]
     pub struct KeywordReranker(pub Rc<Cell<usize>>);
     impl PairScorer for KeywordReranker {
         fn score(&self, _: &str, jobs: &[&str], interrupt: &dyn Interrupt) -> Result<Vec<f32>> {
             interrupt.check()?;
             self.0.set(self.0.get() + jobs.len());
-            Ok(jobs.iter().map(|j| if j.contains("django") { 1.0 } else { 0.0 }).collect())
+            let score = |j: &str| match (j.contains("django"), j.contains("damaged")) {
+                (_, true) => f32::NAN,
+                (true, false) => 1.0,
+                (false, false) => 0.0,
+            };
+            Ok(jobs.iter().map(|j| score(j)).collect())
         }
     }
 }
@@ -336,6 +345,23 @@ mod tests {
         assert_eq!(ranked.iter().map(|r| r.candidate).collect::<Vec<_>>(), vec![1, 2, 0]);
         assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert!((ranked[0].final_score - 0.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_scorer_that_gives_nan_makes_the_ranking_an_error() {
+        struct NanReranker;
+        impl PairScorer for NanReranker {
+            fn score(&self, _: &str, jobs: &[&str], _: &dyn Interrupt) -> Result<Vec<f32>> {
+                Ok(jobs.iter().map(|j| if j.contains("flask") { f32::NAN } else { 0.5 }).collect())
+            }
+        }
+        // The NaN candidate would be cut by top_k_final 1 if only returned rows were checked.
+        let cands = [candidate("python django", 0.9), candidate("python flask", 0.1)];
+        let opts = MatchOptions { top_k_final: 1, ..Default::default() };
+        let err = rank_candidates(&resume(), &cands, None, Some(&NanReranker), &opts, &Uninterrupted).unwrap_err();
+        assert!(err.to_string().contains("the cross-encoder score is NaN"), "{err}");
+        let named = err.naming_models(|stage| (stage == crate::fusion::CROSS_ENCODER_STAGE).then(|| "ce@2".to_string()));
+        assert!(named.to_string().contains("the cross-encoder score is NaN (model ce@2)"), "{named}");
     }
 
     #[test]

@@ -13,6 +13,64 @@ use super::error::{EngineError, Result};
 /// Directory name of the base bi-encoder under `resonance.model_dir`.
 pub const BASE_BI_ENCODER: &str = "all-minilm-l6-v2";
 
+/// The base bi-encoder's files as models/manifest.tsv pins them (models/fetch.sh installs
+/// exactly these). Its resonance.ml_models row records the first (config.sha256); they are
+/// compiled in because the postmaster loads the model before any database can be read. A
+/// test keeps them equal to the manifest and to the row sql/resonance.sql inserts.
+pub const BASE_BI_ENCODER_FILES: [(&str, &str); 3] = [
+    ("model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"),
+    ("tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"),
+    ("config.json", "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"),
+];
+
+/// Where the pins of the base bi-encoder's files are recorded, as errors name it.
+const MANIFEST: &str = "models/manifest.tsv";
+
+/// The sha256 of the file at `path`, in lowercase hex as sha256sum prints it. Read in
+/// blocks, never whole into memory: a model's weights are tens of MB.
+pub fn sha256_of_file(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => EngineError::MissingModelFile { path: path.to_path_buf() },
+        _ => EngineError::CorruptModelFile { path: path.to_path_buf(), reason: e.to_string() },
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut block).map_err(unreadable)? {
+            0 => break,
+            n => hasher.update(&block[..n]),
+        }
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Ok when `found`, the sha256 of `model`'s file `path`, is the one `recorded_in` records
+/// (hex in either case); else an error naming the model, the file and both hashes.
+pub fn check_sha256(model: &str, path: &Path, found: &str, recorded: &str, recorded_in: &str) -> Result<()> {
+    if found.eq_ignore_ascii_case(recorded.trim()) {
+        return Ok(());
+    }
+    Err(EngineError::ModelChecksum {
+        model: model.to_string(),
+        path: path.to_path_buf(),
+        found: found.to_string(),
+        recorded: recorded.to_string(),
+        recorded_in: recorded_in.to_string(),
+    })
+}
+
+/// Checks the base bi-encoder's files in `dir` against their pins (`BASE_BI_ENCODER_FILES`).
+pub fn verify_base_bi_encoder(dir: &Path) -> Result<()> {
+    for (file, pinned) in BASE_BI_ENCODER_FILES {
+        let path = dir.join(file);
+        check_sha256(BASE_BI_ENCODER, &path, &sha256_of_file(&path)?, pinned, MANIFEST)?;
+    }
+    Ok(())
+}
+
 /// The three files of one model directory.
 pub struct ModelFiles {
     pub dir: PathBuf,
@@ -126,6 +184,62 @@ mod tests {
             assert!(matches!(err, EngineError::InvalidInput(_)), "{bad:?} accepted");
             assert!(err.to_string().contains("config.base"), "{err}");
         }
+    }
+
+    /// A file under a fresh scratch directory with `bytes` in it.
+    fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("resonance-sha256-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weights.safetensors");
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn sha256_of_a_file_is_what_sha256sum_prints() {
+        let path = scratch_file("abc", b"abc");
+        assert_eq!(sha256_of_file(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        // Larger than one block: the blocks are hashed in order, the last one partly.
+        let path = scratch_file("big", &vec![b'a'; (1 << 20) + 7]);
+        let again: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest(vec![b'a'; (1 << 20) + 7]).iter().map(|b| format!("{b:02x}")).collect()
+        };
+        assert_eq!(sha256_of_file(&path).unwrap(), again);
+        assert!(matches!(sha256_of_file(Path::new("/nonexistent/x")), Err(EngineError::MissingModelFile { .. })));
+    }
+
+    #[test]
+    fn a_file_whose_sha256_is_not_the_recorded_one_is_refused_naming_both() {
+        let path = scratch_file("mismatch", b"projection weights, one byte changed");
+        let found = sha256_of_file(&path).unwrap();
+        assert!(check_sha256("proj@2", &path, &found, &found.to_uppercase(), "resonance.ml_models").is_ok());
+        let recorded = "f2d8ee850c5b75458304c06bd6549f7405a104540f0797490bb22c96693e8566";
+        let err = check_sha256("proj@2", &path, &found, recorded, "config.sha256 in resonance.ml_models").unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Corrupt);
+        let message = err.to_string();
+        for part in ["proj@2", &path.display().to_string(), &found, recorded] {
+            assert!(message.contains(part), "{message} does not name {part}");
+        }
+        assert!(err.hint().unwrap().contains("models/fetch.sh"));
+    }
+
+    #[test]
+    fn the_base_bi_encoder_pins_are_the_manifest_and_the_registry_row() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let manifest = std::fs::read_to_string(root.join("models/manifest.tsv")).unwrap();
+        for (file, pinned) in BASE_BI_ENCODER_FILES {
+            let line = format!("{BASE_BI_ENCODER}\t{file}\t{pinned}\t");
+            assert!(manifest.lines().any(|l| l.starts_with(&line)), "{file} {pinned} not in the manifest");
+        }
+        let sql = std::fs::read_to_string(root.join("sql/resonance.sql")).unwrap();
+        assert!(sql.contains(&format!("\"sha256\": \"{}\"", BASE_BI_ENCODER_FILES[0].1)));
+        // A model directory with one pinned file changed is refused, naming the manifest.
+        let dir = std::env::temp_dir().join(format!("resonance-base-pins-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("model.safetensors"), b"not the pinned weights").unwrap();
+        let err = verify_base_bi_encoder(&dir).unwrap_err();
+        assert!(err.to_string().contains(MANIFEST) && err.to_string().contains(BASE_BI_ENCODER_FILES[0].1), "{err}");
     }
 
     #[test]

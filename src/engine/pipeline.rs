@@ -12,8 +12,9 @@ use std::hash::Hash;
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::error::{EngineError, Result};
+use super::error::{EngineError, NonFiniteStage, Result};
 use super::explain::{CandidateFacts, Explanation, JobFacts};
+use super::fusion::{BI_ENCODER_STAGE, CROSS_ENCODER_STAGE};
 use super::interrupt::Interrupt;
 use super::match_request::{CrossEncoderUse, MatchFilters, MatchOptions};
 use super::matching::{ms_since, rank_candidates, JobCandidate, PairScorer, RankedJob, ResumeInput, SkillScorer};
@@ -271,7 +272,8 @@ pub fn run_match<S: MatchStore>(
     // The budget is the call's: what the stages before ranking took is taken off it.
     let ranking_options =
         MatchOptions { rerank_budget_ms: options.rerank_budget_ms.map(|b| b - ms_since(start)), ..options.clone() };
-    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, &ranking_options, interrupt)?;
+    let (ranked, timings) = rank_candidates(&input, &candidates, skill_scorer, pair_scorer, &ranking_options, interrupt)
+        .map_err(|e| e.naming_models(model_of_stage(&projection, &reranker)))?;
 
     let t = Instant::now();
     let stored = match (&cache, &reranker) {
@@ -397,7 +399,8 @@ fn explain_pair<S: MatchStore>(
     let options = MatchOptions { explain: true, top_k_final: 1, rerank_budget_ms: None, ..options.clone() };
     let skill_scorer = skills.as_deref().map(|s| s as &dyn SkillScorer);
     let pair_scorer = cache.as_ref().map(|c| c as &dyn PairScorer);
-    let (ranked, _) = rank_candidates(&resume, &candidates, skill_scorer, pair_scorer, &options, interrupt)?;
+    let (ranked, _) = rank_candidates(&resume, &candidates, skill_scorer, pair_scorer, &options, interrupt)
+        .map_err(|e| e.naming_models(model_of_stage(&projection, &reranker)))?;
     ranked
         .into_iter()
         .next()
@@ -412,7 +415,8 @@ pub fn rerank_texts<S: MatchStore>(store: &mut S, resume: &str, jobs: &[&str], i
         return Ok(Vec::new());
     }
     rerankable(resume)?;
-    active_reranker(store)?.scorer.score(resume, jobs, interrupt)
+    let reranker = active_reranker(store)?;
+    finite_scores(reranker.scorer.score(resume, jobs, interrupt)?, &reranker.label)
 }
 
 /// resonance_rerank of stored rows: the active cross-encoder's score of the resume against
@@ -440,7 +444,20 @@ pub fn rerank_ids<S: MatchStore>(
     }
     let cache = behind_cache(&reranker, &resume.text, &candidates, &cached);
     let documents: Vec<&str> = candidates.iter().map(|c| c.document.as_str()).collect();
-    cache.score(&resume.text, &documents, interrupt)
+    finite_scores(cache.score(&resume.text, &documents, interrupt)?, &reranker.label)
+}
+
+/// The cross-encoder `label`'s scores, or an error naming it when one is not a finite
+/// number: as with a fused score, a damaged model's NaN is never returned.
+fn finite_scores(scores: Vec<f32>, label: &str) -> Result<Vec<f32>> {
+    match scores.iter().find(|s| !s.is_finite()) {
+        None => Ok(scores),
+        Some(&value) => Err(EngineError::NonFiniteScore(vec![NonFiniteStage {
+            stage: CROSS_ENCODER_STAGE,
+            value,
+            model: Some(label.to_string()),
+        }])),
+    }
 }
 
 fn rerankable(resume: &str) -> Result<()> {
@@ -538,6 +555,19 @@ fn embedding_or_encode<S: MatchStore>(store: &mut S, stored: Option<Vec<f32>>, t
     }
 }
 
+/// The model that gave a stage's scores ("name@version"), for an error about them: the
+/// fine-tuned bi-encoder when one is active, else the base; the cross-encoder in use.
+fn model_of_stage<'a, M, P>(
+    projection: &'a Option<(String, Rc<Projection>)>,
+    reranker: &'a Option<Reranker<M, P>>,
+) -> impl Fn(&str) -> Option<String> + 'a {
+    move |stage| match stage {
+        BI_ENCODER_STAGE => Some(projection.as_ref().map_or(BASE_BI_ENCODER.to_string(), |(label, _)| label.clone())),
+        CROSS_ENCODER_STAGE => reranker.as_ref().map(|r| r.label.clone()),
+        _ => None,
+    }
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -589,6 +619,8 @@ mod tests {
         notices: Vec<Notice>,
         /// What stage 1 was asked: filters, k, whether with cached scores.
         asked: Vec<(MatchFilters, usize, bool)>,
+        /// The fine-tuned bi-encoder ("proj@1") when set.
+        projection: Option<Rc<Projection>>,
     }
 
     /// A unit vector at cosine `c` to (1, 0), the resumes' direction.
@@ -678,7 +710,7 @@ mod tests {
         }
 
         fn bi_projection(&mut self) -> Result<Option<(String, Rc<Projection>)>> {
-            Ok(None)
+            Ok(self.projection.clone().map(|p| ("proj@1".to_string(), p)))
         }
 
         fn skill_index(&mut self) -> Result<Option<Rc<WordOverlap>>> {
@@ -989,6 +1021,43 @@ mod tests {
         assert_eq!(s.cache[&(1, 3)].job_key, TextKey::of("an older text"), "rerank writes nothing");
         // Texts have no rows: always computed.
         assert_eq!(rerank_texts(&mut s, "python", &["django", "flask"], &Uninterrupted).unwrap(), [1.0, 0.0]);
+    }
+
+    /// A projection whose weights are NaN, as a damaged file of the same size loads.
+    fn nan_projection() -> Rc<Projection> {
+        use candle_core::{Device, Tensor};
+        let path = std::env::temp_dir().join(format!("resonance-nan-projection-{}.safetensors", std::process::id()));
+        let weight = Tensor::new(&[[f32::NAN, 0.0], [0.0, 0.0]], &Device::Cpu).unwrap();
+        Projection::save(&weight, &Tensor::zeros(2, candle_core::DType::F32, &Device::Cpu).unwrap(), &path).unwrap();
+        Rc::new(Projection::load(&path).unwrap())
+    }
+
+    #[test]
+    fn a_score_that_is_not_finite_is_an_error_naming_the_model_never_a_result() {
+        let mut s = MemoryStore { projection: Some(nan_projection()), cross_encoder: true, ..store() };
+        for json in [serde_json::json!({}), serde_json::json!({"use_skill_graph": false, "use_cross_encoder": false})] {
+            let err = run_match(&mut s, 1, &MatchFilters::default(), &options(json.clone()), &Uninterrupted)
+                .err()
+                .unwrap_or_else(|| panic!("{json}: a NaN projection ranked"));
+            assert_eq!(err.kind(), crate::error::ErrorKind::Corrupt, "{err}");
+            let message = err.to_string();
+            assert!(message.contains("the bi-encoder score is NaN (model proj@1)"), "{message}");
+        }
+        // Nothing was written to the score cache by the refused calls.
+        assert!(s.cache.is_empty());
+        let err = explain_ids(&mut s, 1, 3, &options(serde_json::json!({})), &Uninterrupted).unwrap_err();
+        assert!(err.to_string().contains("model proj@1"), "{err}");
+        // The same store without the damaged projection ranks.
+        s.projection = None;
+        assert_eq!(run(&mut s, 1, &MatchFilters::default(), &options(serde_json::json!({}))).ranked.len(), 4);
+    }
+
+    #[test]
+    fn a_rerank_score_that_is_not_finite_is_an_error_naming_the_model() {
+        let mut s = MemoryStore { cross_encoder: true, ..store() };
+        let err = rerank_texts(&mut s, "python developer", &["django", "damaged weights"], &Uninterrupted).unwrap_err();
+        assert!(err.to_string().contains("the cross-encoder score is NaN (model ce@1)"), "{err}");
+        assert_eq!(rerank_texts(&mut s, "python developer", &["django", "flask"], &Uninterrupted).unwrap(), [1.0, 0.0]);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! end a statement.
 
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
+use pgrx::PgLogLevel;
 
 use resonance_engine::error::{EngineError, ErrorKind};
 use resonance_engine::interrupt::Interrupt;
@@ -22,7 +24,12 @@ pub fn raise(e: EngineError) -> ! {
         ErrorKind::NotSetUp => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
         ErrorKind::Internal => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     };
-    ereport!(ERROR, code, format!("resonance: {e}"));
+    let mut report = ErrorReport::new(code, format!("resonance: {e}"), pgrx::function_name!());
+    if let Some(hint) = e.hint() {
+        report = report.set_hint(hint);
+    }
+    report.report(PgLogLevel::ERROR);
+    unreachable!("an ERROR does not return")
 }
 
 /// An SPI failure of one of our own queries: a bug or a broken installation, never the

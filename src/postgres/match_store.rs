@@ -21,9 +21,9 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiHeapTupleData};
 use pgrx::{pg_sys, PgBuiltInOids, PgLogLevel, PgOid, Uuid};
 
 use crate::postgres::error::{raise, OrRaise, PostgresInterrupt};
-use crate::postgres::kg_version::{stamp_columns, TaxonomyStamp};
+use crate::postgres::kg_version::{stamp_columns, CurrentTaxonomy, STAMP_COLUMNS};
 use crate::postgres::model_cache::{
-    bi_encoder, bi_projection, cross_encoder, registered_model_query, RegisteredModel,
+    bi_encoder, bi_projection, cross_encoder, registered_model_query, RegisteredModel, MODEL_COLUMNS,
 };
 use crate::postgres::skill_cache::{skills_at, LoadedSkills};
 use crate::settings;
@@ -64,7 +64,8 @@ struct Context {
     resume: Option<ResumeRow>,
     job: Option<StoredJob>,
     job_embedding: Option<Vec<f32>>,
-    stamp: TaxonomyStamp,
+    /// The taxonomy's stamp, and whether the caller may use the skill index.
+    taxonomy: CurrentTaxonomy,
     bi_encoder: Option<RegisteredModel>,
     cross_encoder: Option<RegisteredModel>,
 }
@@ -217,6 +218,11 @@ fn kept_plan(client: &SpiClient<'_>, query: Kept) -> Rc<OwnedPreparedStatement> 
     plan
 }
 
+/// The column (counted from 1, as SPI counts) where `context_query`'s stamp columns start:
+/// after the resume's 10 columns (its occupations' staleness last), the job's
+/// (`job_columns`), its skill ids and its embedding.
+const STAMP_AT: usize = 21;
+
 fn read_context(prefetch: &Prefetch) -> Context {
     Spi::connect(|client| {
         let rows = client
@@ -248,9 +254,9 @@ fn read_context(prefetch: &Prefetch) -> Context {
             resume,
             job: stored_job(&row, 11),
             job_embedding: row.get::<Vec<f32>>(20).or_raise(READING_ROWS),
-            stamp: TaxonomyStamp::from_row(&row, 21),
-            bi_encoder: RegisteredModel::from_row(&row, 24),
-            cross_encoder: RegisteredModel::from_row(&row, 29),
+            taxonomy: CurrentTaxonomy::from_row(&row, STAMP_AT),
+            bi_encoder: RegisteredModel::from_row(&row, STAMP_AT + STAMP_COLUMNS),
+            cross_encoder: RegisteredModel::from_row(&row, STAMP_AT + STAMP_COLUMNS + MODEL_COLUMNS),
         }
     })
 }
@@ -396,7 +402,7 @@ impl MatchStore for PostgresMatchStore {
     }
 
     fn skill_index(&mut self) -> Result<Option<Rc<LoadedSkills>>> {
-        let loaded = skills_at(self.context().stamp);
+        let loaded = skills_at(self.context().taxonomy);
         Ok((!loaded.index.is_empty()).then_some(loaded))
     }
 

@@ -7,6 +7,14 @@
 //! them), so N connections hold one copy instead of N. Loading starts no thread (candle's
 //! pools start on the first forward pass, which the postmaster never runs). A model is
 //! reloaded when the settings it was loaded with change.
+//!
+//! Every model file is checked once per load, never per call: the base bi-encoder's files
+//! against the sha256s models/manifest.tsv pins; a projection's file and a cross-encoder's
+//! weights against the sha256 their resonance.ml_models row records (config.sha256), whose
+//! digest is computed when the file is loaded and compared with the row at each use (a
+//! string comparison). A mismatch is ERROR XX001 data_corrupted: the file was read, and its
+//! contents are not the ones recorded (58030 io_error is for a read that failed). A row
+//! recording no sha256 is used unverified, with a LOG line once per load.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -18,7 +26,10 @@ use resonance_engine::bf16_linear::MatmulPrecision;
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::cross_encoder::CrossEncoder;
 use crate::postgres::error::{raise, OrRaise};
-use resonance_engine::model_files::{path_inside_model_dir, BASE_BI_ENCODER};
+use resonance_engine::error::Result;
+use resonance_engine::model_files::{
+    check_sha256, path_inside_model_dir, sha256_of_file, verify_base_bi_encoder, ModelFiles, BASE_BI_ENCODER,
+};
 use resonance_engine::projection::{Projection, PROJECTION_FILE};
 use crate::postgres::stats::{self, Counter};
 use crate::settings;
@@ -45,21 +56,83 @@ const DELTA_FILE: &str = "delta.safetensors";
 
 /// Loads the cross-encoder of `key`: a directory holding `delta.safetensors` is this
 /// project's own (trained layers over the base model in `base_dir`, resolved only then);
-/// anything else must be a BertForSequenceClassification checkpoint.
-fn load_cross_encoder(key: &LoadKey, base_dir: impl FnOnce() -> PathBuf) -> resonance_engine::error::Result<CrossEncoder> {
+/// anything else must be a BertForSequenceClassification checkpoint. With it, the sha256 of
+/// the file its config.sha256 records: the delta, or the checkpoint's weights. A delta's
+/// base, when it is the base bi-encoder, is checked against its pins.
+fn load_cross_encoder(key: &LoadKey, base_dir: impl FnOnce() -> PathBuf) -> Result<(CrossEncoder, FileDigest)> {
     let delta = key.dir.join(DELTA_FILE);
     if delta.exists() {
-        CrossEncoder::from_bi_encoder_with_delta(&base_dir(), &delta, key.max_seq_length, key.precision)
+        let base_dir = base_dir();
+        let model = CrossEncoder::from_bi_encoder_with_delta(&base_dir, &delta, key.max_seq_length, key.precision)?;
+        if key.base.as_deref() == Some(BASE_BI_ENCODER) {
+            verify_base_bi_encoder(&base_dir)?;
+        }
+        Ok((model, FileDigest::of(delta)?))
     } else {
-        CrossEncoder::load(&key.dir, key.max_seq_length, key.precision)
+        let model = CrossEncoder::load(&key.dir, key.max_seq_length, key.precision)?;
+        Ok((model, FileDigest::of(ModelFiles::new(&key.dir)?.weights_path())?))
     }
 }
+
+/// Loads the base bi-encoder of `key` and checks its files against their pins
+/// (models/manifest.tsv, which its ml_models row repeats): it is loaded in the postmaster
+/// too, before any database can be read, so the pins are compiled in. Loaded first, so that
+/// a missing directory is reported as the directory.
+fn load_bi_encoder(key: &LoadKey) -> Result<BiEncoder> {
+    let model = BiEncoder::load(&key.dir, key.max_seq_length, key.precision)?;
+    verify_base_bi_encoder(&key.dir)?;
+    Ok(model)
+}
+
+/// The sha256 of a loaded model's weight file, computed once when it was loaded (in the
+/// postmaster for a preloaded model), so each use compares its row's config.sha256 with it
+/// without reading the file again.
+struct FileDigest {
+    path: PathBuf,
+    sha256: String,
+    /// The config.sha256 last let through (None inside: a row recording none, logged once).
+    accepted: RefCell<Option<Option<String>>>,
+}
+
+impl FileDigest {
+    fn of(path: PathBuf) -> Result<Self> {
+        let sha256 = sha256_of_file(&path)?;
+        Ok(FileDigest { path, sha256, accepted: RefCell::new(None) })
+    }
+
+    /// ERROR (XX001, naming the model, the file and both hashes) when `model`'s
+    /// config.sha256 is not this file's. A row that records none is used unverified, with a
+    /// LOG line once per load: rows registered before sha256s were checked, and models
+    /// registered by hand, keep working; the line gives the hash to record.
+    fn check(&self, model: &RegisteredModel) {
+        if self.accepted.borrow().as_ref() == Some(&model.sha256) {
+            return;
+        }
+        match &model.sha256 {
+            Some(recorded) => check_sha256(&model.label(), &self.path, &self.sha256, recorded, RECORDED_IN)
+                .unwrap_or_else(|e| raise(e)),
+            None => pgrx::log!(
+                "resonance: model {} records no sha256 ({RECORDED_IN}): {} (sha256 {}) is used unverified",
+                model.label(),
+                self.path.display(),
+                self.sha256
+            ),
+        }
+        *self.accepted.borrow_mut() = Some(model.sha256.clone());
+    }
+}
+
+/// Where a registered model's sha256 is recorded, as errors name it.
+const RECORDED_IN: &str = "config.sha256 in resonance.ml_models";
+
+/// A loaded cross-encoder or projection with its file's digest.
+type Cached<K, M> = RefCell<Option<(K, Rc<M>, Rc<FileDigest>)>>;
 
 thread_local! {
     // A backend is single-threaded: thread_local is per backend.
     static BI_ENCODER: RefCell<Option<(LoadKey, Rc<BiEncoder>)>> = const { RefCell::new(None) };
-    static CROSS_ENCODER: RefCell<Option<(LoadKey, Rc<CrossEncoder>)>> = const { RefCell::new(None) };
-    static PROJECTION: RefCell<Option<(PathBuf, Rc<Projection>)>> = const { RefCell::new(None) };
+    static CROSS_ENCODER: Cached<LoadKey, CrossEncoder> = const { RefCell::new(None) };
+    static PROJECTION: Cached<PathBuf, Projection> = const { RefCell::new(None) };
 }
 
 /// A model row of resonance.ml_models.
@@ -70,6 +143,8 @@ pub struct RegisteredModel {
     pub version: String,
     artifact_path: String,
     base: Option<String>,
+    /// config.sha256: the sha256 of the model's weight file (`FileDigest::check`).
+    sha256: Option<String>,
 }
 
 impl RegisteredModel {
@@ -95,19 +170,22 @@ impl RegisteredModel {
     }
 }
 
+/// How many columns `registered_model_query` selects.
+pub const MODEL_COLUMNS: usize = 6;
+
 /// The query of a registered model's row: of type `model_type`, the version
 /// `version` names or, when it is NULL, the active one. Both are SQL expressions (parameters
 /// of the query it is part of: resonance_match reads it with the rows it needs).
 pub fn registered_model_query(model_type: &str, version: &str) -> String {
     format!(
-        "SELECT id, name, version, artifact_path, config->>'base' FROM resonance.ml_models
+        "SELECT id, name, version, artifact_path, config->>'base', config->>'sha256' FROM resonance.ml_models
          WHERE model_type = {model_type} AND ({version}::text IS NULL AND is_active OR version = {version})
          ORDER BY is_active DESC, created_at DESC LIMIT 1"
     )
 }
 
 impl RegisteredModel {
-    /// The model in the columns `first..first + 5` of `row`, as `registered_model_query`
+    /// The model in the columns `first..first + MODEL_COLUMNS` of `row`, as `registered_model_query`
     /// selects them; None where they are NULL (no such model).
     pub fn from_row(row: &SpiHeapTupleData<'_>, first: usize) -> Option<Self> {
         let text = |i: usize| row.get::<String>(first + i).or_raise(READING_MODELS);
@@ -118,6 +196,7 @@ impl RegisteredModel {
             version: text(2).unwrap_or_default(),
             artifact_path: text(3).unwrap_or_default(),
             base: text(4),
+            sha256: text(5),
         })
     }
 
@@ -133,20 +212,32 @@ const READING_MODELS: &str = "reading resonance.ml_models";
 /// The registered cross-encoder, loading it on first use. A directory holding
 /// `delta.safetensors` is this project's own (trained layers over the base bi-encoder
 /// named by config.base); anything else must be a BertForSequenceClassification checkpoint.
+/// Its weight file is checked against the row's config.sha256 (`FileDigest::check`).
 pub fn cross_encoder(model: &RegisteredModel) -> Rc<CrossEncoder> {
     apply_thread_setting();
     let key = LoadKey::new(model.dir(), Some(model.base_name().to_string()));
-    CROSS_ENCODER.with(|cell| {
-        if let Some((loaded, m)) = cell.borrow().as_ref() {
-            if *loaded == key {
-                return m.clone();
-            }
-        }
-        let m = Rc::new(load_cross_encoder(&key, || model.base_dir()).unwrap_or_else(|e| raise(e)));
-        stats::count(Counter::ModelLoads, 1);
-        *cell.borrow_mut() = Some((key, m.clone()));
-        m
-    })
+    let (m, digest) = cached_or_load(&CROSS_ENCODER, key, |key| load_cross_encoder(key, || model.base_dir()));
+    digest.check(model);
+    m
+}
+
+/// The model `cache` holds for `key`, or the one `load` loads (counted, and kept in place
+/// of the one held), with its file's digest.
+fn cached_or_load<K: PartialEq + 'static, M: 'static>(
+    cache: &'static std::thread::LocalKey<Cached<K, M>>,
+    key: K,
+    load: impl FnOnce(&K) -> Result<(M, FileDigest)>,
+) -> (Rc<M>, Rc<FileDigest>) {
+    if let Some(held) = cache.with(|cell| {
+        cell.borrow().as_ref().filter(|(loaded, _, _)| *loaded == key).map(|(_, m, d)| (m.clone(), d.clone()))
+    }) {
+        return held;
+    }
+    let (model, digest) = load(&key).unwrap_or_else(|e| raise(e));
+    let (model, digest) = (Rc::new(model), Rc::new(digest));
+    stats::count(Counter::ModelLoads, 1);
+    cache.with(|cell| *cell.borrow_mut() = Some((key, model.clone(), digest.clone())));
+    (model, digest)
 }
 
 /// The active bi-encoder's projection when the active bi-encoder is a fine-tuned one: the
@@ -169,17 +260,11 @@ pub fn bi_projection(model: Option<RegisteredModel>) -> Option<(RegisteredModel,
         }
         return None;
     }
-    let projection = PROJECTION.with(|cell| {
-        if let Some((loaded, p)) = cell.borrow().as_ref() {
-            if *loaded == path {
-                return p.clone();
-            }
-        }
-        let p = Rc::new(Projection::load(&path).unwrap_or_else(|e| raise(e)));
-        stats::count(Counter::ModelLoads, 1);
-        *cell.borrow_mut() = Some((path, p.clone()));
-        p
-    });
+    // config.sha256 of a projection row records projection.safetensors (the base model's
+    // files are checked when it loads).
+    let (projection, digest) =
+        cached_or_load(&PROJECTION, path, |path| Ok((Projection::load(path)?, FileDigest::of(path.clone())?)));
+    digest.check(&model);
     Some((model, projection))
 }
 
@@ -193,7 +278,7 @@ pub fn bi_encoder() -> Rc<BiEncoder> {
                 return model.clone();
             }
         }
-        let model = Rc::new(BiEncoder::load(&key.dir, key.max_seq_length, key.precision).unwrap_or_else(|e| raise(e)));
+        let model = Rc::new(load_bi_encoder(&key).unwrap_or_else(|e| raise(e)));
         stats::count(Counter::ModelLoads, 1);
         *cell.borrow_mut() = Some((key, model.clone()));
         model
@@ -217,7 +302,7 @@ pub fn preload_in_postmaster() {
     };
     if settings::PRELOAD_BI_ENCODER.get() {
         let key = LoadKey::new(model_dir.join(BASE_BI_ENCODER), None);
-        match BiEncoder::load(&key.dir, key.max_seq_length, key.precision) {
+        match load_bi_encoder(&key) {
             Ok(model) => {
                 pgrx::log!("resonance: bi-encoder preloaded from {}; backends share its weights", key.dir.display());
                 BI_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));
@@ -233,9 +318,10 @@ pub fn preload_in_postmaster() {
             Err(e) => return pgrx::log!("resonance: cross-encoder not preloaded: {e}"),
         };
         match load_cross_encoder(&key, || model_dir.join(BASE_BI_ENCODER)) {
-            Ok(model) => {
+            Ok((model, digest)) => {
+                // Its digest comes along: each backend checks its row against it, unread.
                 pgrx::log!("resonance: cross-encoder preloaded from {}; backends share its weights", key.dir.display());
-                CROSS_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model))));
+                CROSS_ENCODER.with(|cell| *cell.borrow_mut() = Some((key, Rc::new(model), Rc::new(digest))));
             }
             Err(e) => pgrx::log!("resonance: cross-encoder not preloaded: {e}"),
         }

@@ -16,7 +16,7 @@ use pgrx::prelude::*;
 
 use crate::postgres::error::{raise, OrRaise, PostgresInterrupt};
 use crate::postgres::model_cache::bi_encoder;
-use crate::postgres::kg_version::PerVersion;
+use crate::postgres::kg_version::{lock_whole_taxonomy, PerVersion};
 use crate::postgres::skill_cache::skills;
 use resonance_engine::skills::distinct_skills;
 use resonance_engine::occupations::guess::{guesses, OccupationGuess};
@@ -80,7 +80,10 @@ fn read_titles() -> Vec<TitleRow> {
     })
 }
 
+/// Built from the whole taxonomy, as the skill index is (`kg_version::lock_whole_taxonomy`):
+/// the index serves whichever role is set in this backend later.
 fn load() -> LoadedOccupations {
+    lock_whole_taxonomy();
     let mut entries: Vec<IndexEntry> = Vec::new();
     let mut label_ids: Vec<Vec<i64>> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();

@@ -13,7 +13,7 @@ use pgrx::Uuid;
 
 use crate::postgres::error::{raise, OrRaise};
 use crate::postgres::index_file;
-use crate::postgres::kg_version::{PerVersion, TaxonomyStamp};
+use crate::postgres::kg_version::{lock_whole_taxonomy, CurrentTaxonomy, PerVersion, TaxonomyStamp};
 use crate::postgres::stats::{self, Counter};
 use resonance_engine::skills::{
     AmbiguityRules, OccupationProfile, Relation, SkillEdge, SkillId, SkillIndex, SkillRecord,
@@ -88,14 +88,15 @@ thread_local! {
 }
 
 /// The taxonomy as of now, opening (or building) its index file if the tables changed since
-/// this backend last looked.
+/// this backend last looked. ERROR 42501 for a user whose view of a kg_* table row-level
+/// security filters (`CurrentTaxonomy::seen_whole`): the index is the whole taxonomy's.
 pub fn skills() -> Rc<LoadedSkills> {
     SKILLS.with(|cache| cache.get(load))
 }
 
-/// The taxonomy of `stamp`, which the caller has just read (`kg_version::current_stamp`).
-pub fn skills_at(stamp: TaxonomyStamp) -> Rc<LoadedSkills> {
-    SKILLS.with(|cache| cache.get_at(stamp, load))
+/// The taxonomy the caller has just read (`kg_version::current_stamp`); refused as `skills`.
+pub fn skills_at(taxonomy: CurrentTaxonomy) -> Rc<LoadedSkills> {
+    SKILLS.with(|cache| cache.get_at(taxonomy.seen_whole(), load))
 }
 
 impl SkillScorer for LoadedSkills {
@@ -115,7 +116,7 @@ fn load(stamp: TaxonomyStamp) -> LoadedSkills {
 /// others wait on the lock, then map what was written).
 fn find_or_build(stamp: &TaxonomyStamp) -> LoadedSkills {
     let path = index_file::path_for(stamp);
-    if let Some(loaded) = open_file(&path) {
+    if let Some(loaded) = open_file(&path, Damage::Warn) {
         return loaded;
     }
     Spi::connect(|client| {
@@ -123,14 +124,16 @@ fn find_or_build(stamp: &TaxonomyStamp) -> LoadedSkills {
             .select("SELECT pg_advisory_xact_lock($1, $2)", None, &[BUILD_LOCK.0.into(), BUILD_LOCK.1.into()])
             .or_raise("waiting for another backend's skill index build");
     });
-    if let Some(loaded) = open_file(&path) {
+    // Another backend may have written it while this one waited; a damaged file was
+    // reported already.
+    if let Some(loaded) = open_file(&path, Damage::Quiet) {
         return loaded;
     }
     let bytes = build();
     stats::count(Counter::SkillIndexBuilds, 1);
     match index_file::publish(stamp, &bytes) {
         Ok(()) => {
-            if let Some(loaded) = open_file(&path) {
+            if let Some(loaded) = open_file(&path, Damage::Warn) {
                 return loaded;
             }
         }
@@ -142,27 +145,43 @@ fn find_or_build(stamp: &TaxonomyStamp) -> LoadedSkills {
     LoadedSkills::open(Arc::new(bytes)).unwrap_or_else(|e| raise(e))
 }
 
-/// The index in the file at `path`, or None when there is none or it cannot be used (a
-/// damaged file or one of another format: it is rebuilt, with a WARNING).
-fn open_file(path: &std::path::Path) -> Option<LoadedSkills> {
+/// Whether `open_file` reports a file it cannot use.
+#[derive(Clone, Copy, PartialEq)]
+enum Damage {
+    Warn,
+    Quiet,
+}
+
+/// The index in the file at `path`, or None when there is none or it cannot be used: one
+/// damaged on disk (its checksum does not match: `snapshot`), truncated, or of another
+/// format. Such a file is rebuilt, with a WARNING (unless `Quiet`). Opening verifies the
+/// whole file's checksum, once per backend and taxonomy (README, "Memory").
+fn open_file(path: &std::path::Path, damage: Damage) -> Option<LoadedSkills> {
     let mapped = match index_file::map(path) {
         Ok(m) => m?,
         Err(e) => {
-            warning!("resonance: could not read the skill index file {}: {e}; rebuilding it", path.display());
+            if damage == Damage::Warn {
+                warning!("resonance: could not read the skill index file {}: {e}; rebuilding it", path.display());
+            }
             return None;
         }
     };
     match LoadedSkills::open(Arc::new(mapped)) {
         Ok(loaded) => Some(loaded),
         Err(e) => {
-            warning!("resonance: the skill index file {} is unusable ({e}); rebuilding it", path.display());
+            if damage == Damage::Warn {
+                warning!("resonance: the skill index file {} is unusable ({e}); rebuilding it", path.display());
+            }
             None
         }
     }
 }
 
 /// Reads the taxonomy over SPI and lays it out as an index snapshot with the skills' uuids.
+/// The caller was let through by `CurrentTaxonomy::seen_whole`; `lock_whole_taxonomy` keeps
+/// row-level security from being switched on before the reads.
 fn build() -> Vec<u8> {
+    lock_whole_taxonomy();
     let (uuids, records, edges, occupations) = read_taxonomy();
     let mut w = SnapshotWriter::new();
     SkillIndex::write(&mut w, &records, &edges, &occupations, &AmbiguityRules::default()).unwrap_or_else(|e| raise(e));

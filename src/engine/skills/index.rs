@@ -31,9 +31,11 @@ pub struct SkillRecord {
 pub const MAX_BONUS_IN_EXPLANATION: usize = 10;
 
 /// The snapshot kind and format version of a skill index (`crate::snapshot`). Bump the
-/// version whenever a section changes meaning: an index file of another version is rebuilt.
+/// version whenever a section or the frame changes meaning: an index file of another version
+/// is never opened (its name carries the version) and is rebuilt. 3: the frame carries a
+/// checksum (`crate::snapshot`).
 pub const SNAPSHOT_KIND: &str = "skill index";
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 
 /// The skill taxonomy ready to search: a snapshot (built here, or a file mapped by many
 /// processes) read in place, plus the parts small enough to copy when it is opened.
@@ -290,6 +292,20 @@ mod tests {
 
     fn guess(occupation: &str, confidence: f32) -> Vec<OccupationGuess> {
         vec![OccupationGuess { occupation: occupation.into(), confidence }]
+    }
+
+    #[test]
+    fn a_damaged_index_is_refused_whole_never_read() {
+        // Bytes of the automaton, the names, the graph, the table: each one damaged is an
+        // error from open, not a panic or a different answer from a search later.
+        let bytes = index().snapshot().as_bytes().to_vec();
+        for at in [8, bytes.len() / 4, bytes.len() / 2, 3 * bytes.len() / 4, bytes.len() - 30] {
+            let mut damaged = bytes.clone();
+            damaged[at] = damaged[at].wrapping_add(1 + (at % 200) as u8);
+            let err = SkillIndex::open(Arc::new(damaged)).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("checksum does not match"), "byte {at} of {}: {err:?}", bytes.len());
+        }
+        assert_eq!(SkillIndex::open(Arc::new(bytes)).unwrap().lookup("k8s"), Some(SkillId(3)));
     }
 
     #[test]

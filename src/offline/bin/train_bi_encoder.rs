@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::Result;
+use resonance_engine::model_files::sha256_of_file;
 use resonance_offline::evaluation::benchmark::{Benchmark, Track};
 use resonance_engine::evaluation::metrics::evaluate;
 use resonance_engine::evaluation::run::Run;
@@ -199,6 +200,9 @@ fn run(args: &Args) -> Result<()> {
         "timings_s": {"embed_texts": embed_s, "train": train_s},
         "split_rule": SPLIT_RULE,
         "dev": tracks,
+        // What its resonance.ml_models row records as config.sha256: the extension refuses a
+        // projection file whose sha256 is another (postgres/model_cache.rs).
+        "projection_sha256": sha256_of_file(&projection_path)?,
     });
     let metrics_path = out.join("metrics.json");
     std::fs::write(&metrics_path, format!("{record:#}\n")).map_err(|e| write_failed(&metrics_path, e))?;

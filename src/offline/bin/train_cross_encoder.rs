@@ -40,6 +40,7 @@ use resonance_engine::bi_encoder::{BiEncoder, DEFAULT_BATCH_SIZE};
 use resonance_engine::cross_encoder::CrossEncoder;
 use resonance_engine::error::{EngineError, Result};
 use resonance_engine::interrupt::Uninterrupted;
+use resonance_engine::model_files::sha256_of_file;
 use resonance_offline::evaluation::benchmark::{Benchmark, Track};
 use resonance_engine::evaluation::metrics::{evaluate, MetricReport};
 use resonance_offline::sources::reserved::ReservedOccupations;
@@ -330,8 +331,12 @@ fn train(run: &Path, steps: usize, stop_at: usize, resume: bool, learning_rate: 
         eprintln!("stopped at step {} of {steps} after {wall_s:.0} s; continue with --resume true", trainer.step());
         return Ok(());
     }
-    save_delta(&vars, &run.join("delta.safetensors"))?;
+    let delta = run.join("delta.safetensors");
+    save_delta(&vars, &delta)?;
     let record = json!({
+        // What its resonance.ml_models row records as config.sha256: the extension refuses a
+        // delta file whose sha256 is another (postgres/model_cache.rs).
+        "delta_sha256": sha256_of_file(&delta)?,
         "base_model": base_model.display().to_string(),
         "scope": "TopLayers(2) + pooler + classifier",
         "loss": "binary cross-entropy on the classifier's logit",
