@@ -382,7 +382,6 @@ DECLARE
   target record;
   ids uuid[];
   docs text[];
-  embeddings vector[];
   stored bigint;
   done bigint;
   total bigint;
@@ -408,14 +407,13 @@ BEGIN
                      target.doc, target.tab, target.doc)
         INTO ids, docs USING batch_size;
       EXIT WHEN ids IS NULL;
-      -- Encoded here, not inside the UPDATE: there the planner's row estimate for unnest()
-      -- would evaluate resonance_encode($2) once more while planning (it folds stable calls
-      -- with known arguments), encoding every batch twice.
-      embeddings := @extschema@.resonance_encode(docs);
+      -- The encode sits in a sub-SELECT: as a direct argument of unnest() the planner's row
+      -- estimate would evaluate it once more while planning (it folds stable calls with
+      -- known arguments), encoding every batch twice.
       EXECUTE format('UPDATE resonance.%I AS t SET embedding = e.embedding
-                        FROM unnest($1, $3, $2) AS e(id, embedding, doc)
+                        FROM unnest($1, (SELECT @extschema@.resonance_encode($2)), $2) AS e(id, embedding, doc)
                        WHERE t.id = e.id AND t.embedding IS NULL AND %s = e.doc', target.tab, target.row_doc)
-        USING ids, docs, embeddings;
+        USING ids, docs;
       GET DIAGNOSTICS stored = ROW_COUNT;
       done := done + stored;
       RAISE NOTICE 'resonance_embed_pending: % % of % embedded', target.tab, done, total;
