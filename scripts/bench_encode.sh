@@ -2,7 +2,7 @@
 # Encode speed, in the database and outside it, in one run on this machine:
 #  - first call in a new backend (library + model load) and the backend's RSS growth;
 #  - single-text latency p50/p99 (~64 tokens) and batch-32 throughput (~64 / 256 tokens),
-#    with resonance.threads = 1 and 2, beside src/offline/bin/encode_bench.rs (the same engine,
+#    with resonance.threads = 1 and 2, beside crates/offline/bin/encode_bench.rs (the same engine,
 #    no Postgres) with the same thread counts, and the in-db / outside ratio.
 # Usage: scripts/bench_encode.sh   (after scripts/demo.sh or scripts/test.sh set things up)
 set -euo pipefail

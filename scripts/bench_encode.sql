@@ -1,4 +1,4 @@
--- In-database encode speed. Texts come from the same generator as src/offline/bin/encode_bench.rs:
+-- In-database encode speed. Texts come from the same generator as crates/offline/bin/encode_bench.rs:
 -- 'text ' || i || ' ' || the 15-token sentence repeated (4x: exactly 64 tokens, 17x: cut at 256).
 DO $$
 DECLARE

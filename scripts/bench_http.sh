@@ -6,7 +6,7 @@
 # (scripts/test_http.sh runs a short one and checks only that no request failed).
 #
 # Both sides are closed loops of CLIENTS connections with one call in flight each: the HTTP
-# side is src/http/examples/load_http.rs (keep-alive, one thread) against the service with a
+# side is crates/http/examples/load_http.rs (keep-alive, one thread) against the service with a
 # pool of CLIENTS connections; the SQL side is pgbench -c CLIENTS -j 1 -M prepared. ROUNDS
 # times, each side runs WARMUP_SECONDS + RUN_SECONDS in turn and counts only calls that
 # start (HTTP) or end (pgbench's per-transaction log) after the warm-up, so the models each

@@ -24,7 +24,7 @@ import random
 import sys
 from pathlib import Path
 
-# (city, country): the metro areas src/engine/location.rs knows and some it does not.
+# (city, country): the metro areas crates/engine/location.rs knows and some it does not.
 PLACES = [
     ("Berlin", "Germany"), ("Munich", "Germany"), ("Hamburg", "Germany"), ("London", "United Kingdom"),
     ("Manchester", "United Kingdom"), ("Paris", "France"), ("Lyon", "France"), ("Amsterdam", "Netherlands"),

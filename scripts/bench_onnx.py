@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-# The texts of src/offline/bin/encode_bench.rs (keep the two in step): "text <i> " + the
+# The texts of crates/offline/bin/encode_bench.rs (keep the two in step): "text <i> " + the
 # 15-token SENTENCE repeated: 4 times is exactly 64 tokens with [CLS] and [SEP] (the latency
 # text), 17 times is cut at exactly 256 (the throughput texts); `bench` checks both counts.
 SENTENCE = "experienced engineer building reliable data pipelines with python and sql for analytics teams. "

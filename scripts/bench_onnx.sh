@@ -9,8 +9,8 @@
 #    onnxruntime.transformers.optimizer; intra_op_num_threads = THREADS; twice per round,
 #    with its default settings and with spinning off (faster when the cores are shared),
 #    and the better of the two is what candle is set against.
-#  - candle is src/offline/bin/encode_bench.rs with RAYON_NUM_THREADS = THREADS, which it
-#    applies as resonance.threads is applied in a backend (src/engine/threads.rs), with bf16
+#  - candle is crates/offline/bin/encode_bench.rs with RAYON_NUM_THREADS = THREADS, which it
+#    applies as resonance.threads is applied in a backend (crates/engine/threads.rs), with bf16
 #    products where the CPU has AVX-512 BF16 (resonance.bf16_matmul's default); "candle f32"
 #    is the same binary with RESONANCE_BF16_MATMUL=off (the f32 products).
 #  - First the embeddings are compared (cosine >= 0.999 on every text, else the run stops):
@@ -22,7 +22,7 @@
 #        MODELS (the installed models directory, $(pg_config --sharedir)/resonance/models),
 #        BASELINE (optional: an encode_bench binary of an earlier build, run as a third side in
 #        the same rounds with RAYON_NUM_THREADS = CANDLE_NUM_THREADS = THREADS, as builds before
-#        src/engine/threads.rs set them; it must print the same measures)
+#        crates/engine/threads.rs set them; it must print the same measures)
 # Prints numbers; it is not a test. Needs python3 with venv and PyPI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

@@ -5,7 +5,7 @@
 # Each track is loaded once into database resonance_eval_<track> on the demo cluster (and
 # the skill taxonomy, when scripts/load_taxonomy.sh exists, so the skill graph has data).
 # RESONANCE_EVAL_VARIANT=<name> reads the tracks from $RESONANCE_EVAL_DIR (the realistic
-# tracks, src/offline/bin/realistic_tracks.rs) into databases resonance_eval_<name>_<track>.
+# tracks, crates/offline/bin/realistic_tracks.rs) into databases resonance_eval_<name>_<track>.
 # The taxonomy is copied from database $RESONANCE_TAXONOMY_DB (default resonance_demo) when
 # it has one.
 set -euo pipefail

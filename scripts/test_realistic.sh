@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The realistic-title regression test (issue 9): a small version of the realistic dev tracks
 # (the dev benchmark's postings retitled with held-out real titles of their occupation,
-# src/offline/bin/realistic_tracks.rs, first 40 occupations of each track) run through
+# crates/offline/bin/realistic_tracks.rs, first 40 occupations of each track) run through
 # resonance_match with the full skill taxonomy, against the bi-encoder alone (v1) on the same
 # postings. Fails when nDCG@10 or its ratio to v1 drops below a floor set under the value
 # measured when it was written (README, "Realistic titles").

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the fine-tuned bi-encoder (a projection over the base model's embeddings,
-# src/offline/bin/train_bi_encoder.rs) on the prepared pairs and measures it on the dev benchmark
+# crates/offline/bin/train_bi_encoder.rs) on the prepared pairs and measures it on the dev benchmark
 # against the base model. Writes <run_dir>/bi-projection/{projection.safetensors,metrics.json};
 # copy that directory to models/resonance-bi-projection/ to ship it.
 # Usage: scripts/train_bi_encoder.sh [run_dir]   env: STEPS, LR, EVAL_DIR, MODEL_DIR

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains Resonance's cross-encoder and measures it (src/offline/bin/train_cross_encoder.rs):
+# Trains Resonance's cross-encoder and measures it (crates/offline/bin/train_cross_encoder.rs):
 # builds the pairs (scripts/prepare_pairs.sh), trains in segments of at most SEGMENT steps
 # (each a separate, resumable process), scores the reranking on the dev benchmark and writes the f16 delta.
 # Usage: scripts/train_cross_encoder.sh [run_dir]

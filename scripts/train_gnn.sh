@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Enriches the skill embeddings with the skill GAT (src/offline/gnn, src/offline/bin/train_gnn.rs):
+# Enriches the skill embeddings with the skill GAT (crates/offline/gnn, crates/offline/bin/train_gnn.rs):
 # exports kg_skills and kg_skill_relations, trains by link prediction within a time budget,
 # registers the run in resonance.ml_models (model_type 'skill_gnn') and, only if it predicts
 # held-out skill links better than the plain embeddings, loads kg_skills.gnn_embedding and

@@ -209,7 +209,7 @@ VALUES ('all-minilm-l6-v2', '1', 'bi_encoder', 'all-minilm-l6-v2',
         true);
 
 -- The fine-tuned bi-encoder this project trained (models/resonance-bi-projection, installed
--- by models/fetch.sh): a projection over the base embeddings (src/engine/projection.rs).
+-- by models/fetch.sh): a projection over the base embeddings (crates/engine/projection.rs).
 -- Better than the base as a bi-encoder on the dev benchmark, but not active: inside
 -- resonance_match, with the skill graph on, it measured slightly worse (README, "Models").
 -- Activate: SELECT resonance_activate_model('resonance-bi-projection', '2');
@@ -243,7 +243,7 @@ SELECT pg_catalog.pg_extension_config_dump('resonance.ab_test_assignments', '');
 -- The text the models see for a job / a resume: one place, used by the triggers, the bulk
 -- path and matching alike. NULL when there is nothing to encode. Title and description are
 -- joined by a space: on the dev benchmark that scores nDCG@10 0.500 / 0.544 (onet /
--- esco_ict) against 0.498 / 0.531 for "title. description" (src/offline/bin/evaluate.rs).
+-- esco_ict) against 0.498 / 0.531 for "title. description" (crates/offline/bin/evaluate.rs).
 -- A text with no letter or digit (resonance.has_content: only spaces, punctuation, zero-width
 -- or control characters) counts as absent, so such a row is never queued for an encoder
 -- that would refuse it.
@@ -257,7 +257,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT CASE WHEN resonance.has_content(body) THEN pg_catalog.btrim(body) END $$;
 
 -- Users' own training signal, in the pairs.jsonl layout the training programs read
--- (src/offline/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard
+-- (crates/offline/training/pairs.rs PairRecord): hired or applied is a positive, rejected a hard
 -- negative; the latest event of a (resume, job) pair wins. Export with
 --   psql -At -c 'SELECT row_to_json(p) FROM resonance.training_pairs p' > run/pairs.jsonl
 -- then `train_bi_encoder --run run --out model` (README, "Training on your interactions").
@@ -543,7 +543,7 @@ $$;
 ------------------------------------------------------------------------------------------
 
 -- The fingerprint of a text the cross-encoder read (128-bit md5 as a uuid: 16 bytes a row).
--- resonance_match computes the same bytes in Rust (src/engine/score_cache.rs, TextKey); this
+-- resonance_match computes the same bytes in Rust (crates/engine/score_cache.rs, TextKey); this
 -- is its SQL spelling, to look rows up by text.
 CREATE FUNCTION resonance.rerank_text_key(body text) RETURNS uuid
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -571,7 +571,7 @@ CREATE TABLE resonance.rerank_scores (
 CREATE INDEX rerank_scores_job ON resonance.rerank_scores (job_id);
 
 -- Writes scores computed by resonance_match, replacing stale rows. The fingerprints come
--- computed (src/engine/score_cache.rs: the md5 of the text, as rerank_text_key), so the texts
+-- computed (crates/engine/score_cache.rs: the md5 of the text, as rerank_text_key), so the texts
 -- are not sent back here; resonance_match reads the rows with its candidates (stage 1) and
 -- uses one only while its fingerprints and max_seq_length match what it ranks. Rows go in
 -- job order so concurrent writers of one resume wait for each other instead of

@@ -1,7 +1,7 @@
 //! Resonance: resume-to-job matching inside PostgreSQL. This crate is the extension: `api`
 //! holds the SQL functions, `postgres` the caches, SPI access and error mapping under them,
 //! and `settings` the `resonance.*` GUCs, over the serving engine (`resonance_engine`,
-//! src/engine), which knows nothing of Postgres.
+//! crates/engine), which knows nothing of Postgres.
 
 mod api;
 mod postgres;

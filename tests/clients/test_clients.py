@@ -89,7 +89,7 @@ def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
     for path in ("tests/clients/psycopg_example.py", "tests/clients/sqlalchemy_example.py",
-                 "src/http/examples/encode_client.rs"):
+                 "crates/http/examples/encode_client.rs"):
         code = open(os.path.join(root, path), encoding="utf-8").read()
         check(f"README quotes {path} as it is", code.strip() in readme)
     return 1 if failures else 0

@@ -4,7 +4,7 @@
 # out under the target directory, then writes normalised TSVs (titles_extract.py), leaving
 # out reserved occupations, and prints row counts. The data plan and the hold-out protocol
 # of the title encoder are in DATA.md.
-# Usage: src/offline/titles/fetch_titles.sh [target_dir]   (default ~/.cache/resonance/titles;
+# Usage: crates/offline/titles/fetch_titles.sh [target_dir]   (default ~/.cache/resonance/titles;
 #        files already present with the right hash are kept)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -17,7 +17,7 @@
 //!                  (what resonance.job_document embeds). The README's v1 reference joined title
 //!                  and description with whitespace: `--job-separator ' '` reproduces it.
 //!   bi_encoder_occupation  bi_encoder + OCCUPATION_FIT_WEIGHT x the expected fit of the resume
-//!                  to the job's inferred occupations (src/engine/occupations): each job title's
+//!                  to the job's inferred occupations (crates/engine/occupations): each job title's
 //!                  distribution over the track's taxonomy (O*NET for onet, ESCO for esco_ict;
 //!                  index half of the labels, fused with label embeddings), and as fit the
 //!                  cosine of the resume with each occupation's profile text (activities or

@@ -1,4 +1,4 @@
-//! What the command-line programs in src/offline/bin share: the flags several take (clap
+//! What the command-line programs in crates/offline/bin share: the flags several take (clap
 //! arguments), file reading with the path in the error, and progress lines. Not used by the
 //! extension.
 

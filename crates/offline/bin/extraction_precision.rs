@@ -1,4 +1,4 @@
-//! Skill extraction's precision on the hand-labelled sample (src/offline/evaluation/
+//! Skill extraction's precision on the hand-labelled sample (crates/offline/evaluation/
 //! extraction_precision.rs): extracts skills from the sample texts with the taxonomy in
 //! `--tables` (build_taxonomy's output) and the default ambiguity rules, as the extension
 //! does, and prints the spans found, how many are labelled correct, and the precision.

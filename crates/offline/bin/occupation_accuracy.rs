@@ -1,5 +1,5 @@
 //! Title -> occupation accuracy of occupation inference on held-out real titles
-//! (src/engine/occupations): for each taxonomy (O*NET, ESCO), every held-out alternative title
+//! (crates/engine/occupations): for each taxonomy (O*NET, ESCO), every held-out alternative title
 //! of a non-reserved occupation is inferred against the index half of the labels, and the
 //! program prints top-1 / top-5 accuracy of
 //!   exact_title       today's lookup (`title_key` equal to the occupation's canonical name),

@@ -1,6 +1,6 @@
 //! The whole taxonomy build: read the sources, recover ESCO's labels, merge the skill
 //! lists, embed the skill names, derive the relations and the title-skill links.
-//! `src/offline/bin/build_taxonomy.rs` loads the bi-encoder, calls `build` and writes the TSVs;
+//! `crates/offline/bin/build_taxonomy.rs` loads the bi-encoder, calls `build` and writes the TSVs;
 //! the embedding step is a callback so tests can run the build on tiny inline data.
 //!
 //! `build` runs the stages in order, one file each: `split` (recover ESCO's labels),
