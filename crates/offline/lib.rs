@@ -1,5 +1,5 @@
 //! Offline work over the engine: building the kg_* taxonomy tables from the pinned sources,
-//! training (bi-encoder projection, cross-encoder, skill GNN), hard-negative mining, BM25,
+//! training (bi-encoder projection, cross-encoder, skill GNN, title encoder), hard-negative mining, BM25,
 //! the benchmark reader and the programs' command lines. Nothing here is served.
 
 pub mod cli;
@@ -11,4 +11,5 @@ pub mod occupations;
 pub mod retrieval;
 pub mod sources;
 pub mod taxonomy;
+pub mod title_encoder;
 pub mod training;
