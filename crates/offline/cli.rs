@@ -28,6 +28,23 @@ pub struct EvalDirFlag {
     pub eval_dir: PathBuf,
 }
 
+/// `--reserved <file>`: the reserved occupations, which never enter training data, negatives,
+/// tuning or measurement; by default the benchmark's own list.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReservedFlag {
+    /// Reserved occupations (default: <eval-dir>/reserved.txt)
+    #[arg(long = "reserved", value_name = "FILE")]
+    pub reserved: Option<PathBuf>,
+}
+
+impl ReservedFlag {
+    /// The list this flag names, else `<eval_dir>/reserved.txt`.
+    pub fn load(&self, eval_dir: &Path) -> Result<crate::sources::reserved::ReservedOccupations> {
+        let path = self.reserved.clone().unwrap_or_else(|| eval_dir.join("reserved.txt"));
+        crate::sources::reserved::ReservedOccupations::load(&path)
+    }
+}
+
 /// The precision of the programs' model products: as the server's resonance.bf16_matmul,
 /// bf16 where the CPU has AVX-512 BF16, unless RESONANCE_BF16_MATMUL is off (0, off, false).
 pub fn matmul_precision() -> MatmulPrecision {

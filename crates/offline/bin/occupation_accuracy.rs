@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, ValueEnum};
 
-use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag};
+use resonance_offline::cli::{progress, EvalDirFlag, ModelFlag, ReservedFlag};
 use resonance_engine::bi_encoder::BiEncoder;
 use resonance_engine::error::Result;
 use resonance_engine::interrupt::Uninterrupted;
@@ -59,9 +59,8 @@ struct Args {
     model: ModelFlag,
     #[command(flatten)]
     eval_dir: EvalDirFlag,
-    /// Reserved occupations, never measured (default: <eval-dir>/reserved.txt)
-    #[arg(long, value_name = "FILE")]
-    reserved: Option<PathBuf>,
+    #[command(flatten)]
+    reserved: ReservedFlag,
     /// off: lexical matching only, no model
     #[arg(long, value_enum, default_value = "on")]
     embeddings: Switch,
@@ -86,7 +85,7 @@ fn main() {
 fn run(args: Args) -> Result<()> {
     let data = DataDir::new(args.data)?;
     let eval_dir = args.eval_dir.eval_dir;
-    let reserved = ReservedOccupations::load(&args.reserved.unwrap_or_else(|| eval_dir.join("reserved.txt")))?;
+    let reserved = args.reserved.load(&eval_dir)?;
     let taxonomies = read_taxonomies(&data)?;
     let encoder = match args.embeddings {
         Switch::Off => None,

@@ -27,9 +27,8 @@ use resonance_engine::error::Result;
 use resonance_engine::model_files::sha256_of_file;
 use resonance_engine::projection::{Projection, PROJECTION_FILE};
 use resonance_engine::weights::write_failed;
-use resonance_offline::cli::{EvalDirFlag, ModelFlag};
+use resonance_offline::cli::{EvalDirFlag, ModelFlag, ReservedFlag};
 use resonance_offline::occupations::labels::{read_taxonomies, LabelledOccupation, Taxonomies};
-use resonance_offline::sources::reserved::ReservedOccupations;
 use resonance_offline::taxonomy::data_files::DataDir;
 use resonance_offline::title_encoder::batches::{training_texts, BatchConfig, TitleBatches};
 use resonance_offline::title_encoder::fold::{build_fold, Exclusions, Fold, HeldOutSource, Taxonomy};
@@ -105,9 +104,8 @@ struct Args {
     model: ModelFlag,
     #[command(flatten)]
     eval_dir: EvalDirFlag,
-    /// Reserved occupations (default: <eval-dir>/reserved.txt)
-    #[arg(long, value_name = "FILE")]
-    reserved: Option<PathBuf>,
+    #[command(flatten)]
+    reserved: ReservedFlag,
 }
 
 fn main() -> ExitCode {
@@ -122,8 +120,7 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
-    let reserved_path = args.reserved.clone().unwrap_or_else(|| args.eval_dir.eval_dir.join("reserved.txt"));
-    let reserved = ReservedOccupations::load(&reserved_path)?;
+    let reserved = args.reserved.load(&args.eval_dir.eval_dir)?;
     let taxonomies = read_taxonomies(&DataDir::new(&args.data)?)?;
     let titles_dir = args.titles.clone().unwrap_or_else(default_titles_dir);
     let (ons, esco_reserved_by_rule) = read_title_tsvs(&titles_dir)?;
