@@ -45,6 +45,8 @@ pub struct JobRow {
     /// The skills stored with the job, as ids of the skill index it was asked with; None
     /// when none are stored under that index's taxonomy (stage 2 extracts them).
     pub skills: Option<Vec<SkillId>>,
+    /// Its stored occupations were inferred under an older taxonomy, or are pending.
+    pub occupations_stale: bool,
 }
 
 /// What stage 1 is asked for.
@@ -122,7 +124,7 @@ impl Notice {
             Notice::StaleOccupations { resume, jobs } => {
                 let resume = if *resume { "the resume and " } else { "" };
                 format!(
-                    "resonance_match: {resume}{jobs} candidate job(s) hold occupations inferred under an older \
+                    "resonance: {resume}{jobs} candidate job(s) hold occupations inferred under an older \
                      skill taxonomy, or none yet"
                 )
             }
@@ -361,6 +363,11 @@ pub fn explain_ids<S: MatchStore>(
     let job = store
         .job(job_id, skills.as_deref())?
         .ok_or_else(|| EngineError::NotFound(format!("job {job_id} does not exist in resonance.jobs")))?;
+    // As resonance_match: stale occupations the skill stage reads are said, not hidden.
+    if skills.is_some() && (resume.occupations_stale || job.occupations_stale) {
+        let jobs = usize::from(job.occupations_stale);
+        store.notice(Notice::StaleOccupations { resume: resume.occupations_stale, jobs });
+    }
     let r = embedding_or_encode(store, resume.embedding, &resume.text, &format!("resume {resume_id}"))?;
     let j = embedding_or_encode(store, job.embedding, &job.document, &format!("job {job_id}"))?;
     let resume = ResumeInput { text: resume.text, facts: resume.facts };
@@ -648,6 +655,7 @@ mod tests {
                 facts: JobFacts::default(),
                 embedding: Some(j.embedding.clone()),
                 skills: skills.and(j.skills.clone()),
+                occupations_stale: j.stale,
             }))
         }
 
@@ -840,6 +848,11 @@ mod tests {
         let message = s.notices[0].message();
         assert!(message.contains("the resume and 2 candidate job(s)"), "{message}");
         assert!(s.notices[0].hint().unwrap().contains("resonance_embed_pending"));
+
+        // resonance_explain of stored rows says the same of its pair.
+        s.notices.clear();
+        explain_ids(&mut s, 1, 2, &MatchOptions::default(), &Uninterrupted).unwrap();
+        assert_eq!(s.notices, [Notice::StaleOccupations { resume: true, jobs: 1 }]);
 
         s.notices.clear();
         let out = run(&mut s, 1, &MatchFilters::default(), &options(serde_json::json!({"use_skill_graph": false})));

@@ -64,6 +64,7 @@ struct Context {
     resume: Option<ResumeRow>,
     job: Option<StoredJob>,
     job_embedding: Option<Vec<f32>>,
+    job_occupations_stale: bool,
     /// The taxonomy's stamp, and whether the caller may use the skill index.
     taxonomy: CurrentTaxonomy,
     bi_encoder: Option<RegisteredModel>,
@@ -146,6 +147,7 @@ fn context_query() -> String {
                 r.years_experience, r.occupations::text,
                 r.occupations IS NULL OR r.occupations_kg_version IS DISTINCT FROM k.version,
                 {job}, CASE WHEN j.occupations_kg_version = k.version THEN j.skill_ids END, j.embedding::real[],
+                j.occupations IS NULL OR j.occupations_kg_version IS DISTINCT FROM k.version,
                 {stamp}, bi.*, ce.*
          FROM (SELECT) AS one
          LEFT JOIN resonance.kg_version k ON true
@@ -220,8 +222,8 @@ fn kept_plan(client: &SpiClient<'_>, query: Kept) -> Rc<OwnedPreparedStatement> 
 
 /// The column (counted from 1, as SPI counts) where `context_query`'s stamp columns start:
 /// after the resume's 10 columns (its occupations' staleness last), the job's
-/// (`job_columns`), its skill ids and its embedding.
-const STAMP_AT: usize = 21;
+/// (`job_columns`), its skill ids, its embedding and its occupations' staleness.
+const STAMP_AT: usize = 22;
 
 fn read_context(prefetch: &Prefetch) -> Context {
     Spi::connect(|client| {
@@ -254,6 +256,7 @@ fn read_context(prefetch: &Prefetch) -> Context {
             resume,
             job: stored_job(&row, 11),
             job_embedding: row.get::<Vec<f32>>(20).or_raise(READING_ROWS),
+            job_occupations_stale: row.get::<bool>(21).or_raise(READING_ROWS).unwrap_or(true),
             taxonomy: CurrentTaxonomy::from_row(&row, STAMP_AT),
             bi_encoder: RegisteredModel::from_row(&row, STAMP_AT + STAMP_COLUMNS),
             cross_encoder: RegisteredModel::from_row(&row, STAMP_AT + STAMP_COLUMNS + MODEL_COLUMNS),
@@ -280,6 +283,7 @@ impl MatchStore for PostgresMatchStore {
             facts: job.facts.clone(),
             embedding: context.job_embedding.clone(),
             skills: skills.zip(job.skill_ids.as_deref()).and_then(|(s, stored)| s.skill_ids(stored)),
+            occupations_stale: context.job_occupations_stale,
         }))
     }
 
